@@ -1,0 +1,459 @@
+"""The library host applications embed: `track_*` calls that cost the host next to nothing.
+
+A call only checks a cached consent snapshot, takes a bounded snapshot of its arguments and
+appends to a queue. A background writer scrubs, re-checks consent under the store lock (so a
+revocation made by any process wins) and persists. Nothing here raises into the host.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import itertools
+import logging
+import math
+import os
+import platform
+import random
+import threading
+import time
+import types
+import uuid
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .anonymize import Scrubber, ScrubLimits, stack_frames
+from .clock import Clock, utc_now
+from .consent import env_override, set_consent
+from .models import CATEGORIES, ConsentState, Event, StoreDocument
+from .paths import resolve_data_dir
+from .secrets import SecretStore, default_secret_store, load_or_create_hmac_key
+from .store import DEFAULT_MAX_EVENTS, DEFAULT_RETENTION_DAYS, Store, StoreError
+
+__all__ = ["TelemetryClient", "UploadSink", "system_info"]
+
+log = logging.getLogger(__name__)
+
+#: Called inside the store lock with the events just accepted while upload consent is on.
+UploadSink = Callable[[Store, StoreDocument, list[Event]], None]
+
+_MAX_NAME = 100
+_MAX_UNIT = 20
+
+
+def system_info() -> dict[str, Any]:
+    """What "system" consent covers. Never the host or user name."""
+    memory_gb: float | None = None
+    with contextlib.suppress(ValueError, OSError, AttributeError):
+        memory_gb = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    return {
+        "os": platform.system(),
+        "os_version": platform.release(),
+        "python": platform.python_version(),
+        "cpu_count": os.cpu_count(),
+        "memory_gb": memory_gb,
+    }
+
+
+def _snapshot(value: object, depth: int = 0) -> object:
+    """A bounded copy taken on the host thread, so later mutation by the host cannot leak in.
+
+    Strings and numbers are immutable and kept as they are; the writer scrubs and truncates.
+    Containers are copied to just past the scrubber's limits, so hostile inputs stay cheap.
+    """
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if depth > 10:
+        return "[depth limit]"
+    if isinstance(value, Mapping):
+        return {k: _snapshot(v, depth + 1) for k, v in itertools.islice(value.items(), 0, 200)}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_snapshot(v, depth + 1) for v in itertools.islice(value, 0, 200)]
+    return value
+
+
+def _name(value: object, limit: int = _MAX_NAME) -> str:
+    text = value if isinstance(value, str) else str(value)
+    return text.strip()[:limit] or "unnamed"
+
+
+def _error_type(exc: BaseException) -> str:
+    cls = type(exc)
+    module = cls.__module__
+    return (
+        cls.__qualname__ if module in ("builtins", "__main__") else f"{module}.{cls.__qualname__}"
+    )
+
+
+@dataclass(slots=True)
+class _Pending:
+    timestamp: datetime
+    category: str
+    event_type: str
+    properties: object
+    session_id: str
+    error: tuple[str, str, list[str]] | None = None
+    metric: tuple[str, float, str] | None = None
+    attach_system: bool = False
+
+
+@dataclass(slots=True)
+class _FlushRequest:
+    done: threading.Event
+    ok: bool = True
+
+
+class TelemetryClient:
+    """See design §1. One per host process is the norm; several are safe."""
+
+    def __init__(
+        self,
+        app_name: str = "PEFT Studio",
+        data_dir: str | os.PathLike[str] | None = None,
+        max_events: int = DEFAULT_MAX_EVENTS,
+        retention_days: int = DEFAULT_RETENTION_DAYS,
+        *,
+        app_version: str | None = None,
+        clock: Clock = utc_now,
+        secret_store: SecretStore | None = None,
+        environ: Mapping[str, str] | None = None,
+        flush_interval: float = 2.0,
+        flush_batch: int = 100,
+        max_pending: int = 10_000,
+        scrub_limits: ScrubLimits | None = None,
+        upload_sink: UploadSink | None = None,
+        start_session: bool = True,
+    ) -> None:
+        self.app_name = _name(app_name)
+        self.app_version = app_version
+        self.clock = clock
+        self.data_dir = resolve_data_dir(data_dir, environ)
+        self.store = Store(
+            self.data_dir, max_events=max_events, retention_days=retention_days, clock=clock
+        )
+        self.env_override = env_override(environ)
+        self.session_id = str(uuid.uuid4())
+        self.dropped = 0  # events refused because the queue was full or input was unusable
+        self._secret_store = secret_store
+        self._scrub_limits = scrub_limits or ScrubLimits()
+        if upload_sink is None:  # lazy: the queue module needs only the stdlib and the store
+            from .upload.queue import default_upload_sink as upload_sink
+        self._upload_sink = upload_sink
+        self._flush_interval = flush_interval
+        self._flush_batch = max(1, flush_batch)
+        self._max_pending = max(1, max_pending)
+        self._queue: deque[_Pending | _FlushRequest] = deque()
+        self._wake = threading.Event()
+        self._closed = False
+        self._off = self.env_override is not None
+        # Consent as last seen on disk: None until the writer has read it. The hot path checks
+        # only this snapshot; the authoritative check happens again under the store lock.
+        self._allowed: frozenset[str] | None = None
+        self._sampling: dict[str, float] = {}
+        self._seen_stat: tuple[int, int, int] | None = None
+        self._started = time.monotonic()
+        self._session = start_session
+        self._last_warning = ""
+        self._writer: threading.Thread | None = None
+        self._scrubber: Scrubber | None = None
+        if self._off:
+            return
+        self._writer = threading.Thread(
+            target=self._run_writer, name="peft-telemetry-writer", daemon=True
+        )
+        self._writer.start()
+        atexit.register(self.close)
+        if start_session:
+            props: dict[str, object] = {"app_name": self.app_name}
+            if app_version:
+                props["app_version"] = app_version
+            self._enqueue("usage", "session_started", props, attach_system=True)
+
+    # ------------------------------------------------------------------ host API
+    def track_event(self, event_type: str, properties: Mapping[str, Any] | None = None) -> None:
+        if self._off or (self._allowed is not None and "usage" not in self._allowed):
+            return
+        try:
+            self._enqueue("usage", _name(event_type), properties)
+        except Exception:  # never into the host
+            self.dropped += 1
+
+    def track_error(
+        self, error: BaseException, properties: Mapping[str, Any] | None = None
+    ) -> None:
+        if self._off or (self._allowed is not None and "error" not in self._allowed):
+            return
+        try:
+            try:
+                message = str(error)
+            except Exception:
+                message = "[unrepresentable]"
+            tb = getattr(error, "__traceback__", None)
+            frames = stack_frames(tb if isinstance(tb, types.TracebackType) else None)
+            self._enqueue(
+                "error",
+                "error",
+                properties,
+                error=(_error_type(error), message[:10_000], frames),
+            )
+        except Exception:
+            self.dropped += 1
+
+    def track_performance(
+        self,
+        metric_name: str,
+        value: float,
+        unit: str = "ms",
+        properties: Mapping[str, Any] | None = None,
+    ) -> None:
+        if self._off or (self._allowed is not None and "performance" not in self._allowed):
+            return
+        try:
+            number = float(value)
+            if not math.isfinite(number):
+                self.dropped += 1
+                return
+            self._enqueue(
+                "performance",
+                "performance",
+                properties,
+                metric=(_name(metric_name), number, _name(unit, _MAX_UNIT)),
+            )
+        except Exception:
+            self.dropped += 1
+
+    @contextlib.contextmanager
+    def timer(
+        self, metric_name: str, properties: Mapping[str, Any] | None = None
+    ) -> Iterator[None]:
+        """Records the block's wall time in ms, also when it raises (the error still propagates)."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.track_performance(
+                metric_name, (time.perf_counter() - start) * 1000.0, "ms", properties
+            )
+
+    def enable(self, categories: Mapping[str, bool] | None = None) -> bool:
+        """Consent on (all categories unless given), audit-logged with actor "api"."""
+        return self._set_consent(True, categories)
+
+    def disable(self) -> bool:
+        """Consent off. Events not yet on disk are dropped by the writer's re-check."""
+        self._allowed = frozenset()
+        return self._set_consent(False, None)
+
+    def flush(self, timeout: float | None = 10.0) -> bool:
+        """Block until everything accepted so far is durable on disk (True) or it failed."""
+        writer = self._writer
+        if writer is None or not writer.is_alive():
+            return not self._queue
+        request = _FlushRequest(threading.Event())
+        self._queue.append(request)
+        self._wake.set()
+        if not request.done.wait(timeout):
+            return False
+        return request.ok
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Flush, record `session_ended`, stop the writer. Safe to call twice."""
+        if self._closed:
+            return
+        try:
+            if not self._off:
+                duration = round(time.monotonic() - self._started, 3)
+                if self._session and (self._allowed is None or "usage" in self._allowed):
+                    self._enqueue("usage", "session_ended", {"duration_s": duration})
+            self._closed = True
+            self.flush(timeout)
+            self._wake.set()
+            if self._writer is not None:
+                self._writer.join(timeout)
+        except Exception:
+            log.debug("telemetry close failed", exc_info=True)
+        finally:
+            self._closed = True
+            with contextlib.suppress(Exception):
+                atexit.unregister(self.close)
+
+    def __enter__(self) -> TelemetryClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ internals
+    def _enqueue(
+        self,
+        category: str,
+        event_type: str,
+        properties: object,
+        *,
+        error: tuple[str, str, list[str]] | None = None,
+        metric: tuple[str, float, str] | None = None,
+        attach_system: bool = False,
+    ) -> None:
+        if self._closed:
+            return
+        rate = self._sampling.get(category, 1.0)
+        if rate < 1.0 and random.random() >= rate:
+            return
+        if len(self._queue) >= self._max_pending:
+            self.dropped += 1
+            return
+        self._queue.append(
+            _Pending(
+                self.clock(),
+                category,
+                event_type,
+                _snapshot(properties) if properties is not None else None,
+                self.session_id,
+                error,
+                metric,
+                attach_system,
+            )
+        )
+        if len(self._queue) >= self._flush_batch:
+            self._wake.set()
+
+    def _set_consent(self, enabled: bool, categories: Mapping[str, bool] | None) -> bool:
+        if self._off:
+            return False
+        try:
+            consent = set_consent(self.store, enabled=enabled, actor="api", categories=categories)
+        except (StoreError, ValueError) as exc:
+            log.warning("telemetry consent not changed: %s", exc)
+            return False
+        self._remember_consent(consent)
+        return True
+
+    def _remember_consent(self, consent: ConsentState) -> None:
+        self._allowed = frozenset(c for c in CATEGORIES if consent.category_on(c))
+        self._sampling = dict(consent.sampling)
+
+    def _run_writer(self) -> None:
+        try:
+            secret_store = self._secret_store or default_secret_store(self.data_dir)
+            key = load_or_create_hmac_key(secret_store)
+        except Exception:
+            key = os.urandom(32)
+        self._scrubber = Scrubber(hmac_key=key, limits=self._scrub_limits)
+        self._refresh_consent()
+        retry: list[tuple[Event, Counter[str], bool]] = []
+        while True:
+            self._wake.wait(self._flush_interval)
+            self._wake.clear()
+            retry = self._drain(retry)
+            if self._closed and not self._queue:
+                break
+        self._drain(retry)
+
+    def _refresh_consent(self) -> None:
+        """Pick up consent changed by other processes (stat only, unless the file changed)."""
+        key = self.store.stat_key()
+        if key == self._seen_stat and self._allowed is not None:
+            return
+        try:
+            doc = self.store.read()
+        except StoreError as exc:
+            self._warn_once(f"telemetry store unreadable: {exc}")
+            return
+        self._seen_stat = key
+        self._remember_consent(doc.consent)
+
+    def _warn_once(self, message: str) -> None:
+        """A broken disk must not flood the host's log every flush interval."""
+        if message != self._last_warning:
+            self._last_warning = message
+            log.warning("%s", message)
+
+    def _drain(
+        self, retry: list[tuple[Event, Counter[str], bool]]
+    ) -> list[tuple[Event, Counter[str], bool]]:
+        prepared = retry
+        flushes: list[_FlushRequest] = []
+        queue = self._queue
+        while True:
+            try:
+                item = queue.popleft()
+            except IndexError:
+                break
+            if isinstance(item, _FlushRequest):
+                flushes.append(item)
+            else:
+                try:
+                    prepared.append(self._prepare(item))
+                except Exception:
+                    self.dropped += 1
+        ok = True
+        if prepared:
+            try:
+                self.store.update(lambda doc: self._merge(doc, prepared))
+                prepared = []
+            except StoreError as exc:
+                ok = False
+                self._warn_once(f"telemetry events not saved yet: {exc}")
+                overflow = len(prepared) - self._max_pending
+                if overflow > 0:
+                    self.dropped += overflow
+                    prepared = prepared[overflow:]
+            self._seen_stat = self.store.stat_key()
+        else:
+            self._refresh_consent()
+        for request in flushes:
+            request.ok = ok
+            request.done.set()
+        return prepared
+
+    def _prepare(self, item: _Pending) -> tuple[Event, Counter[str], bool]:
+        scrubber = self._scrubber
+        assert scrubber is not None
+        if item.properties is None:
+            props: dict[str, Any] = {}
+            counts: Counter[str] = Counter()
+        else:
+            props, counts = scrubber.scrub_properties(item.properties)
+        fields: dict[str, Any] = {}
+        if item.error is not None:
+            error_type, message, frames = item.error
+            scrubbed, more = scrubber.scrub_text(message)
+            counts.update(more)
+            fields = {"error_type": error_type, "error_message": scrubbed, "stack": frames}
+        elif item.metric is not None:
+            name, value, unit = item.metric
+            fields = {"metric_name": name, "value": value, "unit": unit}
+        event = Event.model_construct(
+            id=str(uuid.uuid4()),
+            timestamp=item.timestamp,
+            category=item.category,
+            event_type=item.event_type,
+            session_id=item.session_id,
+            properties=props,
+            **fields,
+        )
+        return event, counts, item.attach_system
+
+    def _merge(self, doc: StoreDocument, prepared: list[tuple[Event, Counter[str], bool]]) -> None:
+        consent = doc.consent
+        accepted: list[Event] = []
+        redactions: Counter[str] = Counter()
+        for event, counts, attach_system in prepared:
+            if not consent.allows(event.category, event.timestamp):
+                continue
+            if attach_system and consent.allows("system", event.timestamp):
+                event.properties["system"] = system_info()
+            accepted.append(event)
+            redactions.update(counts)
+        doc.events.extend(accepted)
+        for name, count in redactions.items():
+            doc.redactions[name] = doc.redactions.get(name, 0) + count
+        if accepted and consent.upload_enabled and self._upload_sink is not None:
+            try:
+                self._upload_sink(self.store, doc, accepted)
+            except Exception:
+                log.warning("telemetry upload queue not updated", exc_info=True)
+        self._remember_consent(consent)

@@ -1,0 +1,176 @@
+"""Consent changes, each one audit-logged, shared by the library, the CLI and the app."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from .models import CATEGORIES, Actor, AuditEntry, ConsentState, StoreDocument, new_anonymous_id
+from .paths import resources_dir
+from .store import Store
+
+__all__ = [
+    "DISABLE_ENV_VARS",
+    "CollectionText",
+    "collection_text",
+    "env_override",
+    "record_decision",
+    "reset_anonymous_id",
+    "set_consent",
+    "set_sampling",
+    "validate_categories",
+]
+
+DISABLE_ENV_VARS = ("DO_NOT_TRACK", "PEFT_TELEMETRY_DISABLED")
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def env_override(environ: Mapping[str, str] | None = None) -> str | None:
+    """`"DO_NOT_TRACK=1"` when the environment forbids recording, else None.
+
+    Only a true value disables; `DO_NOT_TRACK=0` or an empty value never turns anything on.
+    """
+    env = os.environ if environ is None else environ
+    for name in DISABLE_ENV_VARS:
+        value = env.get(name, "")
+        if value.strip().lower() in _TRUE:
+            return f"{name}={value.strip()}"
+    return None
+
+
+@dataclass(frozen=True)
+class CollectionText:
+    """The "what is collected" text: one file, shown by the app and by `status`."""
+
+    version: str
+    categories: dict[str, str]
+    collected: list[str]
+    never_collected: list[str]
+    guarantees: list[str]
+
+
+@lru_cache(maxsize=1)
+def collection_text() -> CollectionText:
+    path = resources_dir() / "collection.json"
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return CollectionText(
+            version=str(raw["version"]),
+            categories=dict(raw["categories"]),
+            collected=list(raw["collected"]),
+            never_collected=list(raw["never_collected"]),
+            guarantees=list(raw.get("guarantees", [])),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        # A broken install must not stop consent from being recorded; say which text was missing.
+        return CollectionText("unavailable", dict.fromkeys(CATEGORIES, ""), [], [], [])
+
+
+def validate_categories(names: Iterable[str]) -> list[str]:
+    out = []
+    for name in names:
+        key = name.strip().lower()
+        if key not in CATEGORIES:
+            raise ValueError(f"unknown category {name!r} (choose from {', '.join(CATEGORIES)})")
+        out.append(key)
+    return out
+
+
+def _audit(doc: StoreDocument, at: datetime, actor: Actor, what: str, old: Any, new: Any) -> None:
+    doc.audit_log.append(
+        AuditEntry(
+            at=at,
+            actor=actor,
+            what=what,
+            from_value=old,
+            to_value=new,
+            text_version=collection_text().version,
+        )
+    )
+
+
+def set_consent(
+    store: Store,
+    *,
+    enabled: bool,
+    actor: Actor,
+    categories: Mapping[str, bool] | None = None,
+) -> ConsentState:
+    """Turn consent on or off (and optionally set categories), logging every change.
+
+    Turning consent on after it was off (or never on) starts a new anonymous id, so data from
+    before and after an opt-out cannot be linked.
+    """
+    cats = dict(categories or {})
+    validate_categories(cats)
+    if enabled and not categories:
+        cats = dict.fromkeys(CATEGORIES, True)
+
+    def mutate(doc: StoreDocument) -> ConsentState:
+        now = store.clock()
+        consent = doc.consent
+        consent.changed_at = now
+        if not consent.decided:
+            _audit(doc, now, actor, "decision", "undecided", "enabled" if enabled else "disabled")
+            consent.decided = True
+        if consent.enabled != enabled:
+            _audit(doc, now, actor, "consent", consent.enabled, enabled)
+            if enabled:
+                consent.enabled_since = now
+                doc.anonymous_id = new_anonymous_id()
+            else:
+                consent.upload_enabled = False
+            consent.enabled = enabled
+        elif enabled and consent.enabled_since is None:
+            consent.enabled_since = now
+        if not enabled and consent.upload_enabled:
+            _audit(doc, now, actor, "upload", True, False)
+            consent.upload_enabled = False
+        for name, on in cats.items():
+            old = consent.categories.get(name, False)
+            if old != bool(on):
+                _audit(doc, now, actor, f"category:{name}", old, bool(on))
+                consent.categories[name] = bool(on)
+                if on:
+                    consent.category_since[name] = now
+        return consent.model_copy(deep=True)
+
+    return store.update(mutate)
+
+
+def record_decision(store: Store, *, accepted: bool, actor: Actor) -> ConsentState:
+    """The first-run answer: yes turns everything on, no records a decline (not "never asked")."""
+    return set_consent(store, enabled=accepted, actor=actor)
+
+
+def set_sampling(store: Store, *, category: str, rate: float, actor: Actor) -> ConsentState:
+    (name,) = validate_categories([category])
+    if not 0.0 <= rate <= 1.0:
+        raise ValueError(f"sampling rate must be between 0 and 1, not {rate}")
+
+    def mutate(doc: StoreDocument) -> ConsentState:
+        old = doc.consent.sampling.get(name, 1.0)
+        if old != rate:
+            now = doc.consent.changed_at = store.clock()
+            _audit(doc, now, actor, f"sampling:{name}", old, rate)
+            doc.consent.sampling[name] = rate
+        return doc.consent.model_copy(deep=True)
+
+    return store.update(mutate)
+
+
+def reset_anonymous_id(store: Store, *, actor: Actor) -> str:
+    """A new random id. The audit entry names no id: logging old and new would link them."""
+
+    def mutate(doc: StoreDocument) -> str:
+        now = doc.consent.changed_at = store.clock()
+        _audit(doc, now, actor, "anonymous_id", "previous id", "new id")
+        doc.anonymous_id = new_anonymous_id()
+        return doc.anonymous_id
+
+    return store.update(mutate)

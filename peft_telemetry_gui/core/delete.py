@@ -1,0 +1,93 @@
+"""Delete everything: the user's "forget me" button, in the app and the CLI."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .consent import collection_text
+from .models import Actor, AuditEntry, StoreDocument, new_anonymous_id
+from .secrets import HMAC_KEY_NAME, UPLOAD_TOKEN_NAME, SecretStore, SecretStoreError
+from .store import Store
+
+__all__ = ["DeleteReport", "delete_all_data", "describe_deletion"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DeleteReport:
+    events_deleted: int = 0
+    audit_entries_deleted: int = 0
+    files_removed: list[str] = field(default_factory=list)
+    secrets_removed: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+def describe_deletion() -> list[str]:
+    """What the confirmation (dialog or prompt) names before anything is removed."""
+    return [
+        "all recorded events",
+        "the history of consent changes",
+        "the redaction counters",
+        "files set aside after a corrupt store",
+        "queued uploads and the upload token",
+        "the key used to hash identifiers",
+        "your anonymous id (a new one is made; telemetry is turned off)",
+    ]
+
+
+def _leftover_files(data_dir: Path) -> list[Path]:
+    patterns = ("telemetry.corrupt-*.json", ".telemetry.json.tmp-*", "upload-*", ".upload-*")
+    found: list[Path] = []
+    for pattern in patterns:
+        with contextlib.suppress(OSError):
+            found.extend(p for p in data_dir.glob(pattern) if p.is_file())
+    return found
+
+
+def delete_all_data(
+    store: Store, *, actor: Actor, secret_store: SecretStore | None = None
+) -> DeleteReport:
+    """Leave an empty store: one audit entry, a new anonymous id, consent off, no secrets."""
+    report = DeleteReport()
+
+    def mutate(doc: StoreDocument) -> None:
+        now = store.clock()
+        report.events_deleted = len(doc.events)
+        report.audit_entries_deleted = len(doc.audit_log)
+        fresh = StoreDocument(anonymous_id=new_anonymous_id())
+        fresh.consent.decided = doc.consent.decided
+        fresh.consent.changed_at = now
+        fresh.upload = doc.upload
+        fresh.audit_log = [
+            AuditEntry(
+                at=now,
+                actor=actor,
+                what="all data deleted",
+                from_value=None,
+                to_value=None,
+                text_version=collection_text().version,
+            )
+        ]
+        for name in StoreDocument.model_fields:
+            setattr(doc, name, getattr(fresh, name))
+        # Files are removed under the same lock so no writer re-creates them in between.
+        for path in _leftover_files(store.data_dir):
+            try:
+                path.unlink()
+                report.files_removed.append(path.name)
+            except OSError as exc:
+                report.warnings.append(f"could not remove {path}: {exc.strerror or exc}")
+
+    store.update(mutate)
+    if secret_store is not None:
+        try:
+            secret_store.delete(HMAC_KEY_NAME)
+            secret_store.delete(UPLOAD_TOKEN_NAME)
+            report.secrets_removed = True
+        except (SecretStoreError, OSError) as exc:
+            report.warnings.append(f"could not remove secrets from the {secret_store.kind}: {exc}")
+    return report

@@ -1,0 +1,148 @@
+"""The one schema for the store, the exports and the CLI's `--json` output.
+
+Every byte the product writes about a user goes through these models, so what the user is shown
+and what is kept can never drift apart.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .clock import ensure_utc
+
+__all__ = [
+    "CATEGORIES",
+    "SCHEMA_VERSION",
+    "Actor",
+    "AuditEntry",
+    "Category",
+    "ConsentState",
+    "Event",
+    "QuarantineNotice",
+    "StoreDocument",
+    "UploadSettings",
+    "new_anonymous_id",
+    "new_event_id",
+]
+
+SCHEMA_VERSION = 1
+
+Category = Literal["usage", "error", "performance", "system"]
+CATEGORIES: tuple[Category, ...] = ("usage", "error", "performance", "system")
+Actor = Literal["gui", "cli", "api"]
+
+
+def new_anonymous_id() -> str:
+    """Random, never derived from the machine: it must not be re-identifiable."""
+    return secrets.token_hex(16)
+
+
+def new_event_id() -> str:
+    return str(uuid.uuid4())
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return None if value is None else ensure_utc(value)
+
+
+class ConsentState(_Model):
+    """What the user said, and since when: the `since` stamps let any process drop events
+    recorded while (or before) consent was off, whoever turned it off."""
+
+    decided: bool = False
+    enabled: bool = False
+    categories: dict[str, bool] = Field(default_factory=lambda: dict.fromkeys(CATEGORIES, True))
+    sampling: dict[str, float] = Field(default_factory=lambda: dict.fromkeys(CATEGORIES, 1.0))
+    upload_enabled: bool = False
+    changed_at: datetime | None = None
+    enabled_since: datetime | None = None
+    category_since: dict[str, datetime] = Field(default_factory=dict)
+
+    _norm = field_validator("changed_at", "enabled_since")(_utc)
+
+    @field_validator("category_since")
+    @classmethod
+    def _norm_since(cls, value: dict[str, datetime]) -> dict[str, datetime]:
+        return {key: ensure_utc(moment) for key, moment in value.items()}
+
+    def category_on(self, category: str) -> bool:
+        return self.enabled and self.categories.get(category, False)
+
+    def allows(self, category: str, at: datetime) -> bool:
+        """True when an event of `category` stamped `at` was recorded under consent."""
+        if not self.category_on(category):
+            return False
+        if self.enabled_since is not None and at < self.enabled_since:
+            return False
+        since = self.category_since.get(category)
+        return not (since is not None and at < since)
+
+
+class AuditEntry(_Model):
+    """One consent change. `from`/`to` are python keywords, hence the aliases."""
+
+    at: datetime
+    actor: Actor
+    what: str
+    from_value: Any = Field(default=None, alias="from")
+    to_value: Any = Field(default=None, alias="to")
+    text_version: str = ""
+
+    _norm = field_validator("at")(_utc)
+
+
+class Event(_Model):
+    id: str = Field(default_factory=new_event_id)
+    timestamp: datetime
+    category: Category
+    event_type: str
+    session_id: str
+    properties: dict[str, Any] = Field(default_factory=dict)
+    # error events
+    error_type: str | None = None
+    error_message: str | None = None
+    stack: list[str] | None = None
+    # performance events
+    metric_name: str | None = None
+    value: float | None = None
+    unit: str | None = None
+
+    _norm = field_validator("timestamp")(_utc)
+
+    def stored_dict(self) -> dict[str, Any]:
+        """The record exactly as it sits in `telemetry.json` (what the user is shown)."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class QuarantineNotice(_Model):
+    """A store that could not be read was moved aside; kept so every front end can say so."""
+
+    at: datetime
+    moved_to: str
+    reason: str
+
+    _norm = field_validator("at")(_utc)
+
+
+class UploadSettings(_Model):
+    endpoint: str | None = None
+
+
+class StoreDocument(_Model):
+    schema_version: int = SCHEMA_VERSION
+    anonymous_id: str = Field(default_factory=new_anonymous_id)
+    consent: ConsentState = Field(default_factory=ConsentState)
+    audit_log: list[AuditEntry] = Field(default_factory=list)
+    redactions: dict[str, int] = Field(default_factory=dict)
+    quarantined: list[QuarantineNotice] = Field(default_factory=list)
+    upload: UploadSettings = Field(default_factory=UploadSettings)
+    events: list[Event] = Field(default_factory=list)

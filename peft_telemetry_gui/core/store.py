@@ -1,0 +1,287 @@
+"""The per-user JSON store, shared by every process that touches it.
+
+Writes follow the filelock model: a sibling `.lock` file serialises writers, the document is
+re-read under the lock, merged, written to a temp file in the same folder, fsynced and swapped in
+with `os.replace`, so a reader (or a crash) only ever sees a whole document. A document we cannot
+read is moved aside and reported, never silently overwritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import logging
+import os
+import secrets
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from filelock import FileLock, Timeout
+from pydantic import ValidationError
+
+from .clock import Clock, utc_now
+from .models import SCHEMA_VERSION, Event, QuarantineNotice, StoreDocument
+from .paths import STORE_FILE_NAME, ensure_private_dir
+
+__all__ = [
+    "DEFAULT_MAX_EVENTS",
+    "DEFAULT_RETENTION_DAYS",
+    "NewerSchemaError",
+    "Store",
+    "StoreError",
+    "migrate",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_EVENTS = 1000
+DEFAULT_RETENTION_DAYS = 90
+
+T = TypeVar("T")
+_StatKey = tuple[int, int, int]
+
+
+class StoreError(Exception):
+    """A problem with the store, worded for the user (the CLI prints it as is)."""
+
+
+class NewerSchemaError(StoreError):
+    """Written by a newer version: we neither overwrite nor quarantine it (it is not corrupt)."""
+
+
+def _migrate_v0(raw: dict[str, Any]) -> dict[str, Any]:
+    """The seed prototype kept a flat `{"enabled": bool, "user_id": ..., "events": [...]}`."""
+    enabled = bool(raw.get("enabled", raw.get("consent", False)) is True)
+    events = []
+    for item in raw.get("events", []) or []:
+        if not isinstance(item, dict):
+            continue
+        events.append(
+            {
+                "id": item.get("id") or item.get("event_id") or secrets.token_hex(16),
+                "timestamp": item.get("timestamp"),
+                "category": item.get("category", "usage"),
+                "event_type": item.get("event_type") or item.get("name") or "unknown",
+                "session_id": item.get("session_id", "unknown"),
+                "properties": item.get("properties", {}) or {},
+            }
+        )
+    return {
+        "schema_version": 1,
+        "consent": {"decided": "enabled" in raw, "enabled": enabled},
+        "events": events,
+    }
+
+
+# version -> function that lifts a raw document from that version to the next one
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _migrate_v0}
+
+
+def migrate(raw: dict[str, Any]) -> dict[str, Any]:
+    version = raw.get("schema_version", 0)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        raise ValueError(f"schema_version {version!r} is not a version number")
+    if version > SCHEMA_VERSION:
+        raise NewerSchemaError(
+            f"the store was written by a newer version (schema {version}, this one reads "
+            f"up to {SCHEMA_VERSION}); upgrade peft-telemetry-gui. The file was left untouched."
+        )
+    while version < SCHEMA_VERSION:
+        raw = MIGRATIONS[version](raw)
+        version = raw["schema_version"]
+    return raw
+
+
+def _os_message(exc: OSError) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return "the disk is full"
+    return exc.strerror or str(exc)
+
+
+class Store:
+    """One `telemetry.json` in one data folder."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        max_events: int = DEFAULT_MAX_EVENTS,
+        retention_days: int = DEFAULT_RETENTION_DAYS,
+        clock: Clock = utc_now,
+        lock_timeout: float = 30.0,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.path = self.data_dir / STORE_FILE_NAME
+        self.lock_path = self.data_dir / (STORE_FILE_NAME + ".lock")
+        self.max_events = max(1, int(max_events))
+        self.retention_days = max(1, int(retention_days))
+        self.clock = clock
+        self.lock_timeout = lock_timeout
+        self._mutex = threading.RLock()
+        # The last document this object wrote, keyed by the file's stat: a writer that is the only
+        # one writing skips re-parsing its own output on every flush.
+        self._cache: tuple[_StatKey, StoreDocument] | None = None
+        #: Files this object moved aside, so a front end can say so right away.
+        self.quarantine_log: list[QuarantineNotice] = []
+
+    # ----------------------------------------------------------------- reading
+    def read(self) -> StoreDocument:
+        """A fresh copy of the document; a missing store reads as an empty, undecided one."""
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return StoreDocument()
+        except OSError as exc:
+            raise StoreError(f"cannot read {self.path}: {_os_message(exc)}") from exc
+        try:
+            return self._parse(data)
+        except NewerSchemaError:
+            raise
+        except ValueError:
+            # Quarantine under the lock, where a concurrent writer cannot race us.
+            return self.update(lambda doc: doc.model_copy())
+
+    def _parse(self, data: bytes) -> StoreDocument:
+        raw = json.loads(data)
+        if not isinstance(raw, dict):
+            raise ValueError("the document is not a JSON object")
+        if raw.get("schema_version") == SCHEMA_VERSION:
+            return StoreDocument.model_validate(raw)
+        return StoreDocument.model_validate(migrate(raw))
+
+    def stat_key(self) -> _StatKey | None:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def _load_locked(self) -> StoreDocument:
+        key = self.stat_key()
+        if key is None:
+            self._cache = None
+            return StoreDocument()
+        if self._cache is not None and self._cache[0] == key:
+            return self._cache[1]
+        self._cache = None
+        try:
+            data = self.path.read_bytes()
+        except OSError as exc:
+            raise StoreError(f"cannot read {self.path}: {_os_message(exc)}") from exc
+        try:
+            return self._parse(data)
+        except NewerSchemaError:
+            raise
+        except (ValueError, ValidationError) as exc:  # JSONDecodeError is a ValueError
+            return self._quarantine(exc)
+
+    def _quarantine(self, exc: Exception) -> StoreDocument:
+        now = self.clock()
+        stamp = now.strftime("%Y%m%dT%H%M%SZ")
+        target = self.data_dir / f"telemetry.corrupt-{stamp}.json"
+        n = 1
+        while target.exists():
+            n += 1
+            target = self.data_dir / f"telemetry.corrupt-{stamp}-{n}.json"
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        try:
+            os.replace(self.path, target)
+        except OSError as move_exc:
+            raise StoreError(
+                f"{self.path} is unreadable ({reason}) and could not be moved aside: "
+                f"{_os_message(move_exc)}"
+            ) from move_exc
+        log.warning(
+            "telemetry store %s was unreadable (%s); moved to %s", self.path, reason, target
+        )
+        notice = QuarantineNotice(at=now, moved_to=str(target), reason=reason)
+        self.quarantine_log.append(notice)
+        return StoreDocument(quarantined=[notice])
+
+    def quarantined_files(self) -> list[Path]:
+        try:
+            return sorted(self.data_dir.glob("telemetry.corrupt-*.json"))
+        except OSError:
+            return []
+
+    # ----------------------------------------------------------------- writing
+    def update(self, mutate: Callable[[StoreDocument], T]) -> T:
+        """Lock, re-read, let `mutate` change the document, prune, write it atomically."""
+        with self._mutex:
+            try:
+                ensure_private_dir(self.data_dir)
+            except OSError as exc:
+                raise StoreError(f"cannot create {self.data_dir}: {_os_message(exc)}") from exc
+            lock = FileLock(str(self.lock_path), timeout=self.lock_timeout, mode=0o600)
+            try:
+                with lock:
+                    doc = self._load_locked()
+                    self._cache = None  # the document is about to change under our hands
+                    result = mutate(doc)
+                    self.prune(doc)
+                    self._write_locked(doc)
+                    return result
+            except Timeout as exc:
+                raise StoreError(
+                    f"the store is locked by another process ({self.lock_path}) for more than "
+                    f"{self.lock_timeout:g} s"
+                ) from exc
+            except OSError as exc:
+                raise StoreError(f"cannot write {self.path}: {_os_message(exc)}") from exc
+
+    def prune(self, doc: StoreDocument) -> None:
+        """Newest `max_events`, none past retention."""
+        cutoff = self.clock() - timedelta(days=self.retention_days)
+        events = doc.events
+        if events and (events[0].timestamp < cutoff or len(events) > self.max_events):
+            events = [e for e in events if e.timestamp >= cutoff]
+        events.sort(key=_timestamp)  # timsort: linear on the usual already-sorted list
+        if len(events) > self.max_events:
+            events = events[-self.max_events :]
+        doc.events = events
+
+    def _write_locked(self, doc: StoreDocument) -> None:
+        payload = doc.model_dump_json(by_alias=True, exclude_none=True).encode()
+        tmp = self.data_dir / f".{STORE_FILE_NAME}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            try:
+                view = memoryview(payload)
+                while view:
+                    written = os.write(fd, view)
+                    view = view[written:]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        _fsync_dir(self.data_dir)
+        key = self.stat_key()
+        if key is not None:
+            self._cache = (key, doc)
+
+
+def _timestamp(event: Event) -> datetime:
+    return event.timestamp
+
+
+def _fsync_dir(path: Path) -> None:
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+import json
+import os
+import stat
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from peft_telemetry_gui.core.models import SCHEMA_VERSION, Event, StoreDocument
+from peft_telemetry_gui.core.store import NewerSchemaError, Store, StoreError
+
+
+class FakeClock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _event(at: datetime, n: int = 0) -> Event:
+    return Event(
+        timestamp=at, category="usage", event_type=f"e{n}", session_id="s", properties={"n": n}
+    )
+
+
+def test_missing_store_reads_as_undecided_and_is_not_created(data_dir: Path) -> None:
+    doc = Store(data_dir).read()
+    assert doc.consent.decided is False and doc.consent.enabled is False
+    assert not data_dir.exists()
+
+
+def test_write_is_private_and_round_trips(data_dir: Path) -> None:
+    store = Store(data_dir)
+    now = datetime.now(UTC)
+    store.update(lambda doc: doc.events.append(_event(now)))
+    assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
+    raw = json.loads(store.path.read_text())
+    assert raw["schema_version"] == SCHEMA_VERSION
+    assert raw["events"][0]["timestamp"].endswith("Z") or "+00:00" in raw["events"][0]["timestamp"]
+    assert Store(data_dir).read().events[0].properties == {"n": 0}
+    assert store.lock_path.exists()
+    assert [p.name for p in data_dir.iterdir() if ".tmp-" in p.name] == []
+
+
+def test_cap_keeps_newest_and_retention_drops_old(data_dir: Path) -> None:
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    store = Store(data_dir, max_events=5, retention_days=90, clock=FakeClock(now))
+    events = [_event(now - timedelta(minutes=10 - i), i) for i in range(10)]
+    events.append(_event(now - timedelta(days=91), 99))
+    store.update(lambda doc: doc.events.extend(events))
+    kept = store.read().events
+    assert [e.properties["n"] for e in kept] == [5, 6, 7, 8, 9]
+
+
+def test_events_are_kept_sorted_by_time(data_dir: Path) -> None:
+    now = datetime.now(UTC)
+    store = Store(data_dir)
+    store.update(lambda doc: doc.events.append(_event(now, 2)))
+    store.update(lambda doc: doc.events.append(_event(now - timedelta(seconds=1), 1)))
+    assert [e.properties["n"] for e in store.read().events] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"{garbage", b'{"schema_version": 1, "events": "nope"}', b"[1, 2]", b"\xff\xfe\x00"],
+    ids=["empty", "garbage", "wrong-schema", "list", "binary"],
+)
+def test_corrupt_store_is_moved_aside_and_reported(data_dir: Path, content: bytes) -> None:
+    data_dir.mkdir()
+    store = Store(data_dir)
+    store.path.write_bytes(content)
+    doc = store.read()
+    moved = store.quarantined_files()
+    assert len(moved) == 1 and moved[0].read_bytes() == content
+    assert doc.quarantined and doc.quarantined[0].moved_to == str(moved[0])
+    assert store.quarantine_log == doc.quarantined
+    # the fresh store is on disk and carries the notice for other processes (the app's banner)
+    assert Store(data_dir).read().quarantined[0].moved_to == str(moved[0])
+
+
+def test_newer_schema_is_refused_and_left_untouched(data_dir: Path) -> None:
+    data_dir.mkdir()
+    store = Store(data_dir)
+    content = json.dumps({"schema_version": SCHEMA_VERSION + 1, "events": []}).encode()
+    store.path.write_bytes(content)
+    with pytest.raises(NewerSchemaError, match="newer version"):
+        store.read()
+    with pytest.raises(NewerSchemaError):
+        store.update(lambda doc: None)
+    assert store.path.read_bytes() == content
+    assert store.quarantined_files() == []
+
+
+def test_legacy_v0_document_is_migrated(data_dir: Path) -> None:
+    data_dir.mkdir()
+    store = Store(data_dir)
+    store.path.write_text(
+        json.dumps(
+            {
+                "enabled": True,
+                "events": [{"event_type": "old", "timestamp": "2026-11-20T10:00:00Z"}],
+            }
+        )
+    )
+    doc = store.read()
+    assert doc.consent.enabled and doc.consent.decided
+    assert [e.event_type for e in doc.events] == ["old"]
+    store.update(lambda d: None)
+    assert json.loads(store.path.read_text())["schema_version"] == SCHEMA_VERSION
+
+
+def test_unwritable_folder_gives_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    store = Store(blocker / "data")
+    with pytest.raises(StoreError, match="cannot create"):
+        store.update(lambda doc: None)
+
+
+def test_writer_cache_notices_external_changes(data_dir: Path) -> None:
+    now = datetime.now(UTC)
+    mine, other = Store(data_dir), Store(data_dir)
+    mine.update(lambda doc: doc.events.append(_event(now, 1)))
+    other.update(lambda doc: doc.events.append(_event(now, 2)))
+    mine.update(lambda doc: doc.events.append(_event(now, 3)))
+    assert sorted(e.properties["n"] for e in Store(data_dir).read().events) == [1, 2, 3]
+
+
+def test_failed_mutation_writes_nothing(data_dir: Path) -> None:
+    store = Store(data_dir)
+    store.update(lambda doc: doc.events.append(_event(datetime.now(UTC))))
+    before = store.path.read_bytes()
+
+    def boom(doc: StoreDocument) -> None:
+        doc.events.clear()
+        raise RuntimeError("half-way")
+
+    with pytest.raises(RuntimeError):
+        store.update(boom)
+    assert store.path.read_bytes() == before
+    assert len(store.read().events) == 1
+    store.update(lambda doc: None)  # the in-memory cache must not carry the half-done change
+    assert len(store.read().events) == 1
+    assert os.listdir(data_dir).count("telemetry.json") == 1

@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from peft_telemetry_gui.cli import main
+from peft_telemetry_gui.core import analytics
+from peft_telemetry_gui.core.store import Store
+
+
+def run(capsys: pytest.CaptureFixture[str], data_dir: Path, *args: str) -> tuple[int, str, str]:
+    code = main(["--data-dir", str(data_dir), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_json(capsys: pytest.CaptureFixture[str], data_dir: Path, *args: str) -> object:
+    code, out, err = run(capsys, data_dir, *args, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_status_json_shape_on_a_fresh_store(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    status = run_json(capsys, data_dir, "status")
+    assert isinstance(status, dict)
+    assert {
+        "enabled",
+        "decided",
+        "categories",
+        "upload_enabled",
+        "anonymous_id",
+        "data_dir",
+        "event_count",
+        "env_override",
+    } <= set(status)
+    assert status["enabled"] is False and status["decided"] is False
+    assert status["data_dir"] == str(data_dir) and status["event_count"] == 0
+
+
+def test_status_names_the_env_override(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DO_NOT_TRACK", "1")
+    assert run_json(capsys, data_dir, "status")["env_override"] == "DO_NOT_TRACK=1"  # type: ignore[index]
+    code, out, _ = run(capsys, data_dir, "status")
+    assert code == 0 and "overridden by DO_NOT_TRACK=1" in out
+
+
+def test_enable_track_events_stats_round_trip(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    code, out, _ = run(capsys, data_dir, "enable", "--category", "usage", "--category", "error")
+    assert code == 0 and "usage, error" in out
+    status = run_json(capsys, data_dir, "status")
+    assert status["categories"] == {  # type: ignore[index]
+        "usage": True,
+        "error": True,
+        "performance": False,
+        "system": False,
+    }
+    for i in range(3):
+        code, _, err = run(
+            capsys,
+            data_dir,
+            "track",
+            "epoch_done",
+            "--prop",
+            f"epoch={i}",
+            "--prop",
+            "path=/home/bob/x.txt",
+        )
+        assert code == 0, err
+    events = run_json(capsys, data_dir, "events", "--type", "epoch_done")
+    assert [e["properties"]["epoch"] for e in events] == [0, 1, 2]  # type: ignore[index,union-attr]
+    assert events[0]["properties"]["path"] == "[path]/x.txt"  # type: ignore[index]
+    stats = run_json(capsys, data_dir, "stats")
+    expected = analytics.compute(Store(data_dir).read().events).model_dump(mode="json")
+    assert stats == expected
+    assert {
+        "total_events",
+        "event_counts",
+        "category_counts",
+        "daily_counts",
+        "sessions",
+        "performance",
+        "system_info",
+    } <= set(stats)  # type: ignore[arg-type]
+    code, out, _ = run(capsys, data_dir, "disable")
+    assert code == 0
+    code, out, _ = run(capsys, data_dir, "track", "ignored")
+    assert code == 0 and "Not recorded" in out
+    actors = {e.actor for e in Store(data_dir).read().audit_log}
+    assert actors == {"cli"}
+
+
+def test_stats_since_until_filter(capsys: pytest.CaptureFixture[str], data_dir: Path) -> None:
+    run(capsys, data_dir, "enable")
+    run(capsys, data_dir, "track", "x")
+    assert run_json(capsys, data_dir, "stats", "--since", "2999-01-01")["total_events"] == 0  # type: ignore[index]
+    assert run_json(capsys, data_dir, "stats", "--until", "2000-01-01")["total_events"] == 0  # type: ignore[index]
+    assert run_json(capsys, data_dir, "stats", "--since", "2000-01-01")["total_events"] == 1  # type: ignore[index]
+
+
+def test_export_and_delete(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, tmp_path: Path
+) -> None:
+    run(capsys, data_dir, "enable")
+    run(capsys, data_dir, "track", "x")
+    out_file = tmp_path / "out.csv"
+    code, out, _ = run(capsys, data_dir, "export", "--output", str(out_file), "--format", "csv")
+    assert code == 0 and str(out_file) in out and out_file.read_text().count("\n") == 2
+    code, _, err = run(capsys, data_dir, "export", "--output", str(out_file))
+    assert code == 1 and "already exists" in err
+    code, _, err = run(capsys, data_dir, "delete")  # stdin is not a terminal under pytest
+    assert code == 2 and "--yes" in err
+    assert Store(data_dir).read().events
+    code, out, _ = run(capsys, data_dir, "delete", "--yes")
+    assert code == 0 and "Deleted 1 events" in out
+    assert Store(data_dir).read().events == []
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["events", "--since", "yesterday"], 2, "not a date"),
+        (["enable", "--category", "location"], 2, "unknown category"),
+        (["track", "x", "--prop", "novalue"], 2, "key=value"),
+        (["export", "--output", "/nonexistent-dir/x.json"], 1, "does not exist"),
+        (["frobnicate"], 2, "invalid choice"),
+        (["export"], 2, "required"),
+    ],
+)
+def test_user_mistakes_give_one_line_and_no_traceback(
+    data_dir: Path, args: list[str], code: int, message: str
+) -> None:
+    env = {**os.environ, "PEFT_TELEMETRY_SECRETS": "file"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "peft_telemetry_gui.cli", "--data-dir", str(data_dir), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert proc.returncode == code, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and message in proc.stderr
+
+
+def test_corrupt_store_is_reported_once_and_kept_aside(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    data_dir.mkdir()
+    (data_dir / "telemetry.json").write_text("{not json")
+    code, out, err = run(capsys, data_dir, "status")
+    assert code == 0
+    assert "could not be read" in err and "telemetry.corrupt-" in err
+    assert "moved to" in out
+    assert len(list(data_dir.glob("telemetry.corrupt-*.json"))) == 1
+
+
+def test_newer_schema_store_is_a_one_line_failure(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    data_dir.mkdir()
+    (data_dir / "telemetry.json").write_text('{"schema_version": 99}')
+    code, _, err = run(capsys, data_dir, "status")
+    assert code == 1 and "newer version" in err and len(err.strip().splitlines()) == 1
