@@ -27,6 +27,10 @@ Choices worth knowing about (the "why" behind behaviour that is not obvious):
   no longer recognise it. A value without any separator therefore truncates to just the marker.
 * Card numbers must be Luhn-valid *and* start like a real card (4, 5, 6, 3x, 2221-2720), which
   keeps compact timestamps such as ``20240115123045`` and epoch milliseconds intact.
+* The container walk stops once the running size estimate passes four times
+  ``max_event_bytes``; later entries are dropped unseen (class ``dropped``). Only after that
+  are the largest values replaced by ``"[too large]"`` until the event fits, so a hostile payload
+  with a million leaves costs the same as one that is merely too big.
 * Integers wider than 64 bits become ``None`` (class ``invalid``): JSON consumers cannot
   represent them and ``json.dumps`` refuses very large ones outright.
 * Results for short strings are cached in memory for the life of the ``Scrubber``; the raw
