@@ -64,7 +64,16 @@ def _snapshot(value: object, depth: int = 0) -> object:
     Strings and numbers are immutable and kept as they are; the writer scrubs and truncates.
     Containers are copied to just past the scrubber's limits, so hostile inputs stay cheap.
     """
-    if isinstance(value, str | int | float | bool) or value is None:
+    if type(value) in _SCALAR_TYPES:
+        return value
+    if type(value) is dict and len(value) <= 200:
+        # The usual call: a flat dict of scalars. A shallow copy is already a full snapshot.
+        for item in value.values():
+            if type(item) not in _SCALAR_TYPES:
+                break
+        else:
+            return value.copy()
+    if isinstance(value, str | int | float | bool):
         return value
     if depth > 10:
         return "[depth limit]"
@@ -76,16 +85,34 @@ def _snapshot(value: object, depth: int = 0) -> object:
 
 
 def _name(value: object, limit: int = _MAX_NAME) -> str:
-    text = value if isinstance(value, str) else str(value)
-    return text.strip()[:limit] or "unnamed"
+    text = (value if isinstance(value, str) else str(value)).strip()[:limit]
+    if not text.isascii():  # a lone surrogate would make the whole document unserialisable
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text or "unnamed"
 
 
 def _error_type(exc: BaseException) -> str:
     cls = type(exc)
     module = cls.__module__
-    return (
+    name = (
         cls.__qualname__ if module in ("builtins", "__main__") else f"{module}.{cls.__qualname__}"
     )
+    return _name(name, 200)
+
+
+_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
+def _uuid4_strings(count: int) -> list[str]:
+    """Random (version 4) uuids from one urandom call: uuid.uuid4() per event costs ~4 us."""
+    raw = bytearray(os.urandom(16 * count))
+    out = []
+    for start in range(0, 16 * count, 16):
+        raw[start + 6] = (raw[start + 6] & 0x0F) | 0x40
+        raw[start + 8] = (raw[start + 8] & 0x3F) | 0x80
+        h = raw[start : start + 16].hex()
+        out.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+    return out
 
 
 @dataclass(slots=True)
@@ -315,7 +342,7 @@ class TelemetryClient:
                 attach_system,
             )
         )
-        if len(self._queue) >= self._flush_batch:
+        if len(self._queue) >= self._flush_batch and not self._wake.is_set():
             self._wake.set()
 
     def _set_consent(self, enabled: bool, categories: Mapping[str, bool] | None) -> bool:
@@ -345,10 +372,15 @@ class TelemetryClient:
         while True:
             self._wake.wait(self._flush_interval)
             self._wake.clear()
-            retry = self._drain(retry)
+            try:
+                retry = self._drain(retry)
+            except Exception:  # the writer must outlive any bug: the host keeps calling
+                log.exception("telemetry writer error")
+                retry = []
             if self._closed and not self._queue:
                 break
-        self._drain(retry)
+        with contextlib.suppress(Exception):
+            self._drain(retry)
 
     def _refresh_consent(self) -> None:
         """Pick up consent changed by other processes (stat only, unless the file changed)."""
@@ -375,6 +407,7 @@ class TelemetryClient:
         prepared = retry
         flushes: list[_FlushRequest] = []
         queue = self._queue
+        items: list[_Pending] = []
         while True:
             try:
                 item = queue.popleft()
@@ -383,10 +416,13 @@ class TelemetryClient:
             if isinstance(item, _FlushRequest):
                 flushes.append(item)
             else:
-                try:
-                    prepared.append(self._prepare(item))
-                except Exception:
-                    self.dropped += 1
+                items.append(item)
+        ids = _uuid4_strings(len(items))
+        for item, event_id in zip(items, ids, strict=True):
+            try:
+                prepared.append(self._prepare(item, event_id))
+            except Exception:
+                self.dropped += 1
         ok = True
         if prepared:
             try:
@@ -399,6 +435,11 @@ class TelemetryClient:
                 if overflow > 0:
                     self.dropped += overflow
                     prepared = prepared[overflow:]
+            except Exception as exc:  # not retryable: keeping the batch would fail forever
+                ok = False
+                self.dropped += len(prepared)
+                prepared = []
+                self._warn_once(f"telemetry events dropped: {type(exc).__name__}: {exc}")
             self._seen_stat = self.store.stat_key()
         else:
             self._refresh_consent()
@@ -407,7 +448,7 @@ class TelemetryClient:
             request.done.set()
         return prepared
 
-    def _prepare(self, item: _Pending) -> tuple[Event, Counter[str], bool]:
+    def _prepare(self, item: _Pending, event_id: str) -> tuple[Event, Counter[str], bool]:
         scrubber = self._scrubber
         assert scrubber is not None
         if item.properties is None:
@@ -415,23 +456,33 @@ class TelemetryClient:
             counts: Counter[str] = Counter()
         else:
             props, counts = scrubber.scrub_properties(item.properties)
-        fields: dict[str, Any] = {}
+        # Names are the host's constants as a rule, but an f-string can smuggle a path in.
+        event_type, more = scrubber.scrub_text(item.event_type)
+        counts.update(more)
+        error_type = error_message = stack = metric_name = value = unit = None
         if item.error is not None:
-            error_type, message, frames = item.error
-            scrubbed, more = scrubber.scrub_text(message)
+            error_type, message, stack = item.error
+            error_message, more = scrubber.scrub_text(message)
             counts.update(more)
-            fields = {"error_type": error_type, "error_message": scrubbed, "stack": frames}
         elif item.metric is not None:
-            name, value, unit = item.metric
-            fields = {"metric_name": name, "value": value, "unit": unit}
+            metric_name, value, unit = item.metric
+            metric_name, more = scrubber.scrub_text(metric_name)
+            counts.update(more)
+        # model_construct skips validation: every value here is already of the right type, and
+        # naming every field (even None) is what makes it cheap.
         event = Event.model_construct(
-            id=str(uuid.uuid4()),
+            id=event_id,
             timestamp=item.timestamp,
             category=item.category,
-            event_type=item.event_type,
+            event_type=event_type,
             session_id=item.session_id,
             properties=props,
-            **fields,
+            error_type=error_type,
+            error_message=error_message,
+            stack=stack,
+            metric_name=metric_name,
+            value=value,
+            unit=unit,
         )
         return event, counts, item.attach_system
 

@@ -15,6 +15,8 @@ import logging
 import os
 import secrets
 import threading
+import time
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -53,16 +55,23 @@ class NewerSchemaError(StoreError):
     """Written by a newer version: we neither overwrite nor quarantine it (it is not corrupt)."""
 
 
+_V0_NAMESPACE = uuid.UUID("6f1c2a8e-3b7d-4c55-9a0e-5d2f7b1e9c43")
+
+
 def _migrate_v0(raw: dict[str, Any]) -> dict[str, Any]:
     """The seed prototype kept a flat `{"enabled": bool, "user_id": ..., "events": [...]}`."""
     enabled = bool(raw.get("enabled", raw.get("consent", False)) is True)
     events = []
-    for item in raw.get("events", []) or []:
+    for index, item in enumerate(raw.get("events", []) or []):
         if not isinstance(item, dict):
             continue
+        # Derived, not random: the same unmigrated file must show the same ids to every reader.
+        stable = uuid.uuid5(
+            _V0_NAMESPACE, f"{index}:{item.get('timestamp')}:{item.get('event_type')}"
+        )
         events.append(
             {
-                "id": item.get("id") or item.get("event_id") or secrets.token_hex(16),
+                "id": item.get("id") or item.get("event_id") or str(stable),
                 "timestamp": item.get("timestamp"),
                 "category": item.get("category", "usage"),
                 "event_type": item.get("event_type") or item.get("name") or "unknown",
@@ -94,6 +103,20 @@ def migrate(raw: dict[str, Any]) -> dict[str, Any]:
         raw = MIGRATIONS[version](raw)
         version = raw["schema_version"]
     return raw
+
+
+def _reason(exc: Exception) -> str:
+    """One line that says what is wrong with the document, for the user and the banner."""
+    if isinstance(exc, ValidationError):
+        errors = exc.errors()
+        first = errors[0]
+        where = ".".join(str(part) for part in first["loc"]) or "document"
+        more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+        return f"{where}: {first['msg']}{more}"[:300]
+    if isinstance(exc, json.JSONDecodeError) and not exc.doc.strip():
+        return "the file is empty"
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:300]
 
 
 def _os_message(exc: OSError) -> str:
@@ -187,7 +210,7 @@ class Store:
         while target.exists():
             n += 1
             target = self.data_dir / f"telemetry.corrupt-{stamp}-{n}.json"
-        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        reason = _reason(exc)
         try:
             os.replace(self.path, target)
         except OSError as move_exc:
@@ -224,6 +247,7 @@ class Store:
                     result = mutate(doc)
                     self.prune(doc)
                     self._write_locked(doc)
+                    self._sweep_stale_temp_files()
                     return result
             except Timeout as exc:
                 raise StoreError(
@@ -243,6 +267,25 @@ class Store:
         if len(events) > self.max_events:
             events = events[-self.max_events :]
         doc.events = events
+
+    def _sweep_stale_temp_files(self, max_age_s: float = 60.0) -> None:
+        """A writer killed between its temp write and `os.replace` leaves a full copy behind.
+
+        Under the lock no live writer of ours is mid-write, but another process might be about
+        to take the lock after us, so only files of dead processes or older than a minute go.
+        """
+        now = time.time()
+        with contextlib.suppress(OSError):
+            for path in self.data_dir.glob(f".{STORE_FILE_NAME}.tmp-*"):
+                try:
+                    pid = int(path.name.rsplit("-", 2)[-2])
+                except (ValueError, IndexError):
+                    pid = -1
+                with contextlib.suppress(OSError):
+                    if pid != os.getpid() and (
+                        not _pid_alive(pid) or now - path.stat().st_mtime > max_age_s
+                    ):
+                        path.unlink()
 
     def _write_locked(self, doc: StoreDocument) -> None:
         payload = doc.model_dump_json(by_alias=True, exclude_none=True).encode()
@@ -266,6 +309,18 @@ class Store:
         key = self.stat_key()
         if key is not None:
             self._cache = (key, doc)
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def _timestamp(event: Event) -> datetime:
