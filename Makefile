@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: run test lint format bench screenshots clean
+.PHONY: run demo test lint format bench screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -13,7 +13,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	QT_QPA_PLATFORM= $(VENV)/bin/peft-telemetry status
+	QT_QPA_PLATFORM= $(VENV)/bin/peft-telemetry-gui
+
+demo: $(STAMP)
+	QT_QPA_PLATFORM= $(VENV)/bin/peft-telemetry-gui --demo
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -30,6 +33,12 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/client.py
+	$(PY) bench/gui.py
+	$(PY) bench/upload.py
+
+# Every page of the --demo app, rendered in a real window under Xvfb (apt: xvfb).
+screenshots: $(STAMP)
+	env -u QT_QPA_PLATFORM $(PY) scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis *.egg-info

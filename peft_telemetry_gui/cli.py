@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__
+from .cli_upload import add_upload_commands
 from .core import analytics
 from .core.anonymize import describe_redactions
 from .core.consent import (
@@ -309,7 +310,9 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------------- parser
 Command = Callable[[argparse.Namespace], int]
-_EXTRA_COMMANDS: list[Callable[[Any, Callable[[argparse.ArgumentParser], None]], None]] = []
+_EXTRA_COMMANDS: list[Callable[[Any, Callable[[argparse.ArgumentParser], None]], None]] = [
+    add_upload_commands
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -166,6 +166,8 @@ class TelemetryClient:
         self.dropped = 0  # events refused because the queue was full or input was unusable
         self._secret_store = secret_store
         self._scrub_limits = scrub_limits or ScrubLimits()
+        if upload_sink is None:  # lazy: the queue module needs only the stdlib and the store
+            from .upload.queue import default_upload_sink as upload_sink
         self._upload_sink = upload_sink
         self._flush_interval = flush_interval
         self._flush_batch = max(1, flush_batch)

@@ -138,6 +138,9 @@ def set_consent(
                 consent.categories[name] = bool(on)
                 if on:
                     consent.category_since[name] = now
+        from .upload.queue import sync_queue_with_consent_locked  # opt-out empties the queue
+
+        sync_queue_with_consent_locked(store, doc)
         return consent.model_copy(deep=True)
 
     return store.update(mutate)

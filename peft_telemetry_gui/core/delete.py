@@ -11,6 +11,7 @@ from .consent import collection_text
 from .models import Actor, AuditEntry, StoreDocument, new_anonymous_id
 from .secrets import HMAC_KEY_NAME, UPLOAD_TOKEN_NAME, SecretStore, SecretStoreError
 from .store import Store
+from .upload.queue import prepare_deletion_request, write_deletion_requests_locked
 
 __all__ = ["DeleteReport", "delete_all_data", "describe_deletion"]
 
@@ -56,6 +57,7 @@ def delete_all_data(
 
     def mutate(doc: StoreDocument) -> None:
         now = store.clock()
+        deletion = prepare_deletion_request(store, doc, secret_store)  # needs the old id
         report.events_deleted = len(doc.events)
         report.audit_entries_deleted = len(doc.audit_log)
         fresh = StoreDocument(anonymous_id=new_anonymous_id())
@@ -81,6 +83,7 @@ def delete_all_data(
                 report.files_removed.append(path.name)
             except OSError as exc:
                 report.warnings.append(f"could not remove {path}: {exc.strerror or exc}")
+        write_deletion_requests_locked(store, deletion)  # survives the removal above
 
     store.update(mutate)
     if secret_store is not None:

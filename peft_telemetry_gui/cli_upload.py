@@ -1,0 +1,229 @@
+"""`peft-telemetry upload ...` and `peft-telemetry token ...`: upload from the command line.
+
+Registered through `cli._EXTRA_COMMANDS` (see `add_upload_commands`). The token is read from a
+hidden prompt, or from stdin when stdin is not a terminal, never from the command line (argv is
+visible to every user of the machine and lands in shell history).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from .core.paths import resolve_data_dir
+from .core.store import Store
+
+__all__ = ["add_upload_commands", "status_payload"]
+
+
+def _store(args: argparse.Namespace) -> Store:
+    return Store(resolve_data_dir(getattr(args, "data_dir", None)))
+
+
+def _usage(message: str) -> Exception:
+    from .cli import UsageError
+
+    return UsageError(message)
+
+
+def _emit(args: argparse.Namespace, payload: Any, human: str) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(payload, indent=2, default=str, ensure_ascii=False))
+    elif human:
+        print(human)
+
+
+def status_payload(store: Store) -> dict[str, Any]:
+    """The `upload status --json` object (also handy for the main `status`)."""
+    from .core.upload import exporter, settings
+
+    status = exporter.upload_status(store, exporter.get_worker(store.data_dir))
+    return {
+        "upload_enabled": status.upload_enabled,
+        "state": status.state,
+        "state_text": status.describe(),
+        "until": status.until,
+        "endpoint": status.endpoint,
+        "endpoint_source": status.endpoint_source,
+        "endpoint_problem": status.endpoint_problem,
+        "queued": status.queued,
+        "queued_bytes": status.queued_bytes,
+        "drops": status.drops,
+        "drops_total": status.drops_total,
+        "rejected_total": status.rejected_total,
+        "last_success": status.last_success,
+        "last_error": status.last_error,
+        "last_error_at": status.last_error_at,
+        "deletion_pending": status.deletion_pending,
+        "token": settings.token_state(store.data_dir),
+        "history": [h.model_dump(mode="json") for h in status.history],
+    }
+
+
+def cmd_upload_status(args: argparse.Namespace) -> int:
+    payload = status_payload(_store(args))
+    lines = [
+        f"Upload: {payload['state_text']}",
+        f"  endpoint:   {payload['endpoint'] or '(none)'}"
+        + (
+            f" (from {payload['endpoint_source']})"
+            if payload["endpoint_source"] not in (None, "settings")
+            else ""
+        ),
+        f"  queued:     {payload['queued']:,} records ({payload['queued_bytes']:,} bytes)",
+        f"  dropped:    {payload['drops_total']:,}"
+        + (f" {payload['drops']}" if payload["drops"] else ""),
+        f"  delivered:  last at {payload['last_success'] or 'never'}",
+        f"  last error: {payload['last_error'] or 'none'}",
+        f"  token:      {payload['token']}",
+    ]
+    if payload["deletion_pending"]:
+        lines.append(f"  deletion requests waiting: {payload['deletion_pending']}")
+    recent = payload["history"][-5:]
+    if recent:
+        lines.append("  recent requests:")
+        for h in recent:
+            lines.append(
+                f"    {h['at']}  {h['kind']:<16} {h['records']:>5} records "
+                f"{h['bytes']:>8} bytes  HTTP {h['status'] or '-'}  {h['outcome']}"
+            )
+    _emit(args, payload, "\n".join(lines))
+    return 0
+
+
+def cmd_upload_enable(args: argparse.Namespace) -> int:
+    from .core.upload import EndpointError, UploadError, enable_upload
+
+    try:
+        settings = enable_upload(_store(args), args.endpoint, actor="cli")
+    except EndpointError as exc:
+        raise _usage(str(exc)) from None
+    except UploadError as exc:
+        raise _usage(str(exc)) from None
+    _emit(
+        args,
+        {"upload_enabled": True, "endpoint": settings.endpoint},
+        f"Upload is on ({settings.endpoint or 'endpoint from the environment'}).",
+    )
+    return 0
+
+
+def cmd_upload_disable(args: argparse.Namespace) -> int:
+    from .core.upload import disable_upload
+
+    dropped = disable_upload(_store(args), actor="cli")
+    _emit(
+        args,
+        {"upload_enabled": False, "discarded": dropped},
+        f"Upload is off; {dropped:,} unsent records were discarded.",
+    )
+    return 0
+
+
+def cmd_upload_send_now(args: argparse.Namespace) -> int:
+    from .core.upload import send_now
+
+    entries = send_now(_store(args), timeout=args.timeout)
+    payload = [e.model_dump(mode="json") for e in entries]
+    if not entries:
+        human = "Nothing was sent (nothing queued, or upload is off)."
+    else:
+        human = "\n".join(
+            f"{e.kind}: {e.records} records, {e.bytes} bytes, HTTP {e.status or '-'}, "
+            f"{e.outcome}" + (f" ({e.message})" if e.message else "")
+            for e in entries
+        )
+    _emit(args, payload, human)
+    failed = entries and entries[-1].outcome in ("retry", "failed")
+    return 1 if failed else 0
+
+
+def cmd_upload_preview(args: argparse.Namespace) -> int:
+    from .core.upload import preview_next_batch
+
+    preview = preview_next_batch(_store(args))
+    payload = {
+        "kind": preview.kind,
+        "records": preview.records,
+        "url": preview.url,
+        "headers": preview.headers,
+        "body": json.loads(preview.body_json) if preview.body_json else None,
+        "note": preview.note,
+    }
+    if preview.kind == "nothing":
+        human = preview.note
+    else:
+        head = [f"POST {preview.url}"] + [f"{k}: {v}" for k, v in preview.headers.items()]
+        human = "\n".join([*head, "", preview.body_json])
+    _emit(args, payload, human)
+    return 0
+
+
+def _read_token() -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass("Upload token (input hidden): ")
+    return sys.stdin.readline()
+
+
+def cmd_token_set(args: argparse.Namespace) -> int:
+    from .core.upload import TokenUnavailableError, UploadError, set_token
+
+    store = _store(args)
+    try:
+        set_token(store, _read_token(), actor="cli")
+    except TokenUnavailableError:
+        raise
+    except UploadError as exc:
+        raise _usage(str(exc)) from None
+    _emit(args, {"token": "set"}, "Token saved in the system keyring.")
+    return 0
+
+
+def cmd_token_clear(args: argparse.Namespace) -> int:
+    from .core.upload import clear_token
+
+    had = clear_token(_store(args), actor="cli")
+    _emit(args, {"token": "not set", "removed": had}, "Token removed." if had else "No token.")
+    return 0
+
+
+def add_upload_commands(
+    sub: Any, common: Callable[[argparse.ArgumentParser], None] | None = None
+) -> None:
+    """Register `upload` and `token` on the main parser's subparsers."""
+    parser_class = getattr(sub, "_parser_class", argparse.ArgumentParser)
+
+    def group(name: str, help_text: str) -> Any:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if common:
+            common(p)
+        inner = p.add_subparsers(
+            dest=f"{name}_command", metavar="ACTION", parser_class=parser_class
+        )
+        inner.required = True
+        return inner
+
+    def add(inner: Any, name: str, func: Callable[..., int], text: str) -> argparse.ArgumentParser:
+        p = inner.add_parser(name, help=text, description=text)
+        if common:
+            common(p)
+        p.set_defaults(func=func)
+        return p
+
+    upload = group("upload", "optional upload to an OpenTelemetry collector")
+    add(upload, "status", cmd_upload_status, "state, queue, drops, last delivery, history")
+    p = add(upload, "enable", cmd_upload_enable, "turn upload on (telemetry must be on)")
+    p.add_argument(
+        "--endpoint", metavar="URL", help="collector base URL (https; http only to localhost)"
+    )
+    add(upload, "disable", cmd_upload_disable, "turn upload off and discard unsent records")
+    p = add(upload, "send-now", cmd_upload_send_now, "send everything queued now")
+    p.add_argument("--timeout", type=float, default=10.0, metavar="S", help="per request")
+    add(upload, "preview", cmd_upload_preview, "show exactly what the next request would send")
+    token = group("token", "the upload token, kept in the system keyring")
+    add(token, "set", cmd_token_set, "read a token from a hidden prompt (or stdin) and save it")
+    add(token, "clear", cmd_token_clear, "remove the saved token")

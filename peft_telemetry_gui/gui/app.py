@@ -1,0 +1,149 @@
+"""`peft-telemetry-gui`: the composition root (arguments, store, view-model, window)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main", "parse_args"]
+
+PAGE_NAMES = ("privacy", "dashboard", "events", "activity", "upload")
+
+NO_DISPLAY_MESSAGE = (
+    "peft-telemetry-gui: no display found (DISPLAY/WAYLAND_DISPLAY unset); use the "
+    "`peft-telemetry` command line instead, or render the window to an image with "
+    "`peft-telemetry-gui --screenshot FILE.png` (works headless via QT_QPA_PLATFORM=offscreen)."
+)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="peft-telemetry-gui",
+        description="See, control, export and delete the telemetry kept on this computer.",
+    )
+    parser.add_argument("--data-dir", metavar="DIR", help="the data folder (default: per user)")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="open generated sample data in a temporary folder (never your own store)",
+    )
+    parser.add_argument("--page", choices=PAGE_NAMES, help="the page to open")
+    parser.add_argument(
+        "--screenshot",
+        metavar="FILE.png",
+        help="render the window to FILE.png once loaded, then exit",
+    )
+    parser.add_argument(
+        "--max-events",
+        type=int,
+        default=None,
+        help=argparse.SUPPRESS,  # for benchmarks: stores bigger than the default 1000
+    )
+    return parser.parse_args(argv)
+
+
+def _no_display() -> bool:
+    """Linux/BSD without X11 or Wayland and no platform chosen: Qt would abort."""
+    if sys.platform.startswith(("win", "darwin")):
+        return False
+    env = os.environ
+    return not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY") or env.get("QT_QPA_PLATFORM"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if _no_display():
+        if args.screenshot:
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        else:
+            print(NO_DISPLAY_MESSAGE, file=sys.stderr)
+            return 1
+
+    # The core first, Qt after: PySide6 inspects every module imported once it is loaded, so
+    # this order is measurably faster to start. Qt is imported only now, so `--help` and the
+    # no-display message stay instant.
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ..core import analytics, consent, export  # noqa: F401
+    from ..core.paths import resolve_data_dir
+    from ..core.store import DEFAULT_MAX_EVENTS, Store
+    from .main_window import APPLICATION, ORGANIZATION, MainWindow, window_icon
+    from .state import AppState
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APPLICATION])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("PEFT Telemetry")
+    app.setDesktopFileName(APPLICATION)
+    app.setWindowIcon(window_icon())
+
+    max_events = args.max_events or DEFAULT_MAX_EVENTS
+    if args.demo:
+        from ..core.demo import generate_demo
+
+        data_dir = Path(tempfile.mkdtemp(prefix="peft-telemetry-demo-"))
+        generate_demo(Store(data_dir, max_events=max_events))
+    else:
+        data_dir = resolve_data_dir(args.data_dir)
+    store = Store(data_dir, max_events=max_events)
+
+    state = AppState(store)
+    screenshot = args.screenshot
+    window = MainWindow(state, remember_geometry=not screenshot, ask_first_run=not screenshot)
+    if args.demo:
+        window.setWindowTitle(f"PEFT Telemetry — demo data in {data_dir}")
+    if args.page:
+        window.show_page(args.page)
+    window.show()
+    exit_code = 0
+
+    if screenshot:
+
+        def grab() -> None:
+            nonlocal exit_code
+            app.processEvents()
+            if not window.grab().save(screenshot):
+                print(f"peft-telemetry-gui: could not write {screenshot}", file=sys.stderr)
+                exit_code = 1
+            app.quit()
+
+        # Grab once the first load is shown (and, on the Upload page, its status, which loads
+        # on its own worker) and the event loop has painted it.
+        waiting = {"store"}
+        if args.page == "upload":
+            waiting.add("upload")
+
+        def loaded(what: str) -> None:
+            if what in waiting:
+                waiting.discard(what)
+                if not waiting:
+                    QTimer.singleShot(0, grab)
+
+        state.first_load_finished.connect(lambda: loaded("store"))
+        if "upload" in waiting:
+            window.page("upload").status_changed.connect(lambda _status: loaded("upload"))
+
+        def give_up() -> None:
+            nonlocal exit_code
+            print("peft-telemetry-gui: the store did not load within 30 s", file=sys.stderr)
+            exit_code = 1
+            app.quit()
+
+        QTimer.singleShot(30_000, give_up)  # never hang a docs build
+
+    state.start()
+    rc = app.exec()
+    state.shutdown()
+    if args.demo:  # generated data only; it was never anyone's real store
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return exit_code or rc
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

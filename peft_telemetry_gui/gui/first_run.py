@@ -1,0 +1,93 @@
+"""The first-run question, asked only while no decision is on record.
+
+Both answers are equally easy: same size, same style, neither is the default button and neither
+has the focus (the details link has), so Enter or Space cannot pick one by accident. Closing the
+dialog decides nothing; the app asks again next time.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.consent import collection_text
+from .widgets import heading
+
+__all__ = ["FirstRunDialog"]
+
+
+class FirstRunDialog(QDialog):
+    decided = Signal(bool)  # True: allow, False: don't allow
+    details_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Help improve PEFT Studio?")
+        self.setAccessibleName("Telemetry choice")
+        self.choice: bool | None = None
+        text = collection_text()
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("Share anonymous telemetry?"))
+        intro = QLabel(
+            "PEFT Studio can record which features you use, errors, timings and basic system "
+            "information, on this computer only, with personal details removed before anything "
+            "is written. Nothing is recorded unless you allow it, and you can change your mind "
+            "at any time on the Privacy page."
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        never = QLabel(
+            "Never collected: "
+            + "; ".join(item[:1].lower() + item[1:] for item in text.never_collected[:3])
+            + "."
+            if text.never_collected
+            else ""
+        )
+        never.setWordWrap(True)
+        layout.addWidget(never)
+        self.details_button = QPushButton("What exactly is collected…")
+        self.details_button.setFlat(True)
+        self.details_button.setAccessibleName("Show what is collected on the Privacy page")
+        self.details_button.setAutoDefault(False)
+        self.details_button.setDefault(False)
+        self.details_button.clicked.connect(self._on_details)
+        layout.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignLeft)
+
+        buttons = QHBoxLayout()
+        self.allow_button = QPushButton("Allow")
+        self.deny_button = QPushButton("Don't allow")
+        self.allow_button.setAccessibleName("Allow telemetry")
+        self.deny_button.setAccessibleName("Don't allow telemetry")
+        width = max(self.allow_button.sizeHint().width(), self.deny_button.sizeHint().width())
+        buttons.addStretch(1)
+        for button in (self.deny_button, self.allow_button):
+            button.setAutoDefault(False)
+            button.setDefault(False)
+            button.setFixedWidth(max(width, 160))  # identical size, whatever the label length
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        self.allow_button.clicked.connect(lambda: self._choose(True))
+        self.deny_button.clicked.connect(lambda: self._choose(False))
+        layout.addLayout(buttons)
+        self.setMinimumWidth(480)
+
+    def showEvent(self, event: object) -> None:
+        super().showEvent(event)
+        # Nothing pre-selected: the focus starts on the neutral "details" link, not an answer.
+        self.details_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _choose(self, accepted: bool) -> None:
+        self.choice = accepted
+        self.decided.emit(accepted)
+        self.accept()
+
+    def _on_details(self) -> None:
+        self.details_requested.emit()
+        self.reject()

@@ -1,0 +1,374 @@
+"""The window: navigation, the page registry, banners, and the Export / Delete actions."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.export import ExportResult
+from ..core.models import StoreDocument
+from .first_run import FirstRunDialog
+from .state import AppState
+from .widgets import Banner
+
+__all__ = ["PAGES", "MainWindow", "PageSpec", "app_settings"]
+
+ORGANIZATION = "peft-telemetry"
+APPLICATION = "peft-telemetry-gui"
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    name: str  # as given to --page
+    title: str
+    factory: Callable[[AppState], QWidget]
+
+
+def _lazy(module: str, cls: str) -> Callable[[AppState], QWidget]:
+    """Import a page's module only when the page is first shown: start-up pays for one page."""
+
+    def make(state: AppState) -> QWidget:
+        return getattr(importlib.import_module(f"{__package__}.{module}"), cls)(state)
+
+    return make
+
+
+#: The pages in navigation order. To replace a page, swap its factory here.
+PAGES: list[PageSpec] = [
+    PageSpec("privacy", "Privacy", _lazy("privacy_page", "PrivacyPage")),
+    PageSpec("dashboard", "Dashboard", _lazy("dashboard_page", "DashboardPage")),
+    PageSpec("events", "Events", _lazy("events_page", "EventsPage")),
+    PageSpec("activity", "Activity", _lazy("activity_page", "ActivityPage")),
+    PageSpec("upload", "Upload", _lazy("upload_page", "UploadPage")),
+]
+
+
+class _Pages(Mapping[str, QWidget]):
+    """`window.pages[name]`: the page, built (and put in the stack) on first access."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self._window = window
+
+    def __getitem__(self, name: str) -> QWidget:
+        return self._window.page(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(spec.name for spec in PAGES)
+
+    def __len__(self) -> int:
+        return len(PAGES)
+
+
+def app_settings() -> QSettings:
+    """INI everywhere, so tests can redirect it with `QSettings.setPath` or XDG_CONFIG_HOME."""
+    return QSettings(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION
+    )
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        state: AppState,
+        *,
+        remember_geometry: bool = True,
+        ask_first_run: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.state = state
+        self._remember_geometry = remember_geometry
+        self._ask_first_run = ask_first_run
+        self.first_run_dialog: FirstRunDialog | None = None
+        self.last_message: QMessageBox | None = None
+        self.setWindowTitle("PEFT Telemetry")
+        self.setAccessibleName("PEFT Telemetry")
+
+        central = QWidget()
+        self.setCentralWidget(central)
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        self.quarantine_banner = Banner("quarantine_banner")
+        self.error_banner = Banner("error_banner")
+        outer.addWidget(self.quarantine_banner)
+        outer.addWidget(self.error_banner)
+        self._dismissed_quarantine: set[str] = set()
+        self.quarantine_banner.dismissed.connect(self._on_quarantine_dismissed)
+
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        outer.addLayout(body, 1)
+        side = QVBoxLayout()
+        side.setContentsMargins(8, 8, 0, 8)
+        self.nav = QListWidget()
+        self.nav.setAccessibleName("Pages")
+        self.nav.setFixedWidth(150)
+        self.nav.setSpacing(3)
+        side.addWidget(self.nav, 1)
+        self.export_button = QPushButton("Export…")
+        self.export_button.setAccessibleName("Export all data")
+        self.delete_button = QPushButton("Delete all…")
+        self.delete_button.setAccessibleName("Delete all data")
+        side.addWidget(self.export_button)
+        side.addWidget(self.delete_button)
+        body.addLayout(side)
+        self.stack = QStackedWidget()
+        body.addWidget(self.stack, 1)
+
+        self._built: dict[str, QWidget] = {}
+        self.pages = _Pages(self)
+        for spec in PAGES:
+            placeholder = QWidget()
+            placeholder.setAccessibleName(f"{spec.title} (loading)")
+            self.stack.addWidget(placeholder)
+            item = QListWidgetItem(spec.title)
+            item.setData(Qt.ItemDataRole.UserRole, spec.name)
+            self.nav.addItem(item)
+        self.nav.currentRowChanged.connect(self._on_nav_changed)
+        self.nav.setCurrentRow(0)
+
+        self._build_menu()
+        self.export_button.clicked.connect(self._export_menu_from_button)
+        self.delete_button.clicked.connect(self.delete_all)
+
+        state.document_changed.connect(self._on_document_changed)
+        state.error.connect(self._on_error)
+        state.busy_changed.connect(self._on_busy_changed)
+        state.export_finished.connect(self._on_export_finished)
+        state.delete_finished.connect(self._on_delete_finished)
+        state.first_load_finished.connect(self._on_first_load)
+        self.statusBar().showMessage("Loading…")
+
+        self.resize(1200, 820)
+        if remember_geometry:
+            geometry = app_settings().value("window/geometry")
+            if isinstance(geometry, QByteArray | bytes) and geometry:
+                self.restoreGeometry(QByteArray(geometry))
+
+    # ----------------------------------------------------------------- structure
+    def _build_menu(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.export_json_action = QAction("Export as &JSON…", self)
+        self.export_json_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_json_action.triggered.connect(lambda: self.export("json"))
+        self.export_csv_action = QAction("Export as &CSV…", self)
+        self.export_csv_action.triggered.connect(lambda: self.export("csv"))
+        self.delete_action = QAction("&Delete all data…", self)
+        self.delete_action.triggered.connect(self.delete_all)
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(self.export_json_action)
+        file_menu.addAction(self.export_csv_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.delete_action)
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+        view_menu = self.menuBar().addMenu("&View")
+        for i, spec in enumerate(PAGES):
+            action = QAction(spec.title, self)
+            action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            action.triggered.connect(lambda _=False, n=spec.name: self.show_page(n))
+            view_menu.addAction(action)
+            self.addAction(action)
+        refresh = QAction("&Reload", self)
+        refresh.setShortcut(QKeySequence.StandardKey.Refresh)
+        refresh.triggered.connect(lambda: self.state.reload(force=True))
+        view_menu.addSeparator()
+        view_menu.addAction(refresh)
+
+    def page(self, name: str) -> QWidget:
+        """The page called `name`, built on first use."""
+        if name in self._built:
+            return self._built[name]
+        names = [spec.name for spec in PAGES]
+        if name not in names:
+            raise KeyError(name)
+        index = names.index(name)
+        page = PAGES[index].factory(self.state)
+        placeholder = self.stack.widget(index)
+        current = self.stack.currentIndex()
+        self.stack.insertWidget(index, page)
+        self.stack.removeWidget(placeholder)
+        placeholder.deleteLater()
+        self.stack.setCurrentIndex(current)
+        self._built[name] = page
+        return page
+
+    def _on_nav_changed(self, row: int) -> None:
+        if 0 <= row < len(PAGES):
+            self.page(PAGES[row].name)
+            self.stack.setCurrentIndex(row)
+
+    def _build_remaining_pages(self) -> None:
+        """After the first paint, build the other pages one per event-loop turn, so switching
+        is instant later and start-up never waited for them."""
+        for spec in PAGES:
+            if spec.name not in self._built:
+                self.page(spec.name)
+                QTimer.singleShot(0, self._build_remaining_pages)
+                return
+
+    def show_page(self, name: str) -> None:
+        names = [spec.name for spec in PAGES]
+        if name not in names:
+            raise ValueError(f"unknown page {name!r} (choose from {', '.join(names)})")
+        self.nav.setCurrentRow(names.index(name))
+
+    def current_page(self) -> str:
+        return PAGES[self.stack.currentIndex()].name
+
+    # ----------------------------------------------------------------- state slots
+    def _on_first_load(self) -> None:
+        QTimer.singleShot(300, self._build_remaining_pages)
+        doc = self.state.document
+        self.statusBar().showMessage(f"Data folder: {self.state.data_dir}")
+        if self._ask_first_run and doc is not None and not doc.consent.decided:
+            self.show_first_run()
+
+    def show_first_run(self) -> FirstRunDialog:
+        dialog = FirstRunDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.decided.connect(self.state.record_decision)
+        dialog.details_requested.connect(lambda: self.show_page("privacy"))
+        dialog.finished.connect(lambda _r: setattr(self, "first_run_dialog", None))
+        self.first_run_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _on_document_changed(self, doc: StoreDocument) -> None:
+        notices = [n for n in doc.quarantined if n.moved_to not in self._dismissed_quarantine]
+        if notices:
+            lines = [
+                f"The telemetry file could not be read ({n.reason}), so it was moved to "
+                f"{n.moved_to} and a fresh, empty store was started. Nothing was deleted: "
+                "the old file is still there for you to inspect."
+                for n in notices
+            ]
+            self.quarantine_banner.show_message("\n".join(lines))
+        else:
+            self.quarantine_banner.hide()
+
+    def _on_quarantine_dismissed(self) -> None:
+        doc = self.state.document
+        if doc is not None:
+            self._dismissed_quarantine.update(n.moved_to for n in doc.quarantined)
+
+    def _on_error(self, message: str) -> None:
+        self.error_banner.show_message(message)
+        self.statusBar().showMessage(message, 10_000)
+
+    def _on_busy_changed(self, busy: bool) -> None:
+        for widget in (self.export_button, self.delete_button):
+            widget.setEnabled(not busy)
+        for action in (self.export_json_action, self.export_csv_action, self.delete_action):
+            action.setEnabled(not busy)
+        if busy:
+            self.statusBar().showMessage("Saving…")
+        else:
+            self.statusBar().showMessage("Saved", 3000)
+
+    # ----------------------------------------------------------------- export / delete
+    def _export_menu_from_button(self) -> None:
+        self.export(None)
+
+    def export(self, fmt: str | None) -> None:
+        """Ask where (the file dialog confirms overwriting), then export on the worker."""
+        filters = {"json": "JSON (*.json)", "csv": "CSV spreadsheet (*.csv)"}
+        wanted = [filters[fmt]] if fmt else list(filters.values())
+        path, chosen = QFileDialog.getSaveFileName(
+            self,
+            "Export telemetry data",
+            str(Path.home() / f"peft-telemetry-export.{fmt or 'json'}"),
+            ";;".join(wanted),
+        )
+        if not path:
+            return
+        kind = fmt or ("csv" if chosen.startswith("CSV") or path.endswith(".csv") else "json")
+        if not path.lower().endswith(f".{kind}"):
+            path += f".{kind}"
+        self.state.export_to(Path(path), kind)  # type: ignore[arg-type]
+
+    def _on_export_finished(self, result: ExportResult) -> None:
+        self.error_banner.hide()
+        self._inform(
+            "Export finished",
+            f"Exported {result.event_count:,} events as {result.format.upper()} to\n{result.path}",
+        )
+
+    def confirm_delete(self) -> bool:
+        from ..core.delete import describe_deletion
+
+        items = "\n".join(f"•  {line}" for line in describe_deletion())
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Delete all telemetry data?")
+        box.setText("This deletes, from this computer:")
+        box.setInformativeText(f"{items}\n\nThis cannot be undone. Export first to keep a copy.")
+        delete_button = box.addButton("Delete all", QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        box.exec()
+        return box.clickedButton() is delete_button
+
+    def delete_all(self) -> None:
+        if self.confirm_delete():
+            self.state.delete_all()
+
+    def _on_delete_finished(self, report: Any) -> None:  # core.delete.DeleteReport
+        text = (
+            f"Deleted {report.events_deleted:,} events and {report.audit_entries_deleted:,} "
+            "consent changes. Telemetry is off and a new anonymous id was made."
+        )
+        if report.warnings:
+            text += "\n\nSome things could not be removed:\n" + "\n".join(report.warnings)
+        self._inform("All data deleted", text)
+
+    def _inform(self, title: str, text: str) -> QMessageBox:
+        """Non-blocking, so background updates keep flowing while the message is up."""
+        box = QMessageBox(QMessageBox.Icon.Information, title, text, parent=self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.statusBar().showMessage(text.splitlines()[0], 10_000)
+        self.last_message = box
+        return box
+
+    # ----------------------------------------------------------------- lifecycle
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._remember_geometry:
+            app_settings().setValue("window/geometry", self.saveGeometry())
+        super().closeEvent(event)
+
+
+def window_icon() -> QIcon:
+    from ..core.paths import resources_dir
+
+    icon = QIcon()
+    icons = resources_dir() / "icons"
+    for size in (16, 32, 48, 64, 128, 256):
+        png = icons / f"peft-telemetry-{size}.png"
+        if png.exists():
+            icon.addFile(str(png))
+    svg = icons / "peft-telemetry.svg"
+    if icon.isNull() and svg.exists():
+        icon.addFile(str(svg))
+    return icon

@@ -1,0 +1,214 @@
+"""Privacy: what is collected, the switches that decide it, and the user's id and data folder.
+
+The texts come from `resources/collection.json` (the same file `peft-telemetry status` shows);
+every switch writes the store through `AppState`, on the worker, with actor "gui".
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.consent import collection_text, env_override
+from ..core.models import CATEGORIES, StoreDocument
+from .state import AppState, describe_redactions
+from .widgets import Banner, heading
+
+__all__ = ["PrivacyPage"]
+
+_CATEGORY_TITLES = {
+    "usage": "Usage",
+    "error": "Errors",
+    "performance": "Performance",
+    "system": "System information",
+}
+
+
+def _bullets(items: list[str]) -> QLabel:
+    label = QLabel("\n".join(f"•  {item}" for item in items) or "(text unavailable)")
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class PrivacyPage(QWidget):
+    title = "Privacy"
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        text = collection_text()
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        outer.addWidget(scroll)
+        body = QWidget()
+        scroll.setWidget(body)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.addWidget(heading("Privacy"))
+
+        self.env_banner = Banner("env_override_banner", dismissable=False)
+        layout.addWidget(self.env_banner)
+
+        columns = QGridLayout()
+        columns.setColumnStretch(0, 1)
+        columns.setColumnStretch(1, 1)
+        columns.setHorizontalSpacing(16)
+        layout.addLayout(columns)
+
+        # -- left: the switches
+        switches = QGroupBox("Telemetry on this computer")
+        sw = QVBoxLayout(switches)
+        self.master = QCheckBox("Record anonymous telemetry")
+        self.master.setAccessibleName("Record anonymous telemetry")
+        self.master.setAccessibleDescription(
+            "Master switch. When off, nothing is recorded, whatever the categories say."
+        )
+        self.master.toggled.connect(self._on_master_toggled)
+        sw.addWidget(self.master)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        sw.addWidget(self.status)
+        self.category_boxes: dict[str, QCheckBox] = {}
+        for name in CATEGORIES:
+            box = QCheckBox(_CATEGORY_TITLES.get(name, name.title()))
+            sentence = text.categories.get(name, "")
+            box.setAccessibleName(f"{_CATEGORY_TITLES.get(name, name)} telemetry")
+            box.setAccessibleDescription(sentence)
+            box.toggled.connect(lambda on, n=name: self._on_category_toggled(n, on))
+            explain = QLabel(sentence)
+            explain.setWordWrap(True)
+            explain.setIndent(24)
+            explain.setBuddy(box)
+            sw.addWidget(box)
+            sw.addWidget(explain)
+            self.category_boxes[name] = box
+        sw.addStretch(1)
+        columns.addWidget(switches, 0, 0)
+
+        # -- right: what the switches mean
+        facts = QGroupBox("What this means")
+        fl = QVBoxLayout(facts)
+        fl.addWidget(heading("What is collected", 2))
+        self.collected = _bullets(text.collected)
+        fl.addWidget(self.collected)
+        fl.addWidget(heading("What is never collected", 2))
+        self.never_collected = _bullets(text.never_collected)
+        fl.addWidget(self.never_collected)
+        fl.addWidget(heading("Promises", 2))
+        self.guarantees = _bullets(text.guarantees)
+        fl.addWidget(self.guarantees)
+        version = QLabel(f"Text version {text.version}")
+        version.setEnabled(False)
+        fl.addWidget(version)
+        fl.addStretch(1)
+        columns.addWidget(facts, 0, 1, 2, 1)
+
+        # -- left, below: identity and data
+        you = QGroupBox("Your data")
+        yl = QVBoxLayout(you)
+        yl.addWidget(QLabel("Anonymous id (random, never derived from this computer):"))
+        id_row = QHBoxLayout()
+        self.anonymous_id = QLineEdit()
+        self.anonymous_id.setReadOnly(True)
+        self.anonymous_id.setAccessibleName("Anonymous id")
+        id_row.addWidget(self.anonymous_id, 1)
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.setAccessibleName("Copy anonymous id")
+        self.copy_button.clicked.connect(self._copy_id)
+        id_row.addWidget(self.copy_button)
+        self.reset_button = QPushButton("Reset")
+        self.reset_button.setAccessibleName("Reset anonymous id")
+        self.reset_button.setToolTip("Start a new random id; data before and after can't be linked")
+        self.reset_button.clicked.connect(self.state.reset_anonymous_id)
+        id_row.addWidget(self.reset_button)
+        yl.addLayout(id_row)
+        yl.addWidget(QLabel("Data folder:"))
+        dir_row = QHBoxLayout()
+        self.data_dir = QLineEdit(str(state.data_dir))
+        self.data_dir.setReadOnly(True)
+        self.data_dir.setAccessibleName("Data folder")
+        dir_row.addWidget(self.data_dir, 1)
+        self.open_button = QPushButton("Open folder")
+        self.open_button.setAccessibleName("Open data folder")
+        self.open_button.clicked.connect(self._open_folder)
+        dir_row.addWidget(self.open_button)
+        yl.addLayout(dir_row)
+        self.redactions = QLabel()
+        self.redactions.setWordWrap(True)
+        self.redactions.setAccessibleName("Redaction report")
+        yl.addWidget(self.redactions)
+        columns.addWidget(you, 1, 0)
+        layout.addStretch(1)
+
+        state.document_changed.connect(self._on_document_changed)
+        state.busy_changed.connect(self._on_busy_changed)
+        self._refresh_env()
+        if state.document is not None:
+            self._on_document_changed(state.document)
+
+    # ----------------------------------------------------------------- slots
+    def _refresh_env(self) -> None:
+        override = env_override()
+        if override:
+            self.env_banner.show_message(
+                f"{override} is set in this app's environment: nothing is recorded, whatever "
+                "the switches below say. Unset it to let your choices here take effect."
+            )
+        else:
+            self.env_banner.hide()
+
+    def _on_document_changed(self, doc: StoreDocument) -> None:
+        c = doc.consent
+        self.master.blockSignals(True)
+        self.master.setChecked(c.enabled)
+        self.master.blockSignals(False)
+        for name, box in self.category_boxes.items():
+            box.blockSignals(True)
+            box.setChecked(bool(c.categories.get(name, False)))
+            box.setEnabled(c.enabled)
+            box.blockSignals(False)
+        if not c.decided:
+            self.status.setText("You have not decided yet: nothing is recorded until you do.")
+        elif c.enabled:
+            self.status.setText("On: the categories ticked below are recorded on this computer.")
+        else:
+            self.status.setText("Off: nothing is recorded.")
+        self.anonymous_id.setText(doc.anonymous_id)
+        removed = describe_redactions(doc.redactions) if doc.redactions else ""
+        self.redactions.setText(
+            f"Removed so far: {removed}." if removed else "Removed so far: nothing yet."
+        )
+        self._refresh_env()
+
+    def _on_busy_changed(self, busy: bool) -> None:
+        self.master.setToolTip("Saving…" if busy else "")
+
+    def _on_master_toggled(self, on: bool) -> None:
+        for box in self.category_boxes.values():
+            box.setEnabled(on)
+        self.state.set_enabled(on)
+
+    def _on_category_toggled(self, name: str, on: bool) -> None:
+        self.state.set_category(name, on)
+
+    def _copy_id(self) -> None:
+        QGuiApplication.clipboard().setText(self.anonymous_id.text())
+
+    def _open_folder(self) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.state.data_dir)))

@@ -1,0 +1,258 @@
+"""Qt table models over the core's records. They format, they never count or filter."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from ..core.analytics import MetricStats
+from ..core.models import AuditEntry, Event
+
+__all__ = [
+    "AuditTableModel",
+    "EventsTableModel",
+    "PerformanceTableModel",
+    "RowsTableModel",
+    "format_number",
+    "format_time",
+]
+
+_Index = QModelIndex | QPersistentModelIndex
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_SORT = Qt.ItemDataRole.UserRole  # a value that sorts correctly (times as ISO strings)
+_ID = Qt.ItemDataRole.UserRole + 1  # the event id, to keep the selection across reloads
+
+
+def format_time(moment: datetime | None) -> str:
+    """Local time for people; the stored value (UTC) is in the details pane."""
+    if moment is None:
+        return ""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def format_number(value: float | int | None, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if isinstance(value, int) or (float(value).is_integer() and abs(value) < 1e15):
+        return f"{int(value):,}"
+    return f"{value:,.{digits}f}"
+
+
+def _header(headers: Sequence[str], section: int, orientation: Qt.Orientation, role: int) -> Any:
+    horizontal = orientation == Qt.Orientation.Horizontal
+    if role == _DISPLAY and horizontal and 0 <= section < len(headers):
+        return headers[section]
+    return None
+
+
+def _short(value: Any, limit: int = 120) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def event_summary(event: Event) -> str:
+    """One line that says what the record is, built only from stored fields."""
+    if event.metric_name is not None:
+        unit = f" {event.unit}" if event.unit else ""
+        return f"{event.metric_name} = {format_number(event.value, 2)}{unit}"
+    if event.error_type is not None:
+        return _short(f"{event.error_type}: {event.error_message or ''}")
+    props = {k: v for k, v in event.properties.items() if k != "system"}
+    if "system" in event.properties:
+        system = event.properties["system"]
+        if isinstance(system, dict):
+            props["system"] = f"{system.get('os', '?')} {system.get('os_version', '')}".strip()
+    return _short(", ".join(f"{k}={_short(v, 40)}" for k, v in props.items()))
+
+
+class EventsTableModel(QAbstractTableModel):
+    """Stored events, newest first (the order people read a log in; no sort needed)."""
+
+    HEADERS = ("Time", "Category", "Type", "Summary")
+    CATEGORY_COLUMN = 1
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._events: list[Event] = []
+        self._row_of: dict[str, int] = {}
+
+    def set_events(self, events: Sequence[Event]) -> None:
+        self.beginResetModel()
+        self._events = list(reversed(events))
+        self._row_of = {}
+        self.endResetModel()
+
+    def event_at(self, row: int) -> Event | None:
+        return self._events[row] if 0 <= row < len(self._events) else None
+
+    def row_of(self, event_id: str) -> int | None:
+        if not self._row_of and self._events:
+            self._row_of = {e.id: i for i, e in enumerate(self._events)}
+        return self._row_of.get(event_id)
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._events)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def data(self, index: _Index, role: int = _DISPLAY) -> Any:
+        if not index.isValid() or index.row() >= len(self._events):
+            return None
+        event = self._events[index.row()]
+        col = index.column()
+        if role in (_DISPLAY, Qt.ItemDataRole.ToolTipRole):
+            if col == 0:
+                return format_time(event.timestamp)
+            if col == 1:
+                return event.category
+            if col == 2:
+                return event.event_type
+            if col == 3:
+                return event_summary(event)
+        if role == _SORT:
+            return event.timestamp.isoformat() if col == 0 else self.data(index, _DISPLAY)
+        if role == _ID:
+            return event.id
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        return _header(self.HEADERS, section, orientation, role)
+
+
+def _value_text(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
+
+
+class AuditTableModel(QAbstractTableModel):
+    """The consent audit log, newest first."""
+
+    HEADERS = ("Time", "Actor", "What", "From", "To", "Text version")
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._entries: list[AuditEntry] = []
+
+    def set_entries(self, entries: Sequence[AuditEntry]) -> None:
+        self.beginResetModel()
+        self._entries = list(reversed(entries))
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._entries)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def data(self, index: _Index, role: int = _DISPLAY) -> Any:
+        if not index.isValid() or role not in (_DISPLAY, Qt.ItemDataRole.ToolTipRole):
+            return None
+        entry = self._entries[index.row()]
+        return (
+            format_time(entry.at),
+            entry.actor,
+            entry.what,
+            _value_text(entry.from_value),
+            _value_text(entry.to_value),
+            entry.text_version,
+        )[index.column()]
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        return _header(self.HEADERS, section, orientation, role)
+
+
+class PerformanceTableModel(QAbstractTableModel):
+    """`analytics.performance` as rows: metric, count, avg, min, max, p50, p95, unit."""
+
+    HEADERS = ("Metric", "Count", "Avg", "Min", "Max", "p50", "p95", "Unit")
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[tuple[str, MetricStats]] = []
+
+    def set_metrics(self, metrics: dict[str, MetricStats]) -> None:
+        self.beginResetModel()
+        self._rows = list(metrics.items())
+        self.endResetModel()
+
+    def metric_at(self, row: int) -> str | None:
+        return self._rows[row][0] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, metric: str) -> int | None:
+        for i, (name, _stats) in enumerate(self._rows):
+            if name == metric:
+                return i
+        return None
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def data(self, index: _Index, role: int = _DISPLAY) -> Any:
+        if not index.isValid():
+            return None
+        name, s = self._rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.TextAlignmentRole and 1 <= col <= 6:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role != _DISPLAY:
+            return None
+        return (
+            name,
+            format_number(s.count),
+            format_number(s.avg, 2),
+            format_number(s.min, 2),
+            format_number(s.max, 2),
+            format_number(s.p50, 2),
+            format_number(s.p95, 2),
+            s.unit,
+        )[col]
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        return _header(self.HEADERS, section, orientation, role)
+
+
+class RowsTableModel(QAbstractTableModel):
+    """Plain rows of text: the table alternative of each chart, for screen readers."""
+
+    def __init__(self, headers: Sequence[str], parent: Any = None) -> None:
+        super().__init__(parent)
+        self._headers = list(headers)
+        self._rows: list[list[str]] = []
+
+    def set_rows(self, rows: Sequence[Sequence[str]]) -> None:
+        self.beginResetModel()
+        self._rows = [list(r) for r in rows]
+        self.endResetModel()
+
+    def rows(self) -> list[list[str]]:
+        return [list(r) for r in self._rows]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._headers)
+
+    def data(self, index: _Index, role: int = _DISPLAY) -> Any:
+        if not index.isValid() or role != _DISPLAY:
+            return None
+        return self._rows[index.row()][index.column()]
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        return _header(self._headers, section, orientation, role)
+
+
+SORT_ROLE = _SORT
+ID_ROLE = _ID

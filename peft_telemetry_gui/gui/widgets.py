@@ -1,0 +1,226 @@
+"""Small building blocks shared by the pages: banners, empty states, cards, chart panels.
+
+Colours come from the system palette so light and dark themes both stay readable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .table_models import RowsTableModel
+
+__all__ = [
+    "Banner",
+    "Card",
+    "ChartPanel",
+    "EmptyState",
+    "heading",
+    "make_plot",
+    "palette_color",
+    "setup_table",
+]
+
+
+def palette_color(role: QPalette.ColorRole, widget: QWidget | None = None) -> QColor:
+    palette = widget.palette() if widget is not None else QPalette()
+    return palette.color(role)
+
+
+def heading(text: str, level: int = 1) -> QLabel:
+    label = QLabel(text)
+    font = QFont(label.font())
+    font.setBold(True)
+    font.setPointSizeF(font.pointSizeF() * (1.5 if level == 1 else 1.15))
+    label.setFont(font)
+    label.setAccessibleName(text)
+    label.setWordWrap(True)
+    return label
+
+
+class Banner(QFrame):
+    """A message strip above the content: warnings that must not be missed, and errors.
+
+    Uses the palette's tooltip colours (meant for text on a tinted background in every theme)
+    rather than a hardcoded yellow that would be unreadable in dark mode.
+    """
+
+    dismissed = Signal()
+
+    def __init__(self, name: str, dismissable: bool = True, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAutoFillBackground(True)
+        pal = self.palette()
+        pal.setColor(QPalette.ColorRole.Window, pal.color(QPalette.ColorRole.ToolTipBase))
+        pal.setColor(QPalette.ColorRole.WindowText, pal.color(QPalette.ColorRole.ToolTipText))
+        self.setPalette(pal)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.label, 1)
+        self.close_button: QToolButton | None = None
+        if dismissable:
+            self.close_button = QToolButton()
+            self.close_button.setText("Dismiss")
+            self.close_button.setAccessibleName(f"Dismiss {name.replace('_', ' ')}")
+            self.close_button.clicked.connect(self._dismiss)
+            layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.setAccessibleName(name.replace("_", " "))
+        self.hide()
+
+    def show_message(self, text: str) -> None:
+        self.label.setText(text)
+        self.setAccessibleDescription(text)
+        self.show()
+
+    def text(self) -> str:
+        return self.label.text()
+
+    def _dismiss(self) -> None:
+        self.hide()
+        self.dismissed.emit()
+
+
+class EmptyState(QWidget):
+    """What to do when there is nothing to show, instead of an empty chart or table."""
+
+    def __init__(self, title: str, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        self.title = heading(title, 2)
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.body = QLabel(text)
+        self.body.setWordWrap(True)
+        self.body.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.title)
+        layout.addWidget(self.body)
+        layout.addStretch(2)
+        self.setAccessibleName(title)
+        self.setAccessibleDescription(text)
+
+
+class Card(QFrame):
+    """One headline figure."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        self.title = QLabel(title)
+        self.value = QLabel("–")
+        font = QFont(self.value.font())
+        font.setPointSizeF(font.pointSizeF() * 1.8)
+        font.setBold(True)
+        self.value.setFont(font)
+        layout.addWidget(self.title)
+        layout.addWidget(self.value)
+        self._title = title
+        self.set_value("–")
+
+    def set_value(self, text: str) -> None:
+        self.value.setText(text)
+        self.setAccessibleName(f"{self._title}: {text}")
+
+
+def make_plot(parent: QWidget | None = None, date_axis: bool = False) -> pg.PlotWidget:
+    """A PlotWidget drawn in the palette's colours (background, text), mouse-zoom disabled."""
+    axes = {"bottom": pg.DateAxisItem(orientation="bottom")} if date_axis else None
+    plot = pg.PlotWidget(parent, axisItems=axes)
+    plot.setBackground(palette_color(QPalette.ColorRole.Base, plot))
+    fg = palette_color(QPalette.ColorRole.Text, plot)
+    for name in ("left", "bottom"):
+        axis = plot.getAxis(name)
+        axis.setPen(pg.mkPen(fg))
+        axis.setTextPen(pg.mkPen(fg))
+    plot.setMenuEnabled(False)
+    plot.setMouseEnabled(x=False, y=False)
+    plot.hideButtons()
+    plot.setMinimumHeight(180)
+    # The plot is a picture; keyboard users reach the table alternative instead.
+    plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    return plot
+
+
+def setup_table(view: QTableView, name: str) -> None:
+    view.setAccessibleName(name)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside it
+    view.setWordWrap(False)
+    view.verticalHeader().setVisible(False)
+    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
+    view.horizontalHeader().setMinimumSectionSize(48)
+    view.horizontalHeader().setHighlightSections(False)
+
+
+class ChartPanel(QFrame):
+    """A chart with its text alternative: the same numbers as a table, one toggle away, and in
+    the plot's accessible description for screen readers."""
+
+    def __init__(
+        self,
+        title: str,
+        plot: pg.PlotWidget,
+        headers: Sequence[str],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.plot = plot
+        self.plot.setAccessibleName(f"{title} chart")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 8)
+        top = QHBoxLayout()
+        top.addWidget(heading(title, 2), 1)
+        self.toggle = QPushButton("Show as table")
+        self.toggle.setCheckable(True)
+        self.toggle.setAccessibleName(f"Show {title} as a table")
+        self.toggle.toggled.connect(self._on_toggled)
+        top.addWidget(self.toggle)
+        layout.addLayout(top)
+        self.table_model = RowsTableModel(headers, self)
+        self.table = QTableView()
+        self.table.setModel(self.table_model)
+        setup_table(self.table, f"{title} table")
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(plot)
+        self.stack.addWidget(self.table)
+        layout.addWidget(self.stack, 1)
+
+    def set_rows(self, rows: Sequence[Sequence[str]], description: str) -> None:
+        self.table_model.set_rows(rows)
+        self.plot.setAccessibleDescription(description)
+        self.setAccessibleDescription(description)
+
+    def _on_toggled(self, checked: bool) -> None:
+        self.stack.setCurrentIndex(1 if checked else 0)
+        self.toggle.setText("Show as chart" if checked else "Show as table")

@@ -1,0 +1,73 @@
+"""`peft-telemetry upload ...` / `token ...` against a real receiver on 127.0.0.1."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from upload_receiver import Receiver
+
+from peft_telemetry_gui import cli
+from peft_telemetry_gui.cli_upload import add_upload_commands
+from peft_telemetry_gui.core.upload.queue import read_queue
+
+
+@pytest.fixture(autouse=True)
+def _commands(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PEFT_TELEMETRY_UPLOAD_WORKER", "0")
+    if add_upload_commands not in cli._EXTRA_COMMANDS:
+        monkeypatch.setattr(cli, "_EXTRA_COMMANDS", [*cli._EXTRA_COMMANDS, add_upload_commands])
+
+
+@pytest.fixture
+def rx() -> Iterator[Receiver]:
+    with Receiver() as receiver:
+        yield receiver
+
+
+def _run(data_dir: Path, *argv: str) -> int:
+    return cli.main(["--data-dir", str(data_dir), *argv])
+
+
+def test_enable_send_now_status_and_disable(
+    data_dir: Path, rx: Receiver, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(data_dir, "upload", "enable", "--endpoint", rx.endpoint) == 2
+    assert "turn it on first" in capsys.readouterr().err
+    assert _run(data_dir, "enable") == 0
+    assert _run(data_dir, "upload", "enable", "--endpoint", "http://example.com") == 2
+    assert "only allowed to this computer" in capsys.readouterr().err
+    assert _run(data_dir, "upload", "enable", "--endpoint", rx.endpoint) == 0
+    assert _run(data_dir, "track", "cli_event", "--prop", "k=v") == 0
+    capsys.readouterr()
+    assert _run(data_dir, "upload", "preview", "--json") == 0
+    preview = json.loads(capsys.readouterr().out)
+    assert preview["kind"] == "events" and preview["records"] >= 1
+    assert _run(data_dir, "upload", "send-now") == 0
+    assert "delivered" in capsys.readouterr().out
+    assert any(r["event_name"] == "cli_event" for r in rx.delivered_records())
+    assert _run(data_dir, "upload", "status", "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["upload_enabled"] and status["queued"] == 0
+    assert status["history"][-1]["outcome"] == "delivered"
+    assert _run(data_dir, "upload", "disable") == 0
+    assert _run(data_dir, "track", "after_disable") == 0
+    assert read_queue(cli.Store(data_dir)) == []
+
+
+def test_token_is_read_from_stdin_never_argv(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(data_dir, "token", "set", "tok_ON_ARGV") == 2  # no such argument
+    assert "tok_ON_ARGV" in capsys.readouterr().err  # refused as a usage error
+    monkeypatch.setattr("sys.stdin", io.StringIO("tok_FROM_STDIN\n"))
+    # tests run without a keyring: a plain one-line refusal, exit 1, nothing written
+    assert _run(data_dir, "token", "set") == 1
+    err = capsys.readouterr().err
+    assert "No keyring backend" in err and "tok_FROM_STDIN" not in err
+    assert not data_dir.exists() or all(
+        b"tok_FROM_STDIN" not in p.read_bytes() for p in data_dir.iterdir() if p.is_file()
+    )

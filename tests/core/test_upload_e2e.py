@@ -1,0 +1,253 @@
+"""Upload over real HTTP to a scripted OTLP receiver on 127.0.0.1.
+
+The library client records events, the default sink queues them, a real UploadWorker thread
+(with short timeouts and backoff) delivers them to `upload_receiver.Receiver`, which decodes
+every request with opentelemetry-proto.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from upload_receiver import Action, Receiver
+
+from peft_telemetry_gui import TelemetryClient
+from peft_telemetry_gui.core.consent import set_consent
+from peft_telemetry_gui.core.delete import delete_all_data
+from peft_telemetry_gui.core.export import export_data
+from peft_telemetry_gui.core.secrets import UPLOAD_TOKEN_NAME, MemorySecretStore
+from peft_telemetry_gui.core.store import Store
+from peft_telemetry_gui.core.upload import (
+    UploadWorker,
+    disable_upload,
+    enable_upload,
+    read_queue,
+    read_state,
+    upload_status,
+)
+from peft_telemetry_gui.core.upload import queue as upload_queue
+from peft_telemetry_gui.core.upload.queue import QueueLimits
+
+FAST = {
+    "timeout": 0.3,
+    "flush_interval": 0.0,
+    "poll_interval": 0.02,
+    "backoff_base": 0.01,
+    "backoff_cap": 0.05,
+    "breaker_cooldown": 0.2,
+    "environ": {},
+}
+
+
+@pytest.fixture(autouse=True)
+def _no_auto_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each test runs its own worker with fast timings instead of the process-wide default one.
+    monkeypatch.setenv("PEFT_TELEMETRY_UPLOAD_WORKER", "0")
+
+
+@pytest.fixture
+def rx() -> Iterator[Receiver]:
+    with Receiver() as receiver:
+        yield receiver
+
+
+def _client(
+    data_dir: Path, secrets: MemorySecretStore | None = None, *, session: bool = False
+) -> TelemetryClient:
+    return TelemetryClient(
+        app_name="E2E App",
+        app_version="9.9",
+        data_dir=data_dir,
+        secret_store=secrets or MemorySecretStore(),
+        environ={},
+        flush_interval=0.05,
+        start_session=session,
+    )
+
+
+def _upload_on(data_dir: Path, rx: Receiver) -> Store:
+    store = Store(data_dir)
+    set_consent(store, enabled=True, actor="cli")
+    enable_upload(store, rx.endpoint, actor="cli")
+    return store
+
+
+def _until(predicate: object, timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return True
+        time.sleep(0.01)
+    return bool(predicate())  # type: ignore[operator]
+
+
+def test_every_event_arrives_after_failures_restarts_and_timeouts(
+    data_dir: Path, rx: Receiver
+) -> None:
+    store = _upload_on(data_dir, rx)
+    rx.then(
+        Action(503),
+        Action(503),
+        Action(503),
+        Action(429, {"Retry-After": "0"}),
+        Action(drop=True),  # connection closed without an answer
+        Action(delay=1.0),  # slower than the client's 0.3 s timeout
+        Action(504),
+        Action(502),
+    )
+    worker = UploadWorker(store, batch_size=40, **FAST).start()  # type: ignore[arg-type]
+    accepted: set[str] = set()
+    try:
+        with _client(data_dir, session=True) as client:  # session_started names the service
+            for i in range(120):
+                client.track_event("step", {"i": i})
+                if i == 60:
+                    assert client.flush()
+                    rx.stop()  # connection refused for a while, then back on the same port
+                    time.sleep(0.3)
+                    rx.start()
+            assert client.flush()
+        accepted = {e.id for e in store.read().events}
+        assert len(accepted) == 122  # with session_started / session_ended
+        assert _until(lambda: accepted <= set(rx.delivered_event_ids())), (
+            f"missing {len(accepted - set(rx.delivered_event_ids()))}"
+        )
+        assert _until(lambda: read_queue(store) == [])
+    finally:
+        worker.shutdown()
+    states = [e.outcome for e in read_state(store).history]
+    assert "retry" in states and "delivered" in states
+    assert {e.status for e in read_state(store).history} >= {503, 429, 504, 502, None}
+    record = rx.delivered_records()[0]
+    assert record["resource"]["service.name"] == "E2E App"
+    assert record["attributes"]["telemetry.consent"] is True
+
+
+def test_nothing_arrives_after_opt_out(data_dir: Path, rx: Receiver) -> None:
+    store = _upload_on(data_dir, rx)
+    rx.default = Action(503)  # the collector is down while events pile up
+    worker = UploadWorker(store, **FAST).start()  # type: ignore[arg-type]
+    try:
+        with _client(data_dir) as client:
+            for i in range(30):
+                client.track_event("queued_then_revoked", {"i": i})
+            assert client.flush()
+            assert _until(lambda: len(rx.requests) >= 1)
+            disable_upload(store, actor="gui")
+            assert read_queue(store) == []
+            rx.default = Action(200)  # the collector recovers ...
+            for i in range(10):
+                client.track_event("after_opt_out", {"i": i})  # recorded locally only
+            assert client.flush()
+            worker.request_send_now()
+            time.sleep(0.3)
+            assert rx.delivered_records() == []
+            assert read_queue(store) == []
+            set_consent(store, enabled=False, actor="gui")
+            enable_upload_refused = False
+            try:
+                enable_upload(store, rx.endpoint, actor="gui")
+            except Exception:
+                enable_upload_refused = True
+            assert enable_upload_refused
+        assert {e.event_type for e in store.read().events} >= {"after_opt_out"}
+        assert upload_status(store, worker).state == "off"
+    finally:
+        worker.shutdown()
+    assert rx.delivered_records() == []
+
+
+def test_queue_stays_in_bounds_during_an_outage(
+    data_dir: Path, rx: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(upload_queue, "LIMITS", QueueLimits(max_records=50))
+    store = _upload_on(data_dir, rx)
+    rx.stop()
+    with _client(data_dir) as client:
+        for i in range(200):
+            client.track_event("outage", {"i": i})
+            if i % 25 == 0:
+                assert client.flush()
+                assert len(read_queue(store)) <= 50
+        assert client.flush()
+    queued = read_queue(store)
+    assert len(queued) == 50
+    assert read_state(store).drops["full"] == 150
+    status = upload_status(store)
+    assert status.queued == 50 and status.drops_total == 150
+    rx.start()
+    worker = UploadWorker(store, **FAST).start()  # type: ignore[arg-type]
+    try:
+        assert _until(lambda: set(rx.delivered_event_ids()) == {r.id for r in queued})
+    finally:
+        worker.shutdown()
+
+
+def test_400_and_500_are_final_and_partial_success_is_recorded(
+    data_dir: Path, rx: Receiver
+) -> None:
+    store = _upload_on(data_dir, rx)
+    rx.then(Action(400), Action(500), Action(200, rejected=1))
+    worker = UploadWorker(store, batch_size=2, **FAST)  # type: ignore[arg-type]
+    with _client(data_dir) as client:
+        for i in range(6):
+            client.track_event("final", {"i": i})
+    for _ in range(5):
+        worker.step(force=True)
+    worker.shutdown()
+    history = read_state(store).history
+    assert [(h.status, h.outcome, h.rejected) for h in history] == [
+        (400, "rejected", 2),
+        (500, "rejected", 2),
+        (200, "partial", 1),
+    ]
+    assert len(rx.requests) == 3  # none of them retried
+    assert read_queue(store) == []
+    assert read_state(store).drops == {"rejected": 4}
+
+
+def test_deletion_request_is_delivered_once_after_delete_all_and_the_token_never_leaks(
+    data_dir: Path, rx: Receiver, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    token = "tok_E2E_very_secret_42"
+    secrets = MemorySecretStore()
+    secrets.set(UPLOAD_TOKEN_NAME, token)
+    store = _upload_on(data_dir, rx)
+    old_id = store.read().anonymous_id
+    worker = UploadWorker(store, secret_store=secrets, **FAST).start()  # type: ignore[arg-type]
+    try:
+        with _client(data_dir, secrets) as client:
+            for i in range(5):
+                client.track_event("before_delete", {"i": i})
+            assert client.flush()
+        assert _until(lambda: len(rx.delivered_records()) == 5)
+        assert rx.delivered()[0].headers["authorization"] == f"Bearer {token}"
+        export_data(store.read(), tmp_path / "export.json")
+        rx.then(Action(503))  # the first deletion attempt fails: it must be retried
+        report = delete_all_data(store, actor="gui", secret_store=secrets)
+        assert secrets.get(UPLOAD_TOKEN_NAME) is None and report.secrets_removed
+        worker.wake()
+
+        def deletions() -> list[dict[str, object]]:
+            return [r for r in rx.delivered_records() if r["event_name"] == "deletion_request"]
+
+        assert _until(lambda: len(deletions()) == 1)
+        time.sleep(0.2)
+        (deletion,) = deletions()
+        assert deletion["attributes"]["enduser.pseudo.id"] == old_id
+        assert rx.delivered()[-1].headers["authorization"] == f"Bearer {token}"
+        assert upload_status(store).deletion_pending == 0
+        assert not store.read().consent.upload_enabled
+        assert len(rx.delivered_records()) == 6  # nothing else after the deletion
+    finally:
+        worker.shutdown()
+    for path in [*data_dir.iterdir(), tmp_path / "export.json"]:
+        if path.is_file():
+            assert token.encode() not in path.read_bytes(), path
+    assert token not in caplog.text
+    assert all(token not in (e.message or "") for e in read_state(store).history)
