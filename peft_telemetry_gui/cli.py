@@ -140,7 +140,7 @@ def cmd_enable(args: argparse.Namespace) -> int:
         names = validate_categories(chosen)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    categories = {c: (c in names) for c in CATEGORIES} if names else None
+    categories = {c: (c in names) for c in CATEGORIES} if names else dict.fromkeys(CATEGORIES, True)
     consent = set_consent(_store(args), enabled=True, actor="cli", categories=categories)
     on = [c for c in CATEGORIES if consent.category_on(c)]
     note = f" (but {env_override()} is set: nothing is recorded)" if env_override() else ""

@@ -267,7 +267,7 @@ class TelemetryClient:
 
     def enable(self, categories: Mapping[str, bool] | None = None) -> bool:
         """Consent on (all categories unless given), audit-logged with actor "api"."""
-        return self._set_consent(True, categories)
+        return self._set_consent(True, categories or dict.fromkeys(CATEGORIES, True))
 
     def disable(self) -> bool:
         """Consent off. Events not yet on disk are dropped by the writer's re-check."""

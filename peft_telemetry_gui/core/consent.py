@@ -17,6 +17,7 @@ from .store import Store
 __all__ = [
     "DISABLE_ENV_VARS",
     "CollectionText",
+    "audit",
     "collection_text",
     "env_override",
     "record_decision",
@@ -81,7 +82,8 @@ def validate_categories(names: Iterable[str]) -> list[str]:
     return out
 
 
-def _audit(doc: StoreDocument, at: datetime, actor: Actor, what: str, old: Any, new: Any) -> None:
+def audit(doc: StoreDocument, at: datetime, actor: Actor, what: str, old: Any, new: Any) -> None:
+    """Append one change to the audit log, stamped with the "what is collected" text in force."""
     doc.audit_log.append(
         AuditEntry(
             at=at,
@@ -97,44 +99,46 @@ def _audit(doc: StoreDocument, at: datetime, actor: Actor, what: str, old: Any, 
 def set_consent(
     store: Store,
     *,
-    enabled: bool,
+    enabled: bool | None,
     actor: Actor,
     categories: Mapping[str, bool] | None = None,
 ) -> ConsentState:
     """Turn consent on or off (and optionally set categories), logging every change.
 
+    `enabled=None` keeps the master switch as it is and only changes `categories`, decided
+    under the lock, so a category toggle cannot undo another process's opt-out. Turning consent
+    on without naming categories keeps the user's category choices (all, if none is on).
     Turning consent on after it was off (or never on) starts a new anonymous id, so data from
-    before and after an opt-out cannot be linked.
+    before and after an opt-out cannot be linked. Turning it off also turns upload off.
     """
     cats = dict(categories or {})
     validate_categories(cats)
-    if enabled and not categories:
-        cats = dict.fromkeys(CATEGORIES, True)
 
     def mutate(doc: StoreDocument) -> ConsentState:
         now = store.clock()
         consent = doc.consent
+        target = consent.enabled if enabled is None else enabled
+        if target and not cats and not any(consent.categories.get(c) for c in CATEGORIES):
+            cats.update(dict.fromkeys(CATEGORIES, True))
         consent.changed_at = now
-        if not consent.decided:
-            _audit(doc, now, actor, "decision", "undecided", "enabled" if enabled else "disabled")
+        if not consent.decided and enabled is not None:
+            audit(doc, now, actor, "decision", "undecided", "enabled" if enabled else "disabled")
             consent.decided = True
-        if consent.enabled != enabled:
-            _audit(doc, now, actor, "consent", consent.enabled, enabled)
-            if enabled:
+        if consent.enabled != target:
+            audit(doc, now, actor, "consent", consent.enabled, target)
+            if target:
                 consent.enabled_since = now
                 doc.anonymous_id = new_anonymous_id()
-            else:
-                consent.upload_enabled = False
-            consent.enabled = enabled
-        elif enabled and consent.enabled_since is None:
+            consent.enabled = target
+        elif target and consent.enabled_since is None:
             consent.enabled_since = now
-        if not enabled and consent.upload_enabled:
-            _audit(doc, now, actor, "upload", True, False)
+        if not target and consent.upload_enabled:
+            audit(doc, now, actor, "upload", True, False)
             consent.upload_enabled = False
         for name, on in cats.items():
             old = consent.categories.get(name, False)
             if old != bool(on):
-                _audit(doc, now, actor, f"category:{name}", old, bool(on))
+                audit(doc, now, actor, f"category:{name}", old, bool(on))
                 consent.categories[name] = bool(on)
                 if on:
                     consent.category_since[name] = now
@@ -148,7 +152,8 @@ def set_consent(
 
 def record_decision(store: Store, *, accepted: bool, actor: Actor) -> ConsentState:
     """The first-run answer: yes turns everything on, no records a decline (not "never asked")."""
-    return set_consent(store, enabled=accepted, actor=actor)
+    categories = dict.fromkeys(CATEGORIES, True) if accepted else None
+    return set_consent(store, enabled=accepted, actor=actor, categories=categories)
 
 
 def set_sampling(store: Store, *, category: str, rate: float, actor: Actor) -> ConsentState:
@@ -160,7 +165,7 @@ def set_sampling(store: Store, *, category: str, rate: float, actor: Actor) -> C
         old = doc.consent.sampling.get(name, 1.0)
         if old != rate:
             now = doc.consent.changed_at = store.clock()
-            _audit(doc, now, actor, f"sampling:{name}", old, rate)
+            audit(doc, now, actor, f"sampling:{name}", old, rate)
             doc.consent.sampling[name] = rate
         return doc.consent.model_copy(deep=True)
 
@@ -172,7 +177,7 @@ def reset_anonymous_id(store: Store, *, actor: Actor) -> str:
 
     def mutate(doc: StoreDocument) -> str:
         now = doc.consent.changed_at = store.clock()
-        _audit(doc, now, actor, "anonymous_id", "previous id", "new id")
+        audit(doc, now, actor, "anonymous_id", "previous id", "new id")
         doc.anonymous_id = new_anonymous_id()
         return doc.anonymous_id
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
-import os
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +14,7 @@ from pydantic import BaseModel
 
 from . import analytics
 from .clock import Clock, utc_now
+from .fsio import atomic_write
 from .models import SCHEMA_VERSION, AuditEntry, ConsentState, Event, StoreDocument
 
 __all__ = [
@@ -124,32 +122,17 @@ def write_private_file(path: Path, data: bytes, *, overwrite: bool) -> None:
     path = Path(path)
     if path.is_dir():
         raise ExportError(f"{path} is a folder; give a file name")
-    if path.exists() and not overwrite:
-        raise ExportError(f"{path} already exists; choose another name or allow overwriting")
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise ExportError(f"cannot write {path}: folder {parent} does not exist")
-    tmp = parent / f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if not overwrite and path.exists():
-            raise ExportError(f"{path} already exists; choose another name or allow overwriting")
-        os.replace(tmp, path)
+        atomic_write(path, data, overwrite=overwrite)
+    except FileExistsError:
+        raise ExportError(
+            f"{path} already exists; choose another name or allow overwriting"
+        ) from None
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def export_data(

@@ -16,6 +16,8 @@ import threading
 from pathlib import Path
 from typing import Protocol
 
+from .fsio import atomic_write
+
 __all__ = [
     "HMAC_KEY_NAME",
     "KEYRING_SERVICE",
@@ -86,18 +88,7 @@ class FileSecretStore:
 
     def _save(self, values: dict[str, str]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(values, handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        atomic_write(self.path, json.dumps(values).encode())
 
     def get(self, name: str) -> str | None:
         with self._lock:

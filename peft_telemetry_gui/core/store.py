@@ -13,11 +13,10 @@ import errno
 import json
 import logging
 import os
-import secrets
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,6 +25,7 @@ from filelock import FileLock, Timeout
 from pydantic import ValidationError
 
 from .clock import Clock, utc_now
+from .fsio import atomic_write
 from .models import SCHEMA_VERSION, Event, QuarantineNotice, StoreDocument
 from .paths import STORE_FILE_NAME, ensure_private_dir
 
@@ -236,12 +236,7 @@ class Store:
         """Lock, re-read, let `mutate` change the document, prune, write it atomically."""
         with self._mutex:
             try:
-                ensure_private_dir(self.data_dir)
-            except OSError as exc:
-                raise StoreError(f"cannot create {self.data_dir}: {_os_message(exc)}") from exc
-            lock = FileLock(str(self.lock_path), timeout=self.lock_timeout, mode=0o600)
-            try:
-                with lock:
+                with self.lock():
                     doc = self._load_locked()
                     self._cache = None  # the document is about to change under our hands
                     result = mutate(doc)
@@ -249,13 +244,29 @@ class Store:
                     self._write_locked(doc)
                     self._sweep_stale_temp_files()
                     return result
-            except Timeout as exc:
-                raise StoreError(
-                    f"the store is locked by another process ({self.lock_path}) for more than "
-                    f"{self.lock_timeout:g} s"
-                ) from exc
             except OSError as exc:
                 raise StoreError(f"cannot write {self.path}: {_os_message(exc)}") from exc
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """The inter-process lock (sibling `.lock` file), for work beside the document itself
+        (the upload queue). Not re-entrant across processes: never call it inside `update`."""
+        try:
+            ensure_private_dir(self.data_dir)
+        except OSError as exc:
+            raise StoreError(f"cannot create {self.data_dir}: {_os_message(exc)}") from exc
+        lock = FileLock(str(self.lock_path), timeout=self.lock_timeout, mode=0o600)
+        try:
+            lock.acquire()
+        except Timeout as exc:
+            raise StoreError(
+                f"the store is locked by another process ({self.lock_path}) for more than "
+                f"{self.lock_timeout:g} s"
+            ) from exc
+        try:
+            yield
+        finally:
+            lock.release()
 
     def prune(self, doc: StoreDocument) -> None:
         """Newest `max_events`, none past retention."""
@@ -288,24 +299,7 @@ class Store:
                         path.unlink()
 
     def _write_locked(self, doc: StoreDocument) -> None:
-        payload = doc.model_dump_json(by_alias=True, exclude_none=True).encode()
-        tmp = self.data_dir / f".{STORE_FILE_NAME}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            try:
-                view = memoryview(payload)
-                while view:
-                    written = os.write(fd, view)
-                    view = view[written:]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        _fsync_dir(self.data_dir)
+        atomic_write(self.path, doc.model_dump_json(by_alias=True, exclude_none=True).encode())
         key = self.stat_key()
         if key is not None:
             self._cache = (key, doc)
@@ -325,18 +319,3 @@ def _pid_alive(pid: int) -> bool:
 
 def _timestamp(event: Event) -> datetime:
     return event.timestamp
-
-
-def _fsync_dir(path: Path) -> None:
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -25,7 +25,7 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, QRunnable, Qt, QThreadPo
 
 from ..core import analytics, consent, export
 from ..core.clock import Clock, utc_now
-from ..core.models import CATEGORIES, SCHEMA_VERSION, Event, StoreDocument
+from ..core.models import SCHEMA_VERSION, Event, StoreDocument
 from ..core.secrets import SecretStore, default_secret_store
 from ..core.store import Store, StoreError
 
@@ -426,22 +426,13 @@ class AppState(QObject):
     def set_enabled(self, enabled: bool) -> None:
         """The master switch. Turning it on keeps the categories the user chose, unless none
         is on (then all are, as a plain "yes" means)."""
-        store = self.store
-
-        def run() -> Any:
-            cats = store.read().consent.categories
-            chosen = {k: v for k, v in cats.items() if k in CATEGORIES}
-            keep = chosen if enabled and any(chosen.values()) else None
-            return consent.set_consent(store, enabled=enabled, actor="gui", categories=keep)
-
-        self._write(run)
+        self._write(lambda: consent.set_consent(self.store, enabled=enabled, actor="gui"))
 
     def set_category(self, name: str, on: bool) -> None:
         store = self.store
 
         def run() -> Any:
-            enabled = store.read().consent.enabled
-            return consent.set_consent(store, enabled=enabled, actor="gui", categories={name: on})
+            return consent.set_consent(store, enabled=None, actor="gui", categories={name: on})
 
         self._write(run)
 

@@ -97,3 +97,39 @@ def test_collection_text_lists_what_is_and_is_not_collected() -> None:
     assert set(text.categories) == {"usage", "error", "performance", "system"}
     assert text.collected and text.never_collected
     assert any("password" in line.lower() for line in text.never_collected)
+
+
+def test_category_change_alone_keeps_the_master_switch(data_dir: Path) -> None:
+    store = Store(data_dir)
+    set_consent(store, enabled=False, actor="cli")
+    consent = set_consent(store, enabled=None, actor="gui", categories={"system": False})
+    assert consent.enabled is False and consent.categories["system"] is False
+    assert [e.what for e in store.read().audit_log][-1] == "category:system"
+
+
+def test_turning_consent_off_logs_that_upload_went_off_too(data_dir: Path) -> None:
+    store = Store(data_dir)
+    set_consent(store, enabled=True, actor="cli")
+    store.update(lambda doc: setattr(doc.consent, "upload_enabled", True))
+    set_consent(store, enabled=False, actor="gui")
+    log = [(e.what, e.from_value, e.to_value) for e in store.read().audit_log]
+    assert log[-2:] == [("consent", True, False), ("upload", True, False)]
+    assert store.read().consent.upload_enabled is False
+
+
+def test_turning_on_again_keeps_the_users_category_choices(data_dir: Path) -> None:
+    store = Store(data_dir)
+    set_consent(store, enabled=True, actor="gui", categories={"system": False})
+    set_consent(store, enabled=False, actor="gui")
+    consent = set_consent(store, enabled=True, actor="gui")
+    assert consent.categories == {
+        "usage": True,
+        "error": True,
+        "performance": True,
+        "system": False,
+    }
+    for name in ("usage", "error", "performance", "system"):
+        set_consent(store, enabled=None, actor="gui", categories={name: False})
+    assert set_consent(store, enabled=True, actor="gui").categories == dict.fromkeys(
+        ["usage", "error", "performance", "system"], True
+    )  # none was on: a plain "yes" means all

@@ -46,7 +46,6 @@ from .encode import (
     split_batches,
     to_json,
 )
-from .files import store_lock
 from .history import HistoryEntry, UploadState, read_state, update_state
 from .queue import (
     DeletionRequest,
@@ -448,7 +447,7 @@ class UploadWorker:
     def _take_batch(self) -> tuple[_UploadView | None, list[QueuedRecord]]:
         """Under the store lock: if upload is no longer allowed the queue is emptied here too
         (covers a consent change made by a process without the upload hook)."""
-        with store_lock(self.store):
+        with self.store.lock():
             view = _read_view(self.store)
             if view is None or not view.allowed:
                 clear_queue_locked(self.store)
@@ -484,7 +483,7 @@ class UploadWorker:
             # The one check that matters: upload consent, read from disk right before sending.
             view = _read_view(self.store)
             if view is None or not view.allowed:
-                with contextlib.suppress(StoreError), store_lock(self.store):
+                with contextlib.suppress(StoreError), self.store.lock():
                     clear_queue_locked(self.store)
                 self._set_state("off")
                 return StepResult(self.poll_interval, sent, requests)

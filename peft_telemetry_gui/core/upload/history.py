@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..clock import ensure_utc
 from ..store import Store
-from .files import STATE_FILE, atomic_write, store_lock
+from .files import STATE_FILE, atomic_write
 
 __all__ = [
     "HISTORY_LIMIT",
@@ -125,5 +125,5 @@ def update_state_locked(store: Store, mutate: Callable[[UploadState], T]) -> T:
 
 
 def update_state(store: Store, mutate: Callable[[UploadState], T]) -> T:
-    with store_lock(store):
+    with store.lock():
         return update_state_locked(store, mutate)

@@ -32,7 +32,7 @@ from ..clock import ensure_utc
 from ..models import Event, StoreDocument
 from ..secrets import SecretStore
 from ..store import Store
-from .files import DELETION_FILE, QUEUE_FILE, atomic_write, fsync_dir, store_lock
+from .files import DELETION_FILE, QUEUE_FILE, atomic_write, fsync_dir
 from .history import UploadState, read_state, update_state_locked
 
 __all__ = [
@@ -259,7 +259,7 @@ def append_locked(
 
 def remove_records(store: Store, ids: set[str]) -> int:
     """Take delivered (or finally refused) records out; returns how many were still queued."""
-    with store_lock(store):
+    with store.lock():
         records = read_queue(store)
         kept = [r for r in records if r.id not in ids]
         if len(kept) != len(records):
@@ -277,7 +277,7 @@ def clear_queue_locked(store: Store) -> int:
 
 
 def clear_queue(store: Store) -> int:
-    with store_lock(store):
+    with store.lock():
         return clear_queue_locked(store)
 
 
@@ -411,7 +411,7 @@ def write_deletion_requests_locked(store: Store, requests: list[DeletionRequest]
 
 
 def _edit_deletion_requests(store: Store, request_id: str, *, delivered: bool) -> None:
-    with store_lock(store):
+    with store.lock():
         requests = read_deletion_requests(store)
         for request in requests:
             if request.id == request_id:

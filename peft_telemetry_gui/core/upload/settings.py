@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from ..consent import _audit
+from ..consent import audit
 from ..models import Actor, StoreDocument, UploadSettings
 from ..secrets import (
     UPLOAD_TOKEN_NAME,
@@ -186,10 +186,10 @@ def enable_upload(
             )
         now = store.clock()
         if normalised is not None and doc.upload.endpoint != normalised:
-            _audit(doc, now, actor, "upload endpoint", doc.upload.endpoint, normalised)
+            audit(doc, now, actor, "upload endpoint", doc.upload.endpoint, normalised)
             doc.upload.endpoint = normalised
         if not consent.upload_enabled:
-            _audit(doc, now, actor, "upload", False, True)
+            audit(doc, now, actor, "upload", False, True)
             consent.upload_enabled = True
             consent.changed_at = now
         return doc.upload.model_copy()
@@ -204,7 +204,7 @@ def disable_upload(store: Store, *, actor: Actor) -> int:
     def mutate(doc: StoreDocument) -> int:
         if doc.consent.upload_enabled:
             now = store.clock()
-            _audit(doc, now, actor, "upload", True, False)
+            audit(doc, now, actor, "upload", True, False)
             doc.consent.upload_enabled = False
             doc.consent.changed_at = now
         return clear_queue_locked(store)
@@ -251,7 +251,7 @@ def set_token(
     secrets.set(UPLOAD_TOKEN_NAME, value)
 
     def mutate(doc: StoreDocument) -> None:
-        _audit(doc, store.clock(), actor, "upload token", "set" if had else "not set", "set")
+        audit(doc, store.clock(), actor, "upload token", "set" if had else "not set", "set")
 
     store.update(mutate)
 
@@ -264,9 +264,7 @@ def clear_token(store: Store, *, actor: Actor, secret_store: SecretStore | None 
     had = secrets.get(UPLOAD_TOKEN_NAME) is not None
     secrets.delete(UPLOAD_TOKEN_NAME)
     if had:
-        store.update(
-            lambda doc: _audit(doc, store.clock(), actor, "upload token", "set", "not set")
-        )
+        store.update(lambda doc: audit(doc, store.clock(), actor, "upload token", "set", "not set"))
     return had
 
 
