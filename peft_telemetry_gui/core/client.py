@@ -153,6 +153,7 @@ class TelemetryClient:
         scrub_limits: ScrubLimits | None = None,
         upload_sink: UploadSink | None = None,
         start_session: bool = True,
+        sampling: Mapping[str, float] | None = None,
     ) -> None:
         self.app_name = _name(app_name)
         self.app_version = app_version
@@ -179,7 +180,12 @@ class TelemetryClient:
         # Consent as last seen on disk: None until the writer has read it. The hot path checks
         # only this snapshot; the authoritative check happens again under the store lock.
         self._allowed: frozenset[str] | None = None
-        self._sampling: dict[str, float] = {}
+        # The host may sample a chatty category (e.g. performance=0.1); the stored consent may
+        # lower it further. A bad rate is clamped, never raised.
+        self._host_sampling = {
+            str(c): min(1.0, max(0.0, float(r))) for c, r in (sampling or {}).items()
+        }
+        self._sampling: dict[str, float] = dict(self._host_sampling)
         self._seen_stat: tuple[int, int, int] | None = None
         self._started = time.monotonic()
         self._session = start_session
@@ -360,7 +366,10 @@ class TelemetryClient:
 
     def _remember_consent(self, consent: ConsentState) -> None:
         self._allowed = frozenset(c for c in CATEGORIES if consent.category_on(c))
-        self._sampling = dict(consent.sampling)
+        self._sampling = {
+            c: min(consent.sampling.get(c, 1.0), self._host_sampling.get(c, 1.0))
+            for c in CATEGORIES
+        }
 
     def _run_writer(self) -> None:
         try:

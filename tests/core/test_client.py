@@ -236,3 +236,14 @@ def test_old_events_are_pruned_by_retention(data_dir: Path) -> None:
     client.track_event("new")
     client.close()
     assert _types(data_dir) == ["new"]
+
+
+def test_host_sampling_rate_keeps_roughly_that_share(data_dir: Path) -> None:
+    set_consent(Store(data_dir), enabled=True, actor="cli")
+    with _client(data_dir, start_session=False, sampling={"performance": 0.2}) as client:
+        for _ in range(2000):
+            client.track_performance("step", 1.0)
+        client.track_event("kept")
+    types = _types(data_dir)
+    assert "kept" in types
+    assert 250 < types.count("performance") < 550  # 400 expected; far outside by chance: ~1e-9
