@@ -98,3 +98,20 @@ def test_delete_leaves_nothing_of_the_old_data_or_id(data_dir: Path) -> None:
     blob = b"".join(p.read_bytes() for p in data_dir.rglob("*") if p.is_file())
     for needle in [old_id, *event_ids, *session_ids, "training_started", "SUM(A1"]:
         assert needle.encode() not in blob, needle
+
+
+def test_delete_also_drops_events_still_buffered_in_a_running_host(data_dir: Path) -> None:
+    store = Store(data_dir)
+    set_consent(store, enabled=True, actor="cli")
+    secrets = FileSecretStore(data_dir / "secrets.json")
+    client = TelemetryClient(
+        data_dir=data_dir, secret_store=secrets, environ={}, flush_interval=60, start_session=False
+    )
+    try:
+        assert client.flush()  # the writer is up; what follows stays in memory
+        client.track_event("buffered_before_delete")
+        delete_all_data(Store(data_dir), actor="gui", secret_store=secrets)
+        assert client.flush()
+    finally:
+        client.close()
+    assert Store(data_dir).read().events == []
