@@ -17,7 +17,7 @@ from typing import Any
 from .core.paths import resolve_data_dir
 from .core.store import Store
 
-__all__ = ["add_upload_commands", "status_payload"]
+__all__ = ["add_upload_commands", "deliver_deletion_now", "status_payload"]
 
 
 def _store(args: argparse.Namespace) -> Store:
@@ -125,9 +125,15 @@ def cmd_upload_disable(args: argparse.Namespace) -> int:
 
 
 def cmd_upload_send_now(args: argparse.Namespace) -> int:
-    from .core.upload import send_now
+    from .core.upload import SenderBusyError, send_now
 
-    entries = send_now(_store(args), timeout=args.timeout)
+    try:
+        entries = send_now(_store(args), timeout=args.timeout)
+    except SenderBusyError as exc:
+        # Not a mistake by the user and not a failure: the other sender delivers the queue.
+        text = str(exc)
+        _emit(args, {"sent": False, "reason": "busy", "message": text}, text[:1].upper() + text[1:])
+        return 1
     payload = [e.model_dump(mode="json") for e in entries]
     if not entries:
         human = "Nothing was sent (nothing queued, or upload is off)."
@@ -163,15 +169,37 @@ def cmd_upload_preview(args: argparse.Namespace) -> int:
     return 0
 
 
+def deliver_deletion_now(store: Store, timeout: float = 3.0) -> Any:
+    """After `delete`: send the deletion request at once (if upload had been on), so the user
+    is told in one line whether the collector got it. None when there is nothing to send."""
+    from .core.upload.queue import read_deletion_requests
+
+    if not read_deletion_requests(store):
+        return None  # the usual case; no need to load the HTTP machinery
+    from .core.upload import deliver_deletion_requests
+
+    delivery = deliver_deletion_requests(store, timeout=timeout)
+    return None if delivery.outcome == "none" else delivery
+
+
 def _read_token() -> str:
     if sys.stdin.isatty():
         return getpass.getpass("Upload token (input hidden): ")
     return sys.stdin.readline()
 
 
+TOKEN_ON_ARGV_MESSAGE = (
+    "the token is never taken from the command line (other users and the shell history could "
+    "see it): run 'peft-telemetry token set' and type it at the hidden prompt, or pipe it on "
+    "standard input"
+)
+
+
 def cmd_token_set(args: argparse.Namespace) -> int:
     from .core.upload import TokenUnavailableError, UploadError, set_token
 
+    if args.argv_token or args.option_token is not None:
+        raise _usage(TOKEN_ON_ARGV_MESSAGE)  # refused before anything is read or stored
     store = _store(args)
     try:
         set_token(store, _read_token(), actor="cli")
@@ -225,5 +253,9 @@ def add_upload_commands(
     p.add_argument("--timeout", type=float, default=10.0, metavar="S", help="per request")
     add(upload, "preview", cmd_upload_preview, "show exactly what the next request would send")
     token = group("token", "the upload token, kept in the system keyring")
-    add(token, "set", cmd_token_set, "read a token from a hidden prompt (or stdin) and save it")
+    p = add(token, "set", cmd_token_set, "read a token from a hidden prompt (or stdin) and save it")
+    # Accepted only to be refused in plain words: left to argparse, `token set abc` ends in
+    # "unrecognized arguments: abc", which neither says why nor keeps the token out of stderr.
+    p.add_argument("argv_token", nargs="*", help=argparse.SUPPRESS)
+    p.add_argument("--token", dest="option_token", nargs="?", const="", help=argparse.SUPPRESS)
     add(token, "clear", cmd_token_clear, "remove the saved token")

@@ -168,7 +168,9 @@ class TelemetryClient:
         self._secret_store = secret_store
         self._scrub_limits = scrub_limits or ScrubLimits()
         if upload_sink is None:  # lazy: the queue module needs only the stdlib and the store
-            from .upload.queue import default_upload_sink as upload_sink
+            from .upload.queue import upload_sink_for  # service.name = this app's name
+
+            upload_sink = upload_sink_for(self.app_name, app_version)
         self._upload_sink = upload_sink
         self._flush_interval = flush_interval
         self._flush_batch = max(1, flush_batch)

@@ -34,7 +34,8 @@ def describe_deletion() -> list[str]:
         "the history of consent changes",
         "the redaction counters",
         "files set aside after a corrupt store",
-        "queued uploads and the upload token",
+        "queued uploads and the upload token (a copy stays in the keyring only until the "
+        "collector has the deletion request)",
         "the key used to hash identifiers",
         "your anonymous id (a new one is made; telemetry is turned off)",
     ]

@@ -125,22 +125,41 @@ class _Signals(QObject):
 
 
 class _Task(QRunnable):
-    def __init__(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None) -> None:
+    """Runs `fn` on the page's pool; the result is delivered on the GUI thread.
+
+    The pool drops its reference to a finished task on the pool thread, often after the GUI
+    thread has already handled the result, so whatever the task alone still owns dies there.
+    A QObject destroyed on a thread other than its own is undefined behaviour (Qt aborts, or
+    corrupts the connection lists). Hence the signals object is parented to the page and
+    released with `deleteLater`, and the callables (which hold the page) are dropped on the
+    GUI thread: nothing Qt, nor the page, is ever destroyed on a pool thread.
+    """
+
+    def __init__(
+        self,
+        fn: Callable[[], Any],
+        on_done: Callable[[Any], None] | None,
+        parent: QObject,
+    ) -> None:
         super().__init__()
-        self.fn = fn
+        self.fn: Callable[[], Any] | None = fn
         self.on_done = on_done
         self.is_refresh = False
-        self.signals = _Signals()
+        self.signals = _Signals(parent)
 
     def run(self) -> None:
+        fn = self.fn
+        if fn is None:
+            return
         try:
-            result, error = self.fn(), None
+            result, error = fn(), None
         except (upload_settings.UploadError, ValueError) as exc:
             result, error = None, str(exc)
         except Exception as exc:  # a bug must surface as a message, not kill the pool
             log.exception("upload page task failed")
             result, error = None, f"unexpected error: {type(exc).__name__}: {exc}"
-        # RuntimeError: the page was closed meanwhile and nobody is listening any more.
+        del fn
+        # RuntimeError: the page (and with it the signals object) is gone: nobody listens.
         with contextlib.suppress(RuntimeError):
             self.signals.finished.emit(self, result, error)
 
@@ -286,7 +305,7 @@ class UploadPage(QWidget):
     ) -> None:
         if self._closed:
             return
-        task = _Task(fn, on_done)
+        task = _Task(fn, on_done, self)
         task.is_refresh = refresh
         task.signals.finished.connect(self._finished, Qt.ConnectionType.QueuedConnection)
         self._tasks.add(task)
@@ -294,20 +313,26 @@ class UploadPage(QWidget):
 
     def _finished(self, task: _Task, result: Any, error: str | None) -> None:
         self._tasks.discard(task)
+        on_done, task.on_done, task.fn = task.on_done, None, None
+        task.signals.deleteLater()
         if task.is_refresh:
             self._refreshing = False
+        if self._closed:
+            return
         if error is not None:
             self.message_label.setText(error)
             self.action_finished.emit(error)
             self.refresh()
             return
-        if task.on_done is not None:
-            task.on_done(result)
+        if on_done is not None:
+            on_done(result)
 
     def is_busy(self) -> bool:
         return bool(self._tasks)
 
     def shutdown(self, timeout_ms: int = 3000) -> None:
+        """Stop refreshing, drop tasks not started yet, wait for the running one (a request in
+        flight is bounded by the HTTP timeout). Safe to call twice."""
         self._closed = True
         self._timer.stop()
         self._pool.clear()
@@ -428,18 +453,29 @@ class UploadPage(QWidget):
         self._run(work, self._done)
 
     def send_now(self) -> None:
-        """Returns at once; the request runs on the page's pool (or the running worker)."""
+        """Returns at once; the request runs on the page's pool (or the running worker).
+
+        Every way of sending goes through the data folder's sender lock, so pressing this while
+        a host app's worker (or `upload send-now`) is sending says so instead of sending the
+        same records a second time."""
         store = self.store
         self.message_label.setText("Sending…")
 
         def work() -> str:
             from ..core.upload import exporter
 
+            busy = exporter.SENDER_BUSY_MESSAGE
+            busy = busy[:1].upper() + busy[1:] + "."
             worker = exporter.get_worker(store.data_dir)
             if worker is not None and worker.running:
+                if not worker.is_sender:  # ours waits for the lock another program holds
+                    return busy
                 worker.request_send_now()
                 return "Sending now."
-            entries = exporter.send_now(store)
+            try:
+                entries = exporter.send_now(store)
+            except exporter.SenderBusyError:
+                return busy
             if not entries:
                 return "Nothing was sent (nothing queued, or upload is off)."
             records = sum(e.records for e in entries if e.outcome in ("delivered", "partial"))

@@ -12,7 +12,7 @@ from upload_receiver import Receiver
 
 from peft_telemetry_gui import cli
 from peft_telemetry_gui.cli_upload import add_upload_commands
-from peft_telemetry_gui.core.upload.queue import read_queue
+from peft_telemetry_gui.core.upload.queue import read_deletion_requests, read_queue
 
 
 @pytest.fixture(autouse=True)
@@ -61,8 +61,17 @@ def test_enable_send_now_status_and_disable(
 def test_token_is_read_from_stdin_never_argv(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert _run(data_dir, "token", "set", "tok_ON_ARGV") == 2  # no such argument
-    assert "tok_ON_ARGV" in capsys.readouterr().err  # refused as a usage error
+    for argv in (["tok_ON_ARGV"], ["tok_ON_ARGV", "more"], ["--token", "tok_ON_ARGV"],
+                 ["--token=tok_ON_ARGV"]):  # fmt: skip
+        monkeypatch.setattr("sys.stdin", io.StringIO("tok_NOT_READ\n"))
+        assert _run(data_dir, "token", "set", *argv) == 2
+        captured = capsys.readouterr()
+        err = captured.err
+        assert err.count("\n") == 1 and "unrecognized arguments" not in err, err
+        assert "never taken from the command line" in err
+        assert "prompt" in err and "standard input" in err
+        assert "tok_ON_ARGV" not in err + captured.out  # a secret is not echoed back
+        assert not data_dir.exists()  # refused before anything was read or written
     monkeypatch.setattr("sys.stdin", io.StringIO("tok_FROM_STDIN\n"))
     # tests run without a keyring: a plain one-line refusal, exit 1, nothing written
     assert _run(data_dir, "token", "set") == 1
@@ -71,3 +80,45 @@ def test_token_is_read_from_stdin_never_argv(
     assert not data_dir.exists() or all(
         b"tok_FROM_STDIN" not in p.read_bytes() for p in data_dir.iterdir() if p.is_file()
     )
+
+
+def _deletion_records(rx: Receiver) -> list[dict[str, object]]:
+    return [r for r in rx.delivered_records() if r["event_name"] == "deletion_request"]
+
+
+def test_delete_delivers_the_deletion_request_right_away(
+    data_dir: Path, rx: Receiver, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(data_dir, "enable") == 0
+    assert _run(data_dir, "upload", "enable", "--endpoint", rx.endpoint) == 0
+    old_id = cli.Store(data_dir).read().anonymous_id
+    capsys.readouterr()
+    assert _run(data_dir, "delete", "--yes") == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-1] == "The deletion request for your previous anonymous id was delivered."
+    (record,) = _deletion_records(rx)
+    assert record["attributes"]["enduser.pseudo.id"] == old_id
+    assert read_deletion_requests(cli.Store(data_dir)) == []
+    # nothing to tell the collector the second time: no extra line, no request
+    assert _run(data_dir, "delete", "--yes", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["deletion_request"] is None
+    assert len(rx.requests) == 1
+
+
+def test_delete_says_when_the_deletion_request_waits_for_a_retry(
+    data_dir: Path, rx: Receiver, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(data_dir, "enable") == 0
+    assert _run(data_dir, "upload", "enable", "--endpoint", rx.endpoint) == 0
+    rx.stop()  # the collector is down
+    capsys.readouterr()
+    assert _run(data_dir, "delete", "--yes") == 0  # deleting locally still succeeded
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last.startswith("The deletion request could not be delivered yet (could not reach")
+    assert "will be retried" in last
+    (pending,) = read_deletion_requests(cli.Store(data_dir))
+    rx.start()
+    assert _run(data_dir, "upload", "send-now") == 0
+    assert len(_deletion_records(rx)) == 1
+    assert read_deletion_requests(cli.Store(data_dir)) == []
+    assert pending.attempts == 1  # the attempt made right after the deletion

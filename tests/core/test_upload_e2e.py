@@ -23,10 +23,15 @@ from peft_telemetry_gui.core.secrets import UPLOAD_TOKEN_NAME, MemorySecretStore
 from peft_telemetry_gui.core.store import Store
 from peft_telemetry_gui.core.upload import (
     UploadWorker,
+    clear_token,
+    deliver_deletion_requests,
     disable_upload,
     enable_upload,
+    ensure_worker,
     read_queue,
     read_state,
+    send_now,
+    stop_workers,
     upload_status,
 )
 from peft_telemetry_gui.core.upload import queue as upload_queue
@@ -251,3 +256,91 @@ def test_deletion_request_is_delivered_once_after_delete_all_and_the_token_never
             assert token.encode() not in path.read_bytes(), path
     assert token not in caplog.text
     assert all(token not in (e.message or "") for e in read_state(store).history)
+
+
+def test_service_name_is_the_app_that_recorded_each_record(data_dir: Path, rx: Receiver) -> None:
+    store = _upload_on(data_dir, rx)
+    kwargs = {"data_dir": data_dir, "environ": {}, "start_session": False}
+    with TelemetryClient(app_name="Test App", secret_store=MemorySecretStore(), **kwargs) as a:
+        a.track_event("from_test_app")
+        assert a.flush()
+    with TelemetryClient(
+        app_name="Other App", app_version="2.1", secret_store=MemorySecretStore(), **kwargs
+    ) as b:
+        b.track_event("from_other_app")
+        assert b.flush()
+    # One request sent by a third party that knows neither name (as the desktop app would).
+    (entry,) = send_now(store, secret_store=MemorySecretStore(), environ={})
+    assert entry.outcome == "delivered"
+    (request,) = rx.delivered()
+    resources = {
+        r["event_name"]: (r["resource"]["service.name"], r["resource"].get("service.version"))
+        for r in request.records
+    }
+    assert resources == {
+        "from_test_app": ("Test App", None),  # not our library's version: the host gave none
+        "from_other_app": ("Other App", "2.1"),
+    }
+    assert request.request is not None and len(request.request.resource_logs) == 2
+
+
+def test_the_deletion_request_authenticates_after_a_restart_then_its_token_goes(
+    data_dir: Path, rx: Receiver
+) -> None:
+    token = "tok_RESTART_7"
+    secrets = MemorySecretStore()  # stands in for the OS keyring, which outlives the process
+    secrets.set(UPLOAD_TOKEN_NAME, token)
+    store = _upload_on(data_dir, rx)
+    old_id = store.read().anonymous_id
+    delete_all_data(store, actor="cli", secret_store=secrets)
+    assert secrets.get(UPLOAD_TOKEN_NAME) is None
+    upload_queue.deletion_tokens.clear()  # the process that deleted exits before sending
+    (pending,) = upload_queue.read_deletion_requests(store)
+    entry_name = upload_queue.DELETION_TOKEN_PREFIX + pending.id
+    assert secrets.get(entry_name) == token
+    for path in data_dir.iterdir():
+        assert token.encode() not in path.read_bytes(), path
+    # a later process sends it, authenticated, and the kept token is then removed
+    entries = send_now(store, secret_store=secrets, environ={})
+    assert [e.kind for e in entries] == ["deletion_request"]
+    (request,) = rx.delivered()
+    assert request.headers["authorization"] == f"Bearer {token}"
+    assert request.records[0]["attributes"]["enduser.pseudo.id"] == old_id
+    assert secrets.get(entry_name) is None
+    assert upload_queue.read_deletion_requests(store) == []
+
+
+def test_clearing_the_token_also_drops_the_copy_kept_for_a_deletion_request(
+    data_dir: Path, rx: Receiver
+) -> None:
+    secrets = MemorySecretStore()
+    secrets.set(UPLOAD_TOKEN_NAME, "tok_CLEARED")
+    store = _upload_on(data_dir, rx)
+    delete_all_data(store, actor="cli", secret_store=secrets)
+    upload_queue.deletion_tokens.clear()
+    (pending,) = upload_queue.read_deletion_requests(store)
+    clear_token(store, actor="cli", secret_store=secrets)
+    assert secrets.get(upload_queue.DELETION_TOKEN_PREFIX + pending.id) is None
+    send_now(store, secret_store=secrets, environ={})
+    assert "authorization" not in rx.delivered()[0].headers  # sent, but without a token
+
+
+def test_deletion_delivery_uses_this_process_worker_when_it_is_the_sender(
+    data_dir: Path, rx: Receiver
+) -> None:
+    """The desktop app's case: its own worker holds the sender lock, so "deliver now" asks that
+    worker instead of failing to take the lock."""
+    store = _upload_on(data_dir, rx)
+    worker = ensure_worker(store, **FAST)
+    try:
+        assert _until(lambda: worker.is_sender)
+        delete_all_data(store, actor="gui")
+        delivery = deliver_deletion_requests(store, timeout=2.0)
+        assert (delivery.outcome, delivery.message) == (
+            "delivered",
+            "The deletion request for your previous anonymous id was delivered.",
+        )
+        assert [r["event_name"] for r in rx.delivered_records()] == ["deletion_request"]
+    finally:
+        stop_workers(2.0)
+    assert deliver_deletion_requests(store).outcome == "none"

@@ -18,6 +18,7 @@ from peft_telemetry_gui.core.store import Store
 from peft_telemetry_gui.core.upload import enable_upload, read_queue, read_state
 from peft_telemetry_gui.core.upload.history import update_state
 from peft_telemetry_gui.core.upload.queue import (
+    DELETION_TOKEN_PREFIX,
     QueueLimits,
     append_locked,
     deletion_tokens,
@@ -128,7 +129,9 @@ def test_delete_all_empties_the_queue_removes_the_token_and_leaves_one_deletion_
     (request,) = read_deletion_requests(store)
     assert request.anonymous_id == old_id
     assert request.logs_url == "https://collector.example.com/v1/logs"
-    assert deletion_tokens.pop(request.id) == "tok_SECRET_del"  # memory only
+    assert deletion_tokens.pop(request.id) == "tok_SECRET_del"
+    # the one other copy: in the keyring, under its own entry, until the request is delivered
+    assert secrets.get(DELETION_TOKEN_PREFIX + request.id) == "tok_SECRET_del"
     on_disk = b"".join(p.read_bytes() for p in data_dir.iterdir() if p.is_file())
     assert b"tok_SECRET_del" not in on_disk
     # deleting again (before delivery) keeps the pending request, adds none for the new id

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import gc
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
+from upload_other_sender import other_sender
 from upload_receiver import Action, Receiver
 
 from peft_telemetry_gui.core.consent import set_consent
@@ -14,6 +20,7 @@ from peft_telemetry_gui.core.store import Store
 from peft_telemetry_gui.core.upload import enable_upload, read_queue, stop_workers
 from peft_telemetry_gui.core.upload.history import HistoryEntry, update_state
 from peft_telemetry_gui.core.upload.queue import append_locked
+from peft_telemetry_gui.gui import upload_page
 
 
 @pytest.fixture(autouse=True)
@@ -145,3 +152,187 @@ def test_switch_and_endpoint_field_turn_upload_on_and_off(
         assert not store.read().consent.upload_enabled
     finally:
         page.shutdown()
+
+
+def test_send_now_says_so_when_another_program_is_sending(
+    qtbot,
+    make_window,
+    store: Store,
+    rx: Receiver,
+) -> None:
+    set_consent(store, enabled=True, actor="cli")
+    enable_upload(store, rx.endpoint, actor="cli")
+    _queue(store, 2)
+    page = _page(qtbot, make_window, store)
+    try:
+        qtbot.waitUntil(lambda: page.send_button.isEnabled(), timeout=5000)
+        with other_sender(store.data_dir, "hold"):
+            with qtbot.waitSignal(page.action_finished, timeout=5000) as blocker:
+                page.send_button.click()
+            assert blocker.args[0].startswith("Another program is sending right now")
+            assert page.message_label.text() == blocker.args[0]
+            assert rx.requests == [] and len(read_queue(store)) == 2
+        with qtbot.waitSignal(page.action_finished, timeout=5000) as blocker:
+            page.send_button.click()  # the other program is gone: this one sends
+        assert blocker.args[0].startswith("Sent 2 records")
+        assert sorted(rx.delivered_event_ids()) == ["ev-0", "ev-1"]
+    finally:
+        page.shutdown()
+
+
+def test_task_signals_are_only_ever_destroyed_on_the_gui_thread(
+    qtbot,
+    make_window,
+    store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The pool releases a finished task on its own thread; a QObject the task owned would be
+    destroyed there (undefined behaviour, a Qt abort in the other pages' jobs)."""
+    threads: list[str] = []
+
+    class Probe(upload_page._Signals):
+        def __init__(self, *args: object) -> None:
+            super().__init__(*args)
+            self.destroyed.connect(
+                lambda *_: threads.append(threading.current_thread().name),
+                Qt.ConnectionType.DirectConnection,
+            )
+
+    class LingeringTask(upload_page._Task):
+        def run(self) -> None:
+            super().run()
+            # The GUI thread handles the result before the pool lets go of the task (as it
+            # often does anyway): the pool thread then holds the last reference.
+            time.sleep(0.03)
+
+    monkeypatch.setattr(upload_page, "_Signals", Probe)
+    monkeypatch.setattr(upload_page, "_Task", LingeringTask)
+    set_consent(store, enabled=True, actor="cli")
+    page = _page(qtbot, make_window, store)
+    for _ in range(20):
+        with qtbot.waitSignal(page.status_changed, timeout=5000):
+            page.refresh()
+    qtbot.wait(100)
+    page.shutdown()
+    for _ in range(3):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        QCoreApplication.processEvents()
+        gc.collect()
+    assert set(threads) == {threading.main_thread().name}
+    assert len(threads) >= 20  # and none is left for a garbage collector on some other thread
+
+
+def test_closing_the_window_while_a_request_is_in_flight_is_clean(
+    store: Store, rx: Receiver, tmp_path: Path, child_env: dict[str, str]
+) -> None:
+    """A real app process: Send now, then the window closes while the collector is still
+    answering (1 s). Nothing may crash, abort or print a Qt warning, no signals object may die
+    on a pool thread, and the request still completes (once)."""
+    set_consent(store, enabled=True, actor="cli")
+    enable_upload(store, rx.endpoint, actor="cli")
+    _queue(store, 3)
+    rx.then(Action(delay=1.0))
+    script = tmp_path / "close_while_sending.py"
+    script.write_text(_CLOSE_WHILE_SENDING)
+    in_flight = tmp_path / "in-flight"
+    env = {**child_env, "QT_QPA_PLATFORM": "offscreen", "PEFT_TELEMETRY_UPLOAD_WORKER": "0"}
+    child = subprocess.Popen(
+        [sys.executable, str(script), str(store.data_dir), str(in_flight)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert rx.wait_for(lambda: len(rx.requests) == 1, timeout=20)
+        in_flight.touch()  # the request is in flight: now the child closes its window
+        out, err = child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert child.returncode == 0, err
+    assert "CLOSED" in out and "QUEUE 0" in out, out + err
+    assert "QT-MESSAGE" not in err and "Traceback" not in err, err
+    assert "SIGNALS-DESTROYED-OFF-GUI-THREAD" not in out, out
+    assert len(rx.requests) == 1 and len(rx.delivered()) == 1
+
+
+# The app process for the test above: no pytest in there, so Qt messages are printed and
+# checked by the parent, and a crash shows as a non-zero exit instead of killing the run.
+_CLOSE_WHILE_SENDING = """
+import gc
+import sys
+import threading
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QtMsgType, qInstallMessageHandler
+from PySide6.QtWidgets import QApplication
+
+from peft_telemetry_gui.core.store import Store
+from peft_telemetry_gui.core.upload import read_queue
+from peft_telemetry_gui.gui import upload_page
+from peft_telemetry_gui.gui.main_window import MainWindow
+from peft_telemetry_gui.gui.state import AppState
+
+
+def on_message(kind, context, text):
+    if kind != QtMsgType.QtDebugMsg and "propagateSizeHints" not in text:
+        print(f"QT-MESSAGE {kind.name}: {text}", file=sys.stderr, flush=True)
+
+
+class Probe(upload_page._Signals):
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.destroyed.connect(self._check, Qt.ConnectionType.DirectConnection)
+
+    @staticmethod
+    def _check(*_):
+        if threading.current_thread() is not threading.main_thread():
+            print("SIGNALS-DESTROYED-OFF-GUI-THREAD", flush=True)
+
+
+class Lingering(upload_page._Task):
+    def run(self):
+        super().run()
+        time.sleep(0.05)  # the pool holds the task a little after the result is delivered
+
+
+def pump(seconds, until=lambda: False):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        QApplication.processEvents()
+        if until():
+            return True
+        time.sleep(0.01)
+    return until()
+
+
+qInstallMessageHandler(on_message)
+upload_page._Signals = Probe
+upload_page._Task = Lingering
+app = QApplication([])
+store = Store(Path(sys.argv[1]))
+state = AppState(store)
+window = MainWindow(state, remember_geometry=False, ask_first_run=False)
+window.show()
+state.start()
+page = window.pages["upload"]
+window.show_page("upload")
+assert pump(10, page.send_button.isEnabled), "Send now never became available"
+page.send_button.click()
+assert pump(10, Path(sys.argv[2]).exists), "the request never reached the collector"
+window.close()
+state.shutdown()
+window.deleteLater()
+state.deleteLater()
+del page, window, state
+QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+gc.collect()
+print("CLOSED", flush=True)
+pump(2.0)
+gc.collect()
+pump(0.2)
+print("QUEUE", len(read_queue(store)), flush=True)
+"""

@@ -11,12 +11,15 @@ import importlib
 from typing import TYPE_CHECKING
 
 __all__ = [
+    "SENDER_BUSY_MESSAGE",
+    "DeletionDelivery",
     "DeletionRequest",
     "EndpointError",
     "HistoryEntry",
     "Preview",
     "QueueLimits",
     "ResourceInfo",
+    "SenderBusyError",
     "StepResult",
     "TokenUnavailableError",
     "UploadError",
@@ -27,6 +30,7 @@ __all__ = [
     "clear_queue",
     "clear_token",
     "default_upload_sink",
+    "deliver_deletion_requests",
     "disable_upload",
     "enable_upload",
     "encode_body",
@@ -44,6 +48,8 @@ __all__ = [
     "stop_workers",
     "sync_queue_with_consent_locked",
     "token_state",
+    "try_sender_lock",
+    "upload_sink_for",
     "upload_status",
     "validate_endpoint",
     "write_deletion_requests_locked",
@@ -57,6 +63,7 @@ _HOME = {
     "prepare_deletion_request": "queue",
     "read_queue": "queue",
     "sync_queue_with_consent_locked": "queue",
+    "upload_sink_for": "queue",
     "write_deletion_requests_locked": "queue",
     "HistoryEntry": "history",
     "UploadState": "history",
@@ -76,6 +83,11 @@ _HOME = {
     "ResourceInfo": "encode",
     "build_request": "encode",
     "encode_body": "encode",
+    "SENDER_BUSY_MESSAGE": "exporter",
+    "DeletionDelivery": "exporter",
+    "SenderBusyError": "exporter",
+    "deliver_deletion_requests": "exporter",
+    "try_sender_lock": "exporter",
     "Preview": "exporter",
     "StepResult": "exporter",
     "UploadStatus": "exporter",
@@ -91,15 +103,20 @@ _HOME = {
 if TYPE_CHECKING:
     from .encode import ResourceInfo, build_request, encode_body
     from .exporter import (
+        SENDER_BUSY_MESSAGE,
+        DeletionDelivery,
         Preview,
+        SenderBusyError,
         StepResult,
         UploadStatus,
         UploadWorker,
+        deliver_deletion_requests,
         ensure_worker,
         get_worker,
         preview_next_batch,
         send_now,
         stop_workers,
+        try_sender_lock,
         upload_status,
     )
     from .history import HistoryEntry, UploadState, read_state
@@ -111,6 +128,7 @@ if TYPE_CHECKING:
         prepare_deletion_request,
         read_queue,
         sync_queue_with_consent_locked,
+        upload_sink_for,
         write_deletion_requests_locked,
     )
     from .settings import (

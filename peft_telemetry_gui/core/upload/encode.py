@@ -74,15 +74,22 @@ def os_type() -> str:
     return platform.system().lower() or "unknown"
 
 
+DEFAULT_SERVICE_NAME = "peft-telemetry-gui"
+
+
 @dataclass(frozen=True)
 class ResourceInfo:
-    service_name: str = "peft-telemetry-gui"
+    service_name: str = DEFAULT_SERVICE_NAME
     service_version: str | None = None
     os_type: str = ""
 
     def to_proto(self) -> Resource:
         attrs = [_kv("service.name", self.service_name)]
-        attrs.append(_kv("service.version", self.service_version or __version__))
+        version = self.service_version
+        if version is None and self.service_name == DEFAULT_SERVICE_NAME:
+            version = __version__  # our own version only when the service is us
+        if version:
+            attrs.append(_kv("service.version", version))
         attrs.append(_kv("os.type", self.os_type or os_type()))
         attrs.append(_kv("telemetry.sdk.name", "peft-telemetry-gui"))
         attrs.append(_kv("telemetry.sdk.version", __version__))
@@ -186,7 +193,9 @@ def log_record(record: QueuedRecord) -> LogRecord:
     )
 
 
-def _request(resource: ResourceInfo, records: list[LogRecord]) -> ExportLogsServiceRequest:
+def _resources(
+    resources: Sequence[tuple[ResourceInfo, list[LogRecord]]],
+) -> ExportLogsServiceRequest:
     scope = InstrumentationScope(name=SCOPE_NAME, version=__version__)
     return ExportLogsServiceRequest(
         resource_logs=[
@@ -194,6 +203,7 @@ def _request(resource: ResourceInfo, records: list[LogRecord]) -> ExportLogsServ
                 resource=resource.to_proto(),
                 scope_logs=[ScopeLogs(scope=scope, log_records=records)],
             )
+            for resource, records in resources
         ]
     )
 
@@ -201,9 +211,19 @@ def _request(resource: ResourceInfo, records: list[LogRecord]) -> ExportLogsServ
 def build_request(
     records: Sequence[QueuedRecord], resource: ResourceInfo
 ) -> ExportLogsServiceRequest:
+    """One ResourceLogs per app that recorded the records (in order of first appearance), so
+    each keeps its own `service.name`; `resource` names records queued without one."""
     if not records:
         raise ValueError("no records: an empty request is never sent")
-    return _request(resource, [log_record(r) for r in records])
+    groups: dict[tuple[str, str | None], tuple[ResourceInfo, list[LogRecord]]] = {}
+    for record in records:
+        if record.service_name:
+            key = (record.service_name, record.service_version)
+            info = ResourceInfo(record.service_name, record.service_version, resource.os_type)
+        else:
+            key, info = (resource.service_name, resource.service_version), resource
+        groups.setdefault(key, (info, []))[1].append(log_record(record))
+    return _resources(list(groups.values()))
 
 
 def build_deletion_request(
@@ -223,7 +243,7 @@ def build_deletion_request(
             _kv(ANONYMOUS_ID_ATTRIBUTE, request.anonymous_id),
         ],
     )
-    return _request(resource, [record])
+    return _resources([(resource, [record])])
 
 
 def split_batches(

@@ -37,6 +37,7 @@ from ..models import ConsentState, UploadSettings
 from ..secrets import SecretStore
 from ..store import Store, StoreError
 from .encode import (
+    DEFAULT_SERVICE_NAME,
     MAX_REQUEST_BYTES,
     Encoding,
     ResourceInfo,
@@ -53,25 +54,31 @@ from .queue import (
     bump_deletion_attempts,
     clear_deletion_request,
     clear_queue_locked,
-    deletion_tokens,
+    deletion_token,
+    forget_deletion_token,
     queue_stats,
     read_deletion_requests,
     read_queue,
     remove_records,
 )
-from .settings import EndpointError, get_token, otlp_headers, resolve_logs_url
+from .settings import EndpointError, UploadError, get_token, otlp_headers, resolve_logs_url
 
 __all__ = [
     "RETRYABLE_STATUSES",
+    "SENDER_BUSY_MESSAGE",
+    "DeletionDelivery",
     "Preview",
+    "SenderBusyError",
     "StepResult",
     "UploadStatus",
     "UploadWorker",
+    "deliver_deletion_requests",
     "ensure_worker",
     "get_worker",
     "preview_next_batch",
     "send_now",
     "stop_workers",
+    "try_sender_lock",
     "upload_status",
 ]
 
@@ -82,6 +89,36 @@ SENDER_LOCK = ".upload-sender.lock"
 DELETION_FINAL_ATTEMPTS = 10  # a deletion request the server keeps *refusing* (401, 400, ...)
 
 State = Literal["off", "idle", "waiting", "sending", "backing_off", "circuit_open"]
+
+SENDER_BUSY_MESSAGE = (
+    "another program is sending right now, so nothing was sent from here "
+    "(it delivers what is queued itself)"
+)
+
+
+class SenderBusyError(UploadError):
+    """Another sender holds this data folder's sender lock: sending too would send twice."""
+
+    def __init__(self, message: str = SENDER_BUSY_MESSAGE) -> None:
+        super().__init__(message)
+
+
+def try_sender_lock(data_dir: Path) -> FileLock | None:
+    """The one-sender-per-data-folder lock, tried without waiting; None when it is held.
+
+    Every sender takes it before its first request and keeps it while it sends: the host's
+    background worker (for its lifetime), `upload send-now` and the app's Send now (for the
+    call). Two senders reading the same queue would otherwise both POST the same records. It is
+    an OS advisory lock (flock/LockFileEx), so a crashed holder releases it with its process.
+    Not thread-local: a worker may be stopped from another thread than the one that locked.
+    """
+    lock = FileLock(str(Path(data_dir) / SENDER_LOCK), timeout=0, mode=0o600, thread_local=False)
+    try:
+        Path(data_dir).mkdir(parents=True, exist_ok=True, mode=0o700)
+        lock.acquire()
+    except (Timeout, OSError):
+        return None
+    return lock
 
 
 # ------------------------------------------------------------------------ consent view
@@ -361,7 +398,9 @@ class UploadWorker:
         if thread is None or not thread.is_alive():
             with contextlib.suppress(Exception):
                 self._http.close()
-        self._release_sender_lock()
+            # Still in a request otherwise: the thread lets go itself when it ends, so nobody
+            # else starts sending the same records meanwhile.
+            self._release_sender_lock()
 
     close = shutdown
 
@@ -394,17 +433,16 @@ class UploadWorker:
                 self._wake.clear()
         self._release_sender_lock()
 
+    @property
+    def is_sender(self) -> bool:
+        """True while this worker holds the data folder's sender lock."""
+        return self._sender_lock is not None
+
     def _acquire_sender_lock(self) -> bool:
         if self._sender_lock is not None:
             return True
-        lock = FileLock(str(self.store.data_dir / SENDER_LOCK), timeout=0, mode=0o600)
-        try:
-            self.store.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            lock.acquire()
-        except (Timeout, OSError):
-            return False
-        self._sender_lock = lock
-        return True
+        self._sender_lock = try_sender_lock(self.store.data_dir)
+        return self._sender_lock is not None
 
     def _release_sender_lock(self) -> None:
         lock, self._sender_lock = self._sender_lock, None
@@ -460,7 +498,7 @@ class UploadWorker:
         if name is None:
             state = read_state(self.store)
             name, version = state.app_name, version or state.app_version
-        return ResourceInfo(service_name=name or "peft-telemetry-gui", service_version=version)
+        return ResourceInfo(service_name=name or DEFAULT_SERVICE_NAME, service_version=version)
 
     def _headers(self, token: str | None) -> dict[str, str]:
         headers = otlp_headers(self.environ)
@@ -586,7 +624,9 @@ class UploadWorker:
         body, content_headers = encode_body(
             build_deletion_request(request, resource), self.encoding, self.compress
         )
-        token = deletion_tokens.get(request.id) or get_token(self.store.data_dir, self.secret_store)
+        token = deletion_token(self.store.data_dir, request.id, self.secret_store) or get_token(
+            self.store.data_dir, self.secret_store
+        )
         headers = self._headers(token)
         headers.update(content_headers)
         self._set_state("sending")
@@ -615,7 +655,7 @@ class UploadWorker:
         self.requests.append(entry)
         if delivered or gave_up:
             clear_deletion_request(self.store, request.id)
-            deletion_tokens.pop(request.id, None)
+            forget_deletion_token(self.store.data_dir, request.id, self.secret_store)
             self._after_success()
             return StepResult(0.0, 1, 1, failed=gave_up)
         bump_deletion_attempts(self.store, request.id)
@@ -730,14 +770,19 @@ def stop_workers(timeout: float = 5.0) -> None:
 
 # ------------------------------------------------------------------------- one-shot
 def send_now(store: Store, *, max_requests: int = 1000, **kwargs: object) -> list[HistoryEntry]:
-    """Send everything queued now, in the caller's thread (CLI `upload send-now`).
+    """Send everything queued now, in the caller's thread (CLI `upload send-now`, the app's
+    Send now when no worker runs in it).
 
     Stops at the first failure (the records stay queued for the next try). Uses the running
-    worker's rules but not its thread; returns the requests made.
+    worker's rules but not its thread; returns the requests made. Holds the sender lock while it
+    sends and raises SenderBusyError, sending nothing, when another sender holds it (another
+    process, or this process's own running worker: ask that one with `request_send_now`).
     """
     running = get_worker(store.data_dir)
     worker = UploadWorker(store, **kwargs)  # type: ignore[arg-type]
     try:
+        if not worker._acquire_sender_lock():
+            raise SenderBusyError()
         for _ in range(max_requests):
             result = worker.step(force=True)
             if result.failed or result.requests == 0:
@@ -747,6 +792,59 @@ def send_now(store: Store, *, max_requests: int = 1000, **kwargs: object) -> lis
         if running is not None:
             running.wake()
     return worker.requests
+
+
+@dataclass(frozen=True)
+class DeletionDelivery:
+    """What became of the deletion request right after "delete all data", in one line."""
+
+    outcome: Literal["none", "delivered", "pending", "busy", "abandoned"]
+    message: str
+
+
+def deliver_deletion_requests(
+    store: Store, *, timeout: float = 3.0, **kwargs: object
+) -> DeletionDelivery:
+    """Try to deliver the pending deletion request now, each attempt bounded by `timeout`.
+
+    Called right after "delete all data" (CLI and app) so the user learns at once whether the
+    collector was told, instead of the request waiting for some later sender. Never raises for
+    network trouble: an undelivered request stays pending and is retried by later senders.
+    """
+    if not read_deletion_requests(store):
+        return DeletionDelivery("none", "")
+    running = get_worker(store.data_dir)
+    if running is not None and running.running and running.is_sender:
+        # This process's own worker holds the lock: let it send, and wait for the answer.
+        running.request_send_now()
+        deadline = time.monotonic() + timeout + 1.0
+        while read_deletion_requests(store) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    else:
+        try:
+            send_now(store, timeout=timeout, **kwargs)
+        except SenderBusyError:
+            return DeletionDelivery(
+                "busy",
+                "The deletion request was not sent from here: another program is sending right "
+                "now and will deliver it.",
+            )
+    attempts = [h for h in read_state(store).history if h.kind == "deletion_request"]
+    last = attempts[-1] if attempts else None
+    if not read_deletion_requests(store):
+        if last is not None and last.outcome == "failed":
+            return DeletionDelivery("abandoned", last.message[:1].upper() + last.message[1:])
+        return DeletionDelivery(
+            "delivered", "The deletion request for your previous anonymous id was delivered."
+        )
+    reason = ""
+    if last is not None and last.message:
+        reason = f" ({last.message.removesuffix(' later').removesuffix('; will retry')})"
+    return DeletionDelivery(
+        "pending",
+        f"The deletion request could not be delivered yet{reason}; it is kept and will be "
+        "retried (the desktop app does so while open, or run 'peft-telemetry upload send-now').",
+    )
 
 
 @dataclass(frozen=True)

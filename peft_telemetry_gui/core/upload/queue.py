@@ -30,15 +30,16 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from ..clock import ensure_utc
 from ..models import Event, StoreDocument
-from ..secrets import SecretStore
+from ..secrets import SecretStore, SecretStoreError
 from ..store import Store
-from .files import DELETION_FILE, QUEUE_FILE, atomic_write, fsync_dir
+from .files import DELETION_FILE, QUEUE_FILE, STATE_FILE, atomic_write, fsync_dir
 from .history import UploadState, read_state, update_state_locked
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_RECORDS",
     "DEFAULT_TTL",
+    "DELETION_TOKEN_PREFIX",
     "DeletionRequest",
     "QueueLimits",
     "QueuedRecord",
@@ -48,12 +49,15 @@ __all__ = [
     "clear_queue",
     "clear_queue_locked",
     "default_upload_sink",
+    "deletion_token",
+    "forget_deletion_token",
     "prepare_deletion_request",
     "queue_stats",
     "read_deletion_requests",
     "read_queue",
     "remove_records",
     "sync_queue_with_consent_locked",
+    "upload_sink_for",
     "write_deletion_requests_locked",
 ]
 
@@ -78,13 +82,19 @@ LIMITS = QueueLimits()
 @dataclass(frozen=True)
 class QueuedRecord:
     """One stored event (already scrubbed: it is the record in `telemetry.json`) plus the
-    anonymous id it was recorded under and when it entered the queue."""
+    anonymous id it was recorded under, when it entered the queue and which app recorded it.
+
+    The app travels with the record because the queue is shared: the desktop app (or any other
+    process holding the sender lock) may be the one that sends a host app's records, and the
+    collector must still see the host's `service.name`."""
 
     id: str
     at: datetime
     anonymous_id: str
     event: dict[str, Any]
     line: bytes  # the exact bytes on disk, newline included: its size counts toward the bound
+    service_name: str | None = None  # None: queued by a version that did not record it
+    service_version: str | None = None
 
     @property
     def size(self) -> int:
@@ -95,8 +105,20 @@ class QueuedRecord:
         return str(self.event.get("category", ""))
 
 
-def _make_line(event: dict[str, Any], anonymous_id: str, at: datetime) -> bytes:
-    record = {"v": 1, "at": at.isoformat(), "anonymous_id": anonymous_id, "event": event}
+def _make_line(
+    event: dict[str, Any],
+    anonymous_id: str,
+    at: datetime,
+    service: tuple[str, str | None] | None = None,
+) -> bytes:
+    record: dict[str, Any] = {
+        "v": 1,
+        "at": at.isoformat(),
+        "anonymous_id": anonymous_id,
+        "event": event,
+    }
+    if service is not None:
+        record["service"] = {"name": service[0], "version": service[1]}
     # "replace": a lone surrogate must not stop the whole batch from being queued
     text = json.dumps(record, separators=(",", ":"), ensure_ascii=False)
     return text.encode("utf-8", errors="replace") + b"\n"
@@ -109,12 +131,19 @@ def _parse_line(line: bytes) -> QueuedRecord | None:
         if not isinstance(event, dict) or not isinstance(event.get("id"), str):
             return None
         at = ensure_utc(datetime.fromisoformat(raw["at"]))
+        service = raw.get("service")
+        name = version = None
+        if isinstance(service, dict):
+            name = str(service["name"])[:100] if service.get("name") else None
+            version = str(service["version"])[:50] if service.get("version") else None
         return QueuedRecord(
             id=event["id"],
             at=at,
             anonymous_id=str(raw.get("anonymous_id", "")),
             event=event,
             line=line if line.endswith(b"\n") else line + b"\n",
+            service_name=name,
+            service_version=version,
         )
     except (ValueError, KeyError, TypeError):
         return None
@@ -213,12 +242,16 @@ def append_locked(
     *,
     now: datetime | None = None,
     limits: QueueLimits | None = None,
+    service: tuple[str, str | None] | None = None,
 ) -> int:
-    """Append stored-event dicts; caller holds the store lock. Returns how many were dropped."""
+    """Append stored-event dicts; caller holds the store lock. Returns how many were dropped.
+
+    `service` is (service.name, service.version) of the app that recorded them."""
     limits = limits or LIMITS
     now = ensure_utc(now or store.clock())
     path = store.data_dir / QUEUE_FILE
-    new = [r for r in (_parse_line(_make_line(e, anonymous_id, now)) for e in events) if r]
+    lines = (_make_line(e, anonymous_id, now, service) for e in events)
+    new = [r for r in map(_parse_line, lines) if r]
     if not new:
         return 0
     existing = read_queue(store)
@@ -295,14 +328,27 @@ def sync_queue_with_consent_locked(store: Store, doc: StoreDocument) -> int:
 
 
 # ------------------------------------------------------------------------------- the sink
-def default_upload_sink(store: Store, doc: StoreDocument, accepted: list[Event]) -> None:
+def default_upload_sink(
+    store: Store,
+    doc: StoreDocument,
+    accepted: list[Event],
+    *,
+    app_name: str | None = None,
+    app_version: str | None = None,
+) -> None:
     """`TelemetryClient`'s upload sink: queue what the writer just accepted, then nudge the
-    process's upload worker (started on first use) so delivery needs no extra wiring."""
+    process's upload worker (started on first use) so delivery needs no extra wiring.
+
+    `app_name`/`app_version` (the client passes its own, see `upload_sink_for`) become the
+    records' `service.name`/`service.version`, whoever ends up sending them."""
     if not (doc.consent.enabled and doc.consent.upload_enabled) or not accepted:
         return
     events = [e.stored_dict() for e in accepted]
-    append_locked(store, events, doc.anonymous_id)
-    _remember_host(store, accepted)
+    service = None
+    if app_name:
+        service = (app_name[:100], app_version[:50] if app_version else None)
+    append_locked(store, events, doc.anonymous_id, service=service)
+    _remember_host(store, accepted, service)
     if os.environ.get("PEFT_TELEMETRY_UPLOAD_WORKER", "1").strip().lower() in ("0", "false", "no"):
         return
     from .exporter import ensure_worker
@@ -310,8 +356,31 @@ def default_upload_sink(store: Store, doc: StoreDocument, accepted: list[Event])
     ensure_worker(store).wake()
 
 
-def _remember_host(store: Store, accepted: list[Event]) -> None:
-    """service.name/version come from the host's session_started event (the sink is not told)."""
+_hosts_seen: dict[Path, tuple[tuple[int, int, int] | None, tuple[str, str | None]]] = {}
+
+
+def upload_sink_for(app_name: str | None, app_version: str | None = None) -> partial[None]:
+    """The default sink bound to one host app's name and version (what `TelemetryClient` uses)."""
+    return partial(default_upload_sink, app_name=app_name, app_version=app_version)
+
+
+def _remember_host(
+    store: Store, accepted: list[Event], service: tuple[str, str | None] | None = None
+) -> None:
+    """Remember the host app for requests that carry no queued record (the deletion request)
+    and for records queued without one: the name the sink was given, else the host's
+    session_started event."""
+    if service is not None:
+        name, version = service
+        path = store.data_dir / STATE_FILE
+        key = _stat_key(path)
+        if key is not None and _hosts_seen.get(path) == (key, service):
+            return  # the common case: nothing to write, and no JSON to parse on every flush
+        state = read_state(store)
+        if state.app_name != name or state.app_version != version:
+            update_state_locked(store, partial(_set_app, name=name, version=version))
+        _hosts_seen[path] = (_stat_key(path), service)
+        return
     for event in reversed(accepted):
         if event.event_type == "session_started" and event.properties.get("app_name"):
             name = str(event.properties["app_name"])[:100]
@@ -359,9 +428,60 @@ def read_deletion_requests(store: Store) -> list[DeletionRequest]:
     return out
 
 
-#: Tokens handed over by "delete all data" (which then removes the token from the keyring) so
-#: the deletion request it leaves can still authenticate. Memory only, never written anywhere.
+#: Tokens handed over by "delete all data" (which then removes the upload token from the
+#: keyring) so the deletion request it leaves can still authenticate in this process. A copy
+#: waits in the keyring (never in a file) under `DELETION_TOKEN_PREFIX + request id` for a
+#: later process, and is removed once that request is delivered or abandoned.
 deletion_tokens: dict[str, str] = {}
+DELETION_TOKEN_PREFIX = "deletion-token:"
+
+
+def _keep_deletion_token(
+    data_dir: Path, request_id: str, token: str, secret_store: SecretStore | None
+) -> None:
+    from .settings import token_store
+
+    secrets = token_store(data_dir, secret_store)
+    if secrets is None:  # no keyring: memory only (a plain file is never a home for a token)
+        return
+    try:
+        secrets.set(DELETION_TOKEN_PREFIX + request_id, token)
+    except (SecretStoreError, OSError) as exc:
+        log.warning("deletion request token kept in memory only: %s", type(exc).__name__)
+
+
+def deletion_token(
+    data_dir: Path, request_id: str, secret_store: SecretStore | None = None
+) -> str | None:
+    """The token a pending deletion request authenticates with (None: send it without)."""
+    from .settings import token_store
+
+    token = deletion_tokens.get(request_id)
+    if token:
+        return token
+    secrets = token_store(data_dir, secret_store)
+    if secrets is None:
+        return None
+    try:
+        return secrets.get(DELETION_TOKEN_PREFIX + request_id) or None
+    except (SecretStoreError, OSError):
+        return None
+
+
+def forget_deletion_token(
+    data_dir: Path, request_id: str, secret_store: SecretStore | None = None
+) -> None:
+    """The request was delivered (or abandoned, or the user cleared the token): drop its copy."""
+    from .settings import token_store
+
+    deletion_tokens.pop(request_id, None)
+    secrets = token_store(data_dir, secret_store)
+    if secrets is None:
+        return
+    try:
+        secrets.delete(DELETION_TOKEN_PREFIX + request_id)
+    except (SecretStoreError, OSError) as exc:
+        log.warning("deletion request token not removed from the keyring: %s", exc)
 
 
 def prepare_deletion_request(
@@ -396,6 +516,7 @@ def prepare_deletion_request(
     token = get_token(store.data_dir, secret_store)
     if token:
         deletion_tokens[request.id] = token
+        _keep_deletion_token(store.data_dir, request.id, token, secret_store)
     return [*pending, request]
 
 

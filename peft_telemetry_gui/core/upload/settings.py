@@ -257,12 +257,19 @@ def set_token(
 
 
 def clear_token(store: Store, *, actor: Actor, secret_store: SecretStore | None = None) -> bool:
-    """Remove the token; True when one was stored. Without a keyring there is nothing to clear."""
+    """Remove the token; True when one was stored. Without a keyring there is nothing to clear.
+
+    The copies kept for pending deletion requests go too: the user asked for no token to be
+    kept, so those requests are then sent without one."""
+    from .queue import forget_deletion_token, read_deletion_requests
+
     secrets = token_store(store.data_dir, secret_store)
     if secrets is None:
         return False
     had = secrets.get(UPLOAD_TOKEN_NAME) is not None
     secrets.delete(UPLOAD_TOKEN_NAME)
+    for request in read_deletion_requests(store):
+        forget_deletion_token(store.data_dir, request.id, secrets)
     if had:
         store.update(lambda doc: audit(doc, store.clock(), actor, "upload token", "set", "not set"))
     return had
