@@ -100,6 +100,7 @@ def _error_type(exc: BaseException) -> str:
     return _name(name, 200)
 
 
+_FALSE = ("0", "false", "no", "off")
 _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
@@ -381,6 +382,7 @@ class TelemetryClient:
             key = os.urandom(32)
         self._scrubber = Scrubber(hmac_key=key, limits=self._scrub_limits)
         self._refresh_consent()
+        self._resume_pending_deletion()
         retry: list[tuple[Event, Counter[str], bool]] = []
         while True:
             self._wake.wait(self._flush_interval)
@@ -394,6 +396,22 @@ class TelemetryClient:
                 break
         with contextlib.suppress(Exception):
             self._drain(retry)
+
+    def _resume_pending_deletion(self) -> None:
+        """A deletion request left by an earlier "delete all" must reach the server even if the
+        desktop app is never opened again: any host that starts gives it another try."""
+        if os.environ.get("PEFT_TELEMETRY_UPLOAD_WORKER", "1").strip().lower() in _FALSE:
+            return
+        try:
+            from .upload.queue import read_deletion_requests
+
+            if read_deletion_requests(self.store):
+                from .upload.exporter import ensure_worker
+
+                kwargs = {} if self._secret_store is None else {"secret_store": self._secret_store}
+                ensure_worker(self.store, **kwargs).wake()
+        except Exception:
+            log.warning("pending deletion request not resumed", exc_info=True)
 
     def _refresh_consent(self) -> None:
         """Pick up consent changed by other processes (stat only, unless the file changed)."""

@@ -8,6 +8,9 @@ every request with opentelemetry-proto.
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -344,3 +347,34 @@ def test_deletion_delivery_uses_this_process_worker_when_it_is_the_sender(
     finally:
         stop_workers(2.0)
     assert deliver_deletion_requests(store).outcome == "none"
+
+
+def test_a_host_started_later_delivers_a_pending_deletion_request(
+    data_dir: Path, rx: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Delete-all happened while the collector was down and no app is open any more: the next
+    host app that starts (upload now off) gives the deletion request another try."""
+    store = _upload_on(data_dir, rx)
+    old_id = store.read().anonymous_id
+    rx.stop()
+    delete_all_data(store, actor="cli", secret_store=MemorySecretStore())
+    assert len(upload_queue.read_deletion_requests(store)) == 1
+    rx.start()
+    code = (
+        "import sys\n"
+        "from peft_telemetry_gui import TelemetryClient\n"
+        "from peft_telemetry_gui.core.secrets import MemorySecretStore\n"
+        "from peft_telemetry_gui.core.upload.queue import read_deletion_requests\n"
+        "import time\n"
+        "c = TelemetryClient(data_dir=sys.argv[1], secret_store=MemorySecretStore(), environ={})\n"
+        "deadline = time.monotonic() + 20\n"
+        "while read_deletion_requests(c.store) and time.monotonic() < deadline:\n"
+        "    time.sleep(0.05)\n"
+        "c.close()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PEFT_TELEMETRY_UPLOAD_WORKER"}
+    subprocess.run([sys.executable, "-c", code, str(data_dir)], env=env, timeout=60, check=True)
+    deletions = [r for r in rx.delivered_records() if r["event_name"] == "deletion_request"]
+    assert [d["attributes"]["enduser.pseudo.id"] for d in deletions] == [old_id]
+    assert upload_queue.read_deletion_requests(store) == []
+    assert rx.delivered_records() == deletions  # nothing else left the machine
