@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import json
 import logging
+import operator
 import os
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from itertools import compress, count, repeat
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,6 +31,11 @@ from .clock import Clock, utc_now
 from .fsio import atomic_write
 from .models import SCHEMA_VERSION, Event, QuarantineNotice, StoreDocument
 from .paths import STORE_FILE_NAME, ensure_private_dir
+
+try:  # optional: about 3x faster than the standard library on a large store
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - exercised by test_store_reads_without_orjson
+    _orjson = None
 
 __all__ = [
     "DEFAULT_MAX_EVENTS",
@@ -105,6 +113,58 @@ def migrate(raw: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
+def loads(data: bytes) -> Any:
+    """Parse a store document: orjson when installed, the standard library otherwise.
+
+    orjson is strict where `json` is lenient (NaN/Infinity literals, huge integers, UTF-16 or
+    lone surrogates), so anything orjson refuses is retried with `json`: a file this version
+    could read before is never quarantined just because a faster parser is installed, and a
+    truly broken one reports the standard library's message, as before.
+    """
+    if _orjson is not None:
+        try:
+            return _orjson.loads(data)
+        except _orjson.JSONDecodeError:
+            pass
+    return json.loads(data)
+
+
+#: Below this size the cyclic GC costs little while parsing; above it, it dominates (see below).
+_GC_PAUSE_MIN_BYTES = 1 << 20
+_gc_lock = threading.Lock()
+_gc_depth = 0
+_gc_was_enabled = False
+
+
+@contextlib.contextmanager
+def _gc_paused(size: int) -> Iterator[None]:
+    """Hold off the cyclic garbage collector while a large document becomes objects.
+
+    Parsing 100 000 events allocates millions of containers; every few thousand of them CPython
+    runs a collection that walks the whole young heap, and the big ones walk everything alive
+    (the previous document included). Measured on a 27 MB store: orjson 300 ms with the collector
+    running, 90 ms without. Nothing built here is cyclic garbage, so pausing only delays work,
+    and the pause is counted so concurrent readers never re-enable it under each other (nor
+    enable a collector the host application had turned off).
+    """
+    global _gc_depth, _gc_was_enabled
+    if size < _GC_PAUSE_MIN_BYTES:
+        yield
+        return
+    with _gc_lock:
+        if _gc_depth == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_depth += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_depth -= 1
+            if _gc_depth == 0 and _gc_was_enabled:
+                gc.enable()
+
+
 def _reason(exc: Exception) -> str:
     """One line that says what is wrong with the document, for the user and the banner."""
     if isinstance(exc, ValidationError):
@@ -148,6 +208,8 @@ class Store:
         # The last document this object wrote, keyed by the file's stat: a writer that is the only
         # one writing skips re-parsing its own output on every flush.
         self._cache: tuple[_StatKey, StoreDocument] | None = None
+        # The events `read_incremental` last returned, and an id index over them.
+        self._index: tuple[list[Event], dict[str, Event]] | None = None
         #: Files this object moved aside, so a front end can say so right away.
         self.quarantine_log: list[QuarantineNotice] = []
 
@@ -168,13 +230,91 @@ class Store:
             # Quarantine under the lock, where a concurrent writer cannot race us.
             return self.update(lambda doc: doc.model_copy())
 
+    def read_incremental(self, previous: StoreDocument | None) -> StoreDocument:
+        """`read`, minus re-validating the events `previous` already holds.
+
+        For a reader that re-reads the same store again and again (the desktop app on every
+        change). Stored events never change once written: they are only appended, pruned or
+        all deleted, and ids are random uuid4s. So a record whose id (and category, a cheap guard
+        against hand edits) matches an event of `previous` *is* that event, and the
+        same `Event` object is reused instead of building a new one: at 100 000 events that is
+        the difference between ~1.2 s (validating every event) and ~0.1 s (parsing the JSON).
+
+        The returned document shares those `Event` objects with `previous`: treat both as
+        read-only. Anything unusual (missing file, older schema, a record or document that does
+        not validate) goes through `read`, which migrates or quarantines exactly as always.
+        """
+        if previous is None or not previous.events:
+            return self.read()
+        try:
+            data = self.path.read_bytes()
+        except OSError:
+            return self.read()  # missing: an empty store; unreadable: the usual StoreError
+        with _gc_paused(len(data)):
+            doc = self._reuse_events(data, self._index_of(previous.events))
+        if doc is None:
+            self._index = None
+            return self.read()
+        return doc
+
+    def _index_of(self, events: list[Event]) -> dict[str, Event]:
+        """id -> event for `events`, kept from the last `read_incremental` when it returned
+        this very list (saves rebuilding a 100 000-entry dict on every read). It may also hold
+        events pruned since: harmless for lookups (ids are never reused); rebuilt before those
+        stale entries exceed a tenth of the store, so they never hold much memory."""
+        cached = self._index
+        if (
+            cached is not None
+            and cached[0] is events
+            and len(cached[1]) <= len(events) * 1.1 + 1000
+        ):
+            return cached[1]
+        return dict(zip(map(_event_id, events), events, strict=True))
+
+    def _reuse_events(self, data: bytes, known: dict[str, Event]) -> StoreDocument | None:
+        """The current-schema fast path of `read_incremental`; None means "take the slow path".
+
+        Written as whole-list operations (`map`, `compress`, list equality) that run in C: a
+        Python loop over 100 000 records would cost about as much as parsing them.
+        """
+        try:
+            raw = loads(data)
+        except ValueError:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            return None
+        if not isinstance(raw, dict) or raw.get("schema_version") != SCHEMA_VERSION:
+            return None
+        items = raw.pop("events", [])
+        if not isinstance(items, list):
+            return None
+        try:
+            doc = StoreDocument.model_validate(raw)
+            events: list[Event | None] = list(map(known.get, map(_item_id, items)))
+            new = [
+                (i, Event.model_validate(items[i]))
+                for i in compress(count(), map(operator.is_, events, repeat(None)))
+            ]
+            for i, event in new:
+                events[i] = event
+            # A reused event must still be in the category the file says: a cheap guard against
+            # hand edits (and the field consent decisions hinge on).
+            if list(map(_event_category, events)) != list(map(_item_category, items)):
+                return None
+        except (ValueError, TypeError, KeyError):  # ValidationError is a ValueError
+            return None
+        for _i, event in new:
+            known[event.id] = event
+        doc.events = events  # type: ignore[assignment]  # no None is left
+        self._index = (doc.events, known)
+        return doc
+
     def _parse(self, data: bytes) -> StoreDocument:
-        raw = json.loads(data)
-        if not isinstance(raw, dict):
-            raise ValueError("the document is not a JSON object")
-        if raw.get("schema_version") == SCHEMA_VERSION:
-            return StoreDocument.model_validate(raw)
-        return StoreDocument.model_validate(migrate(raw))
+        with _gc_paused(len(data)):
+            raw = loads(data)
+            if not isinstance(raw, dict):
+                raise ValueError("the document is not a JSON object")
+            if raw.get("schema_version") == SCHEMA_VERSION:
+                return StoreDocument.model_validate(raw)
+            return StoreDocument.model_validate(migrate(raw))
 
     def stat_key(self) -> _StatKey | None:
         try:
@@ -319,3 +459,9 @@ def _pid_alive(pid: int) -> bool:
 
 def _timestamp(event: Event) -> datetime:
     return event.timestamp
+
+
+_event_id = operator.attrgetter("id")
+_event_category = operator.attrgetter("category")
+_item_id = operator.itemgetter("id")
+_item_category = operator.itemgetter("category")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pyqtgraph as pg
-from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtCore import QDateTime, QEvent, Qt
 from PySide6.QtGui import QFontMetrics, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
@@ -76,9 +76,11 @@ class DashboardPage(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(heading("Dashboard"), 1)
-        top.addWidget(QLabel("Range:"))
+        range_label = QLabel("&Range:")
+        top.addWidget(range_label)
         self.preset = QComboBox()
         self.preset.setAccessibleName("Date range")
+        range_label.setBuddy(self.preset)  # Alt+R
         for key, (label, _delta) in PRESETS.items():
             self.preset.addItem(label, key)
         self.preset.setCurrentIndex(list(PRESETS).index(state.time_range.preset))
@@ -134,8 +136,10 @@ class DashboardPage(QWidget):
         self.timeline = ChartPanel(
             "Events over time", make_plot(date_axis=True), ("Period starting", "Events")
         )
+        # Heights in lines of text, not pixels: they scale with the font and the screen.
+        line = self.fontMetrics().height()
         for panel in (self.breakdown, self.timeline):
-            panel.setMaximumHeight(340)
+            panel.setMaximumHeight(line * 21)
         grid.addWidget(self.breakdown, 0, 0)
         grid.addWidget(self.timeline, 0, 1)
 
@@ -148,15 +152,15 @@ class DashboardPage(QWidget):
         header = self.perf_table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        self.perf_table.setMinimumHeight(150)
-        self.perf_table.setMaximumHeight(190)
+        self.perf_table.setMinimumHeight(line * 9)
+        self.perf_table.setMaximumHeight(line * 12)
         self.perf_table.selectionModel().currentRowChanged.connect(self._on_metric_selected)
         pl.addWidget(self.perf_table)
         self.perf_empty = QLabel("No performance metrics in this range.")
         pl.addWidget(self.perf_empty)
         grid.addWidget(perf_box, 1, 0, 1, 2)
         self.histogram = ChartPanel("Distribution", make_plot(), ("From", "To", "Count"))
-        self.histogram.setMaximumHeight(300)
+        self.histogram.setMaximumHeight(line * 19)
         grid.addWidget(self.histogram, 2, 0)
 
         system_box = QGroupBox("System (latest session in range)")
@@ -166,6 +170,13 @@ class DashboardPage(QWidget):
         state.analytics_changed.connect(self._on_analytics_changed)
         if state.dashboard is not None:
             self._on_analytics_changed(state.dashboard)
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Bars, labels and titles take their colours from the palette when drawn: draw them
+        again when the system switches between light and dark."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self._data is not None:
+            self._on_analytics_changed(self._data)
 
     # ----------------------------------------------------------------- range
     def _set_custom_enabled(self, on: bool) -> None:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -121,7 +122,9 @@ class MainWindow(QMainWindow):
         side.setContentsMargins(8, 8, 0, 8)
         self.nav = QListWidget()
         self.nav.setAccessibleName("Pages")
-        self.nav.setFixedWidth(150)
+        # Wide enough for the longest title in the current font (so also at 2x or large text).
+        titles = max(self.nav.fontMetrics().horizontalAdvance(spec.title) for spec in PAGES)
+        self.nav.setFixedWidth(titles + 6 * self.nav.fontMetrics().averageCharWidth() + 24)
         self.nav.setSpacing(3)
         side.addWidget(self.nav, 1)
         self.export_button = QPushButton("Export…")
@@ -166,6 +169,10 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- structure
     def _build_menu(self) -> None:
+        # Qt's "more menus" button, shown when the menu bar is too narrow, has no text.
+        for button in self.menuBar().findChildren(QToolButton):
+            if not button.accessibleName():
+                button.setAccessibleName("More menus")
         file_menu = self.menuBar().addMenu("&File")
         self.export_json_action = QAction("Export as &JSON…", self)
         self.export_json_action.setShortcut(QKeySequence("Ctrl+E"))

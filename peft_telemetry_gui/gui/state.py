@@ -9,23 +9,22 @@ queued signals, so widgets only ever run on the GUI thread and never compute fig
 
 from __future__ import annotations
 
+import gc
 import logging
-import math
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-import pydantic_core
-from pydantic import ValidationError
 from PySide6.QtCore import QFileSystemWatcher, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 
 from ..core import analytics, consent, export
+from ..core.analytics import MetricHistogram
 from ..core.clock import Clock, utc_now
-from ..core.models import SCHEMA_VERSION, Event, StoreDocument
+from ..core.models import Event, StoreDocument
 from ..core.secrets import SecretStore, default_secret_store
 from ..core.store import Store, StoreError
 
@@ -33,7 +32,6 @@ __all__ = [
     "PRESETS",
     "AppState",
     "DashboardData",
-    "IncrementalReader",
     "MetricHistogram",
     "TimeRange",
     "describe_redactions",
@@ -70,15 +68,6 @@ class TimeRange:
 
 
 @dataclass(frozen=True)
-class MetricHistogram:
-    """Distribution of one performance metric in the range (bin edges and counts)."""
-
-    edges: list[float]
-    counts: list[int]
-    unit: str
-
-
-@dataclass(frozen=True)
 class DashboardData:
     """Everything the dashboard shows, computed together so the cards and charts agree."""
 
@@ -88,38 +77,22 @@ class DashboardData:
     histograms: dict[str, MetricHistogram] = field(default_factory=dict)
 
 
-def metric_histograms(
-    events: list[Event], since: datetime | None, until: datetime | None, bins: int = 20
-) -> dict[str, MetricHistogram]:
-    """Per-metric histograms over exactly the events `analytics.compute` counted."""
-    values: dict[str, list[float]] = {}
-    units: dict[str, str] = {}
-    for event in analytics.filter_events(events, since, until):
-        if event.metric_name is not None and event.value is not None:
-            values.setdefault(event.metric_name, []).append(event.value)
-            units[event.metric_name] = event.unit or ""
-    out: dict[str, MetricHistogram] = {}
-    for name, vals in sorted(values.items()):
-        lo, hi = min(vals), max(vals)
-        if not (math.isfinite(lo) and math.isfinite(hi)):
-            continue
-        n = max(1, min(bins, len(vals)))
-        width = (hi - lo) / n if hi > lo else 1.0
-        edges = [lo + i * width for i in range(n + 1)] if hi > lo else [lo - 0.5, lo + 0.5]
-        counts = [0] * (len(edges) - 1)
-        for v in vals:
-            counts[min(len(counts) - 1, int((v - edges[0]) / width))] += 1
-        out[name] = MetricHistogram(edges, counts, units[name])
-    return out
-
-
-def compute_dashboard(events: list[Event], time_range: TimeRange, now: datetime) -> DashboardData:
+def compute_dashboard(
+    events: Sequence[Event],
+    time_range: TimeRange,
+    now: datetime,
+    summarizer: analytics.Summarizer | None = None,
+) -> DashboardData:
+    """All the dashboard's figures from one `analytics.summarize` of the events; with a
+    `summarizer`, only the days that changed since its last call are looked at again."""
     since, until = time_range.resolve(now)
+    summarize = analytics.summarize if summarizer is None else summarizer.summarize
+    summary = summarize(events, since, until)
     return DashboardData(
         time_range=time_range,
-        analytics=analytics.compute(events, since, until),
-        buckets=analytics.time_buckets(events, since, until),
-        histograms=metric_histograms(events, since, until),
+        analytics=summary.analytics,
+        buckets=summary.buckets,
+        histograms=summary.histograms,
     )
 
 
@@ -133,53 +106,6 @@ def describe_redactions(counts: Mapping[str, int]) -> str:
         return core_describe(dict(counts))
     parts = [f"{n} {key.replace('_', ' ')}" for key, n in counts.items() if n]
     return ", ".join(parts) if parts else "nothing"
-
-
-class IncrementalReader:
-    """`Store.read`, minus re-validating events it has already seen.
-
-    Stored events never change once written (they are only added, pruned or all deleted), so an
-    event with an id already seen (random uuid4) is the same record. At 100 000 events this cuts
-    a reload from ~2.5 s (validating every event) to ~0.3 s (parsing the JSON). Anything
-    unusual (missing file, older schema, a document that does not validate) goes to
-    `Store.read`, which migrates or quarantines exactly as the CLI would.
-    """
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self._cache: dict[str, Event] = {}
-
-    def read(self) -> StoreDocument:
-        try:
-            data = self.store.path.read_bytes()
-            raw = pydantic_core.from_json(data)  # the same JSON, parsed a little faster
-        except (OSError, ValueError):
-            return self._slow()
-        if not isinstance(raw, dict) or raw.get("schema_version") != SCHEMA_VERSION:
-            return self._slow()
-        items = raw.pop("events", [])
-        if not isinstance(items, list):
-            return self._slow()
-        try:
-            doc = StoreDocument.model_validate(raw)
-            old = self._cache
-            cache: dict[str, Event] = {}
-            events = []
-            for item in items:
-                event = old.get(item["id"])
-                if event is None or event.category != item["category"]:
-                    event = Event.model_validate(item)
-                cache[event.id] = event
-                events.append(event)
-        except (ValidationError, ValueError, TypeError, KeyError, AttributeError):
-            return self._slow()
-        doc.events = events
-        self._cache = cache
-        return doc
-
-    def _slow(self) -> StoreDocument:
-        self._cache = {}
-        return self.store.read()
 
 
 class _JobSignals(QObject):
@@ -260,8 +186,8 @@ class AppState(QObject):
         self._busy = 0
         self._closed = False
         # Worker-side state: only touched by the (single) read-pool thread.
-        self._reader = IncrementalReader(store)
         self._worker_doc: StoreDocument | None = None
+        self._summarizer = analytics.Summarizer()
         self._worker_key: _StatKey = None
         self._reload_queued = threading.Event()
         self._force = threading.Event()
@@ -370,10 +296,13 @@ class AppState(QObject):
         if not forced and key == self._worker_key and self._worker_doc is not None:
             return None
         # Stat before reading: if the file changes in between, the next poll sees a new key.
-        doc = self._reader.read()
+        # Incremental: events already loaded are reused, not validated again (see the method).
+        doc = self.store.read_incremental(self._worker_doc)
         self._worker_key = key
         self._worker_doc = doc
-        return doc, compute_dashboard(doc.events, self.time_range, self.clock())
+        if len(doc.events) >= _FREEZE_MIN_EVENTS:
+            _freeze_heap()
+        return doc, compute_dashboard(doc.events, self.time_range, self.clock(), self._summarizer)
 
     def _on_loaded(self, result: tuple[StoreDocument, DashboardData] | None) -> None:
         self._watch_paths()
@@ -396,7 +325,7 @@ class AppState(QObject):
             doc = self._worker_doc
             if doc is None:
                 return None
-            return compute_dashboard(doc.events, self.time_range, self.clock())
+            return compute_dashboard(doc.events, self.time_range, self.clock(), self._summarizer)
 
         self._submit(self._read_pool, job, self._on_dashboard)
 
@@ -460,6 +389,24 @@ class AppState(QObject):
             return delete_all_data(store, actor="gui", secret_store=factory(store.data_dir))
 
         self._write(run, self.delete_finished.emit)
+
+
+#: From this many events on, the loaded document dominates the heap (see `_freeze_heap`).
+_FREEZE_MIN_EVENTS = 10_000
+
+
+def _freeze_heap() -> None:
+    """Move what is alive now out of the cyclic collector's sight (`gc.freeze`).
+
+    At 100 000 events the document is a few million objects that live until the next reload;
+    every full collection walks all of them again (hundreds of ms, at random moments, on
+    whichever thread allocates). Frozen objects are still freed by reference counting when the
+    next document replaces them (events and models hold no cycles), they are just never
+    *scanned*. The young generations are collected first so pending cyclic garbage is not
+    frozen with them; that costs little, as everything older is already frozen.
+    """
+    gc.collect(1)
+    gc.freeze()
 
 
 def _stat_key(path: Path) -> _StatKey:

@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -32,6 +33,7 @@ __all__ = [
     "Card",
     "ChartPanel",
     "EmptyState",
+    "PalettePlot",
     "heading",
     "make_plot",
     "palette_color",
@@ -69,10 +71,7 @@ class Banner(QFrame):
         self.setObjectName(name)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAutoFillBackground(True)
-        pal = self.palette()
-        pal.setColor(QPalette.ColorRole.Window, pal.color(QPalette.ColorRole.ToolTipBase))
-        pal.setColor(QPalette.ColorRole.WindowText, pal.color(QPalette.ColorRole.ToolTipText))
-        self.setPalette(pal)
+        self._apply_palette()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 6, 6)
         self.label = QLabel()
@@ -88,6 +87,30 @@ class Banner(QFrame):
             layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
         self.setAccessibleName(name.replace("_", " "))
         self.hide()
+
+    def _apply_palette(self) -> None:
+        # Derived from the application's palette, not our own: ours has these two roles set
+        # explicitly, so it would no longer follow a theme change by itself.
+        pal = QApplication.palette(self)
+        pal.setColor(QPalette.ColorRole.Window, pal.color(QPalette.ColorRole.ToolTipBase))
+        pal.setColor(QPalette.ColorRole.WindowText, pal.color(QPalette.ColorRole.ToolTipText))
+        current = self.palette()
+        if (
+            any(
+                current.color(role) != pal.color(role)
+                for role in (QPalette.ColorRole.Window, QPalette.ColorRole.WindowText)
+            )
+            or current.resolveMask() != pal.resolveMask()
+        ):
+            self.setPalette(pal)  # sends PaletteChange again: then nothing differs, no loop
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (
+            QEvent.Type.PaletteChange,
+            QEvent.Type.ApplicationPaletteChange,
+        ):
+            self._apply_palette()
 
     def show_message(self, text: str) -> None:
         self.label.setText(text)
@@ -147,20 +170,44 @@ class Card(QFrame):
         self.setAccessibleName(f"{self._title}: {text}")
 
 
-def make_plot(parent: QWidget | None = None, date_axis: bool = False) -> pg.PlotWidget:
-    """A PlotWidget drawn in the palette's colours (background, text), mouse-zoom disabled."""
+class PalettePlot(pg.PlotWidget):
+    """A PlotWidget drawn in the palette's colours, re-drawn when the palette changes.
+
+    pyqtgraph paints its own background and axes with fixed colours (white on black by default),
+    so without this a plot stays light when the system switches to a dark theme, or the reverse.
+    """
+
+    palette_changed = Signal()
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self._ready = True  # palette events arrive during the base constructor already
+
+    def apply_palette(self) -> None:
+        self.setBackground(palette_color(QPalette.ColorRole.Base, self))
+        fg = palette_color(QPalette.ColorRole.Text, self)
+        for name in ("left", "bottom"):
+            axis = self.getAxis(name)
+            axis.setPen(pg.mkPen(fg))
+            axis.setTextPen(pg.mkPen(fg))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self.__dict__.get("_ready"):
+            self.apply_palette()
+            self.palette_changed.emit()
+
+
+def make_plot(parent: QWidget | None = None, date_axis: bool = False) -> PalettePlot:
+    """A plot in the palette's colours (following theme changes), mouse-zoom disabled."""
     axes = {"bottom": pg.DateAxisItem(orientation="bottom")} if date_axis else None
-    plot = pg.PlotWidget(parent, axisItems=axes)
-    plot.setBackground(palette_color(QPalette.ColorRole.Base, plot))
-    fg = palette_color(QPalette.ColorRole.Text, plot)
-    for name in ("left", "bottom"):
-        axis = plot.getAxis(name)
-        axis.setPen(pg.mkPen(fg))
-        axis.setTextPen(pg.mkPen(fg))
+    plot = PalettePlot(parent, axisItems=axes)
+    plot.apply_palette()
     plot.setMenuEnabled(False)
     plot.setMouseEnabled(x=False, y=False)
     plot.hideButtons()
-    plot.setMinimumHeight(180)
+    # Font-relative, so a larger font or a 2x screen gets a proportionally taller chart.
+    plot.setMinimumHeight(plot.fontMetrics().height() * 11)
     # The plot is a picture; keyboard users reach the table alternative instead.
     plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     return plot
@@ -168,6 +215,8 @@ def make_plot(parent: QWidget | None = None, date_axis: bool = False) -> pg.Plot
 
 def setup_table(view: QTableView, name: str) -> None:
     view.setAccessibleName(name)
+    view.horizontalHeader().setAccessibleName(f"{name} columns")
+    view.verticalHeader().setAccessibleName(f"{name} rows")
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -195,6 +244,7 @@ class ChartPanel(QFrame):
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.plot = plot
+        self.setAccessibleName(title)
         self.plot.setAccessibleName(f"{title} chart")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 8)

@@ -111,3 +111,86 @@ def test_empty_store_gives_zeroes() -> None:
     result = analytics.compute([])
     assert result.total_events == 0 and result.performance == {}
     assert analytics.time_buckets([]).counts == []
+
+
+def _reference_buckets(events, since=None, until=None, span=timedelta(days=3)):
+    """The one-event-at-a-time bucketing `time_buckets` must keep agreeing with."""
+    selected = analytics.filter_events(events, since, until)
+    if not selected and (since is None or until is None):
+        return [], []
+    first = since or selected[0].timestamp
+    last = until or selected[-1].timestamp
+    step = timedelta(hours=1) if last - first <= span else timedelta(days=1)
+    unit = {"minute": 0, "second": 0, "microsecond": 0}
+    if step == timedelta(days=1):
+        unit["hour"] = 0
+    start = first.astimezone(UTC).replace(**unit)
+    n = int((last.astimezone(UTC).replace(**unit) - start) / step) + 1
+    counts = [0] * n
+    for event in selected:
+        counts[min(n - 1, int((event.timestamp - start) / step))] += 1
+    return [start + i * step for i in range(n)], counts
+
+
+def _many(n: int, seed: int) -> list[Event]:
+    from peft_telemetry_gui.core.demo import demo_events
+
+    events = demo_events(days=20, seed=seed)
+    return sorted(events, key=lambda e: e.timestamp)[:n]
+
+
+@pytest.mark.parametrize("days", [None, 1, 2, 7, 40])
+def test_summarize_equals_compute_buckets_and_histograms(days) -> None:
+    events = _many(3000, seed=3)
+    since = None if days is None else events[-1].timestamp - timedelta(days=days)
+    summary = analytics.summarize(events, since)
+    assert summary.analytics == analytics.compute(events, since)
+    assert list(summary.analytics.event_counts) == list(
+        analytics.compute(events, since).event_counts
+    )
+    starts, counts = _reference_buckets(events, since)
+    assert (summary.buckets.starts, summary.buckets.counts) == (starts, counts)
+    for name, stats in summary.analytics.performance.items():
+        histogram = summary.histograms[name]
+        assert sum(histogram.counts) == stats.count
+        assert histogram.edges[0] == stats.min and histogram.edges[-1] == pytest.approx(stats.max)
+
+
+def test_unsorted_events_are_bucketed_one_by_one() -> None:
+    events = _events()
+    shuffled = [events[3], events[0], events[7], events[5], events[1]]
+    result = analytics.time_buckets(shuffled, T0 - timedelta(hours=1), T0 + timedelta(days=3))
+    _starts, counts = _reference_buckets(
+        sorted(shuffled, key=lambda e: e.timestamp), T0 - timedelta(hours=1), T0 + timedelta(days=3)
+    )
+    assert result.counts == counts
+
+
+def test_summarizer_follows_appends_and_prunes_exactly() -> None:
+    """The cached runs must give exactly `summarize` after every kind of change."""
+    events = _many(4000, seed=5)
+    summarizer = analytics.Summarizer()
+    extra = _many(200, seed=6)
+    later = [
+        Event.model_validate(
+            {**e.stored_dict(), "timestamp": events[-1].timestamp + (i + 1) * timedelta(minutes=7)}
+        )
+        for i, e in enumerate(extra)
+    ]
+    states = [
+        events,
+        events,  # nothing changed
+        events[50:] + later[:3],  # pruned at the front, appended at the end
+        events[50:] + later,  # new days
+        events[:1000] + events[1001:],  # one event gone from the middle of a day
+        [],
+        events[:10],
+    ]
+    for current in states:
+        for days in (None, 3, 30):
+            since = (
+                None
+                if days is None or not current
+                else current[-1].timestamp - timedelta(days=days)
+            )
+            assert summarizer.summarize(current, since) == analytics.summarize(current, since)

@@ -146,3 +146,72 @@ def test_failed_mutation_writes_nothing(data_dir: Path) -> None:
     store.update(lambda doc: None)  # the in-memory cache must not carry the half-done change
     assert len(store.read().events) == 1
     assert os.listdir(data_dir).count("telemetry.json") == 1
+
+
+def test_read_incremental_reuses_known_events_and_reads_new_ones(data_dir: Path) -> None:
+    store = Store(data_dir)
+    now = datetime.now(UTC)
+    store.update(
+        lambda doc: doc.events.extend(_event(now - timedelta(seconds=10 - i), i) for i in range(5))
+    )
+    first = store.read()
+    # Another process appends one event and the cap prunes the oldest.
+    other = Store(data_dir, max_events=5)
+    other.update(lambda doc: doc.events.append(_event(now, 99)))
+    second = store.read_incremental(first)
+    assert second == store.read()
+    assert [e.properties["n"] for e in second.events] == [1, 2, 3, 4, 99]
+    assert all(a is b for a, b in zip(first.events[1:], second.events[:4], strict=True))
+    assert second.events[-1] not in first.events
+    # Nothing changed: everything reused, including the event read the time before.
+    third = store.read_incremental(second)
+    assert all(a is b for a, b in zip(second.events, third.events, strict=True))
+
+
+def test_read_incremental_rereads_an_edited_record_and_quarantines_garbage(data_dir: Path) -> None:
+    store = Store(data_dir)
+    now = datetime.now(UTC)
+    store.update(lambda doc: doc.events.append(_event(now)))
+    first = store.read()
+    raw = json.loads(store.path.read_text())
+    raw["events"][0]["category"] = "error"  # hand edit, same id
+    store.path.write_text(json.dumps(raw))
+    edited = store.read_incremental(first)
+    assert edited.events[0].category == "error" and edited.events[0] is not first.events[0]
+    store.path.write_text("{ not json")
+    broken = store.read_incremental(edited)
+    assert broken.events == [] and broken.quarantined
+    assert len(store.quarantined_files()) == 1
+
+
+def test_store_reads_without_orjson(data_dir: Path) -> None:
+    """orjson is an accelerator, not a requirement: the standard library reads the same."""
+    import subprocess
+    import sys
+
+    store = Store(data_dir)
+    store.update(lambda doc: doc.events.append(_event(datetime.now(UTC), 7)))
+    code = (
+        "import sys; sys.modules['orjson'] = None\n"
+        "from pathlib import Path\n"
+        "from peft_telemetry_gui.core import store\n"
+        "assert store._orjson is None\n"
+        "s = store.Store(Path(sys.argv[1]))\n"
+        "doc = s.read()\n"
+        "print(doc.events[0].properties['n'], len(s.read_incremental(doc).events))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(data_dir)], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["7", "1"]
+
+
+def test_nan_literal_written_by_another_tool_is_still_readable(data_dir: Path) -> None:
+    """orjson refuses NaN, the standard library (and so this store, always) accepts it."""
+    store = Store(data_dir)
+    store.update(lambda doc: None)
+    text = store.path.read_text().replace('"redactions":{}', '"redactions":{},"x":NaN')
+    assert "NaN" in text
+    store.path.write_text(text)
+    assert store.read().quarantined == []
+    assert store.quarantined_files() == []
