@@ -17,7 +17,6 @@ from typing import Any, NoReturn
 from . import __version__
 from .cli_upload import add_upload_commands
 from .core import analytics
-from .core.anonymize import describe_redactions
 from .core.consent import (
     collection_text,
     env_override,
@@ -29,6 +28,7 @@ from .core.delete import delete_all_data, describe_deletion
 from .core.export import ExportError, export_data
 from .core.models import CATEGORIES, StoreDocument
 from .core.paths import resolve_data_dir
+from .core.redactions import describe_redactions
 from .core.secrets import SecretStoreError, default_secret_store
 from .core.store import Store, StoreError
 

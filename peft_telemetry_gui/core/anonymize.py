@@ -60,6 +60,8 @@ from json.encoder import encode_basestring_ascii as _json_str  # type: ignore[at
 from pathlib import Path, PurePath
 from typing import Any
 
+from .redactions import REDACTION_LABELS, describe_redactions
+
 __all__ = ["REDACTION_LABELS", "ScrubLimits", "Scrubber", "describe_redactions", "stack_frames"]
 
 REDACTED = "[redacted]"
@@ -68,23 +70,6 @@ DEPTH_MARKER = "[depth limit]"
 CYCLE_MARKER = "[cycle]"
 TOO_LARGE_MARKER = "[too large]"
 UNREPRESENTABLE_MARKER = "[unrepresentable]"
-
-REDACTION_LABELS: dict[str, tuple[str, str]] = {
-    "email": ("e-mail address", "e-mail addresses"),
-    "token": ("access token", "access tokens"),
-    "credentials": ("password in a web address", "passwords in web addresses"),
-    "ip": ("IP address", "IP addresses"),
-    "mac": ("network hardware (MAC) address", "network hardware (MAC) addresses"),
-    "card": ("payment card number", "payment card numbers"),
-    "path": ("folder path", "folder paths"),
-    "user": ("user name", "user names"),
-    "host": ("computer name", "computer names"),
-    "sensitive_key": ("sensitive field", "sensitive fields"),
-    "identifier": ("identifier replaced by a pseudonym", "identifiers replaced by pseudonyms"),
-    "truncated": ("over-long value shortened", "over-long values shortened"),
-    "dropped": ("value dropped", "values dropped"),
-    "invalid": ("invalid number", "invalid numbers"),
-}
 
 
 @dataclass(frozen=True)
@@ -972,24 +957,3 @@ def stack_frames(tb: types.TracebackType | None, limit: int = 30) -> list[str]:
     except Exception:
         pass
     return list(frames)
-
-
-def describe_redactions(counts: Mapping[str, int]) -> str:
-    """Phrase cumulative counts for people: largest first, zeros left out."""
-    try:
-        items = [
-            (name, n)
-            for name, n in counts.items()
-            if isinstance(n, int) and not isinstance(n, bool) and n > 0
-        ]
-    except Exception:
-        return "nothing yet"
-    if not items:
-        return "nothing yet"
-    order = {name: i for i, name in enumerate(REDACTION_LABELS)}
-    items.sort(key=lambda e: (-e[1], order.get(e[0], len(order)), str(e[0])))
-    parts = []
-    for name, n in items:
-        singular, plural = REDACTION_LABELS.get(name, (str(name), str(name)))
-        parts.append(f"{n} {singular if n == 1 else plural}")
-    return ", ".join(parts)

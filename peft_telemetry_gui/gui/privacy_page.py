@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 
 from ..core.consent import collection_text, env_override
 from ..core.models import CATEGORIES, StoreDocument
-from .state import AppState, describe_redactions
+from ..core.redactions import describe_redactions
+from .state import AppState
 from .widgets import Banner, heading
 
 __all__ = ["PrivacyPage"]

@@ -13,13 +13,13 @@ import gc
 import logging
 import os
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from PySide6.QtCore import QFileSystemWatcher, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QFileSystemWatcher, QObject, QThreadPool, QTimer, Signal
 
 from ..core import analytics, consent, export
 from ..core.analytics import MetricHistogram
@@ -27,6 +27,7 @@ from ..core.clock import Clock, utc_now
 from ..core.models import Event, StoreDocument
 from ..core.secrets import SecretStore, default_secret_store
 from ..core.store import Store, StoreError
+from .jobs import JobRunner
 
 __all__ = [
     "PRESETS",
@@ -34,7 +35,6 @@ __all__ = [
     "DashboardData",
     "MetricHistogram",
     "TimeRange",
-    "describe_redactions",
 ]
 
 log = logging.getLogger(__name__)
@@ -96,55 +96,6 @@ def compute_dashboard(
     )
 
 
-def describe_redactions(counts: Mapping[str, int]) -> str:
-    """The core's wording when it is available; a plain fallback keeps the page usable."""
-    try:
-        from ..core.anonymize import describe_redactions as core_describe
-    except ImportError:  # pragma: no cover - only while the anonymizer is being written
-        core_describe = None
-    if core_describe is not None:
-        return core_describe(dict(counts))
-    parts = [f"{n} {key.replace('_', ' ')}" for key, n in counts.items() if n]
-    return ", ".join(parts) if parts else "nothing"
-
-
-class _JobSignals(QObject):
-    finished = Signal(object, object, object)  # job, result, error message (or None)
-
-
-class _Job(QRunnable):
-    """Runs `fn` on a pool thread; the result is delivered on the GUI thread.
-
-    The signals object is parented to the view-model and released with `deleteLater`, and the
-    callables are dropped on the GUI thread, so no Qt object (nor the view-model that the
-    closures reference) is ever destroyed on a pool thread.
-    """
-
-    def __init__(
-        self,
-        fn: Callable[[], Any],
-        on_done: Callable[[Any], None] | None,
-        parent: QObject,
-    ) -> None:
-        super().__init__()
-        self.fn: Callable[[], Any] | None = fn
-        self.on_done = on_done
-        self.signals = _JobSignals(parent)
-
-    def run(self) -> None:
-        fn = self.fn
-        if fn is None:
-            return
-        try:
-            result, error = fn(), None
-        except (StoreError, export.ExportError, ValueError) as exc:
-            result, error = None, str(exc)
-        except Exception as exc:  # a bug must surface as a message, not kill the worker
-            log.exception("background task failed")
-            result, error = None, f"unexpected error: {exc}"
-        self.signals.finished.emit(self, result, error)
-
-
 _StatKey = tuple[int, int, int] | None
 
 
@@ -182,9 +133,10 @@ class AppState(QObject):
         self._read_pool.setMaxThreadCount(1)
         self._write_pool = QThreadPool(self)
         self._write_pool.setMaxThreadCount(1)
-        self._jobs: set[_Job] = set()
+        self._jobs = JobRunner(
+            self, on_error=self.error.emit, user_errors=(StoreError, export.ExportError, ValueError)
+        )
         self._busy = 0
-        self._closed = False
         # Worker-side state: only touched by the (single) read-pool thread.
         self._worker_doc: StoreDocument | None = None
         self._summarizer = analytics.Summarizer()
@@ -212,7 +164,7 @@ class AppState(QObject):
 
     def shutdown(self, timeout_ms: int = 3000) -> None:
         """Stop watching and let running jobs finish (a write is never cut in half)."""
-        self._closed = True
+        self._jobs.close()
         self._poll.stop()
         self._read_pool.clear()
         self._write_pool.clear()
@@ -232,23 +184,7 @@ class AppState(QObject):
         fn: Callable[[], Any],
         on_done: Callable[[Any], None] | None = None,
     ) -> None:
-        if self._closed:
-            return
-        job = _Job(fn, on_done, self)
-        job.signals.finished.connect(self._on_job_finished, Qt.ConnectionType.QueuedConnection)
-        self._jobs.add(job)
-        pool.start(job)
-
-    def _on_job_finished(self, job: _Job, result: Any, error: str | None) -> None:
-        self._jobs.discard(job)
-        on_done, job.on_done, job.fn = job.on_done, None, None
-        job.signals.deleteLater()
-        if self._closed:
-            return
-        if error is not None:
-            self.error.emit(error)
-        elif on_done is not None:
-            on_done(result)
+        self._jobs.submit(pool, fn, on_done)
 
     def _write(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None) -> None:
         """A store change on the write pool, then a forced reload so every page shows it."""

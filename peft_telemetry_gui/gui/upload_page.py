@@ -8,7 +8,6 @@ process's upload worker running, so queued records are delivered without a host 
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 from collections.abc import Callable
@@ -19,7 +18,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QRunnable,
     Qt,
     QThreadPool,
     QTimer,
@@ -43,6 +41,7 @@ from PySide6.QtWidgets import (
 
 from ..core.upload import history as upload_history
 from ..core.upload import settings as upload_settings
+from .jobs import JobRunner
 from .state import AppState
 from .table_models import format_time
 from .widgets import heading, setup_table
@@ -120,50 +119,6 @@ class HistoryTableModel(QAbstractTableModel):
         return entry.message
 
 
-class _Signals(QObject):
-    finished = Signal(object, object, object)  # task, result, error
-
-
-class _Task(QRunnable):
-    """Runs `fn` on the page's pool; the result is delivered on the GUI thread.
-
-    The pool drops its reference to a finished task on the pool thread, often after the GUI
-    thread has already handled the result, so whatever the task alone still owns dies there.
-    A QObject destroyed on a thread other than its own is undefined behaviour (Qt aborts, or
-    corrupts the connection lists). Hence the signals object is parented to the page and
-    released with `deleteLater`, and the callables (which hold the page) are dropped on the
-    GUI thread: nothing Qt, nor the page, is ever destroyed on a pool thread.
-    """
-
-    def __init__(
-        self,
-        fn: Callable[[], Any],
-        on_done: Callable[[Any], None] | None,
-        parent: QObject,
-    ) -> None:
-        super().__init__()
-        self.fn: Callable[[], Any] | None = fn
-        self.on_done = on_done
-        self.is_refresh = False
-        self.signals = _Signals(parent)
-
-    def run(self) -> None:
-        fn = self.fn
-        if fn is None:
-            return
-        try:
-            result, error = fn(), None
-        except (upload_settings.UploadError, ValueError) as exc:
-            result, error = None, str(exc)
-        except Exception as exc:  # a bug must surface as a message, not kill the pool
-            log.exception("upload page task failed")
-            result, error = None, f"unexpected error: {type(exc).__name__}: {exc}"
-        del fn
-        # RuntimeError: the page (and with it the signals object) is gone: nobody listens.
-        with contextlib.suppress(RuntimeError):
-            self.signals.finished.emit(self, result, error)
-
-
 def _autostart_worker() -> bool:
     return os.environ.get("PEFT_TELEMETRY_UPLOAD_WORKER", "1").strip().lower() not in (
         "0",
@@ -187,9 +142,12 @@ class UploadPage(QWidget):
         self.status = None
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
-        self._tasks: set[_Task] = set()
+        self._jobs = JobRunner(
+            self,
+            on_error=self._on_task_error,
+            user_errors=(upload_settings.UploadError, ValueError),
+        )
         self._refreshing = False
-        self._closed = False
         self._token_text: str | None = None
 
         layout = QVBoxLayout(self)
@@ -303,44 +261,32 @@ class UploadPage(QWidget):
         *,
         refresh: bool = False,
     ) -> None:
-        if self._closed:
-            return
-        task = _Task(fn, on_done, self)
-        task.is_refresh = refresh
-        task.signals.finished.connect(self._finished, Qt.ConnectionType.QueuedConnection)
-        self._tasks.add(task)
-        self._pool.start(task)
+        self._jobs.submit(
+            self._pool, fn, on_done, on_settled=self._refresh_settled if refresh else None
+        )
 
-    def _finished(self, task: _Task, result: Any, error: str | None) -> None:
-        self._tasks.discard(task)
-        on_done, task.on_done, task.fn = task.on_done, None, None
-        task.signals.deleteLater()
-        if task.is_refresh:
-            self._refreshing = False
-        if self._closed:
-            return
-        if error is not None:
-            self.message_label.setText(error)
-            self.action_finished.emit(error)
-            self.refresh()
-            return
-        if on_done is not None:
-            on_done(result)
+    def _refresh_settled(self) -> None:
+        self._refreshing = False
+
+    def _on_task_error(self, message: str) -> None:
+        self.message_label.setText(message)
+        self.action_finished.emit(message)
+        self.refresh()
 
     def is_busy(self) -> bool:
-        return bool(self._tasks)
+        return self._jobs.pending > 0
 
     def shutdown(self, timeout_ms: int = 3000) -> None:
         """Stop refreshing, drop tasks not started yet, wait for the running one (a request in
         flight is bounded by the HTTP timeout). Safe to call twice."""
-        self._closed = True
+        self._jobs.close()
         self._timer.stop()
         self._pool.clear()
         self._pool.waitForDone(timeout_ms)
 
     # ------------------------------------------------------------------ status
     def refresh(self) -> None:
-        if self._refreshing or self._closed:
+        if self._refreshing or self._jobs.closed:
             return
         self._refreshing = True
         store = self.store

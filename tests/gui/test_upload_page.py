@@ -20,7 +20,7 @@ from peft_telemetry_gui.core.store import Store
 from peft_telemetry_gui.core.upload import enable_upload, read_queue, stop_workers
 from peft_telemetry_gui.core.upload.history import HistoryEntry, update_state
 from peft_telemetry_gui.core.upload.queue import append_locked
-from peft_telemetry_gui.gui import upload_page
+from peft_telemetry_gui.gui import jobs
 
 
 @pytest.fixture(autouse=True)
@@ -190,7 +190,7 @@ def test_task_signals_are_only_ever_destroyed_on_the_gui_thread(
     destroyed there (undefined behaviour, a Qt abort in the other pages' jobs)."""
     threads: list[str] = []
 
-    class Probe(upload_page._Signals):
+    class Probe(jobs._JobSignals):
         def __init__(self, *args: object) -> None:
             super().__init__(*args)
             self.destroyed.connect(
@@ -198,15 +198,15 @@ def test_task_signals_are_only_ever_destroyed_on_the_gui_thread(
                 Qt.ConnectionType.DirectConnection,
             )
 
-    class LingeringTask(upload_page._Task):
+    class LingeringTask(jobs._Job):
         def run(self) -> None:
             super().run()
             # The GUI thread handles the result before the pool lets go of the task (as it
             # often does anyway): the pool thread then holds the last reference.
             time.sleep(0.03)
 
-    monkeypatch.setattr(upload_page, "_Signals", Probe)
-    monkeypatch.setattr(upload_page, "_Task", LingeringTask)
+    monkeypatch.setattr(jobs, "_JobSignals", Probe)
+    monkeypatch.setattr(jobs, "_Job", LingeringTask)
     set_consent(store, enabled=True, actor="cli")
     page = _page(qtbot, make_window, store)
     for _ in range(20):
@@ -272,7 +272,7 @@ from PySide6.QtWidgets import QApplication
 
 from peft_telemetry_gui.core.store import Store
 from peft_telemetry_gui.core.upload import read_queue
-from peft_telemetry_gui.gui import upload_page
+from peft_telemetry_gui.gui import jobs
 from peft_telemetry_gui.gui.main_window import MainWindow
 from peft_telemetry_gui.gui.state import AppState
 
@@ -282,7 +282,7 @@ def on_message(kind, context, text):
         print(f"QT-MESSAGE {kind.name}: {text}", file=sys.stderr, flush=True)
 
 
-class Probe(upload_page._Signals):
+class Probe(jobs._JobSignals):
     def __init__(self, *args):
         super().__init__(*args)
         self.destroyed.connect(self._check, Qt.ConnectionType.DirectConnection)
@@ -293,7 +293,7 @@ class Probe(upload_page._Signals):
             print("SIGNALS-DESTROYED-OFF-GUI-THREAD", flush=True)
 
 
-class Lingering(upload_page._Task):
+class Lingering(jobs._Job):
     def run(self):
         super().run()
         time.sleep(0.05)  # the pool holds the task a little after the result is delivered
@@ -310,8 +310,8 @@ def pump(seconds, until=lambda: False):
 
 
 qInstallMessageHandler(on_message)
-upload_page._Signals = Probe
-upload_page._Task = Lingering
+jobs._JobSignals = Probe
+jobs._Job = Lingering
 app = QApplication([])
 store = Store(Path(sys.argv[1]))
 state = AppState(store)
