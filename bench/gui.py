@@ -114,7 +114,9 @@ def child_refresh(data_dir: Path, n: int, runs: int) -> None:
         last = raw["events"][-1]
         raw["events"].append({**last, "id": new_event_id(), "event_type": f"bench_{i}"})
         raw["events"].pop(0)  # stays at n, as pruning would keep it
-        payload = json.dumps(raw).encode()
+        # Laid out exactly as `Store` writes (compact UTF-8 JSON): the app's incremental
+        # re-read relies on that layout and falls back to a full parse for anything else.
+        payload = json.dumps(raw, separators=(",", ":"), ensure_ascii=False).encode()
         tmp = data_dir / f".telemetry.json.tmp-bench-{i}"
         tmp.write_bytes(payload)
         handled.clear()

@@ -208,7 +208,9 @@ class Store:
         # The last document this object wrote, keyed by the file's stat: a writer that is the only
         # one writing skips re-parsing its own output on every flush.
         self._cache: tuple[_StatKey, StoreDocument] | None = None
-        # The events `read_incremental` last returned, and an id index over them.
+        # What `read_incremental` last returned: id -> (record bytes, event), and the list;
+        # for files laid out otherwise, an id index over the events.
+        self._records: tuple[dict[bytes, tuple[bytes | None, Event]], list[Event]] | None = None
         self._index: tuple[list[Event], dict[str, Event]] | None = None
         #: Files this object moved aside, so a front end can say so right away.
         self.quarantine_log: list[QuarantineNotice] = []
@@ -235,26 +237,83 @@ class Store:
 
         For a reader that re-reads the same store again and again (the desktop app on every
         change). Stored events never change once written: they are only appended, pruned or
-        all deleted, and ids are random uuid4s. So a record whose id (and category, a cheap guard
-        against hand edits) matches an event of `previous` *is* that event, and the
-        same `Event` object is reused instead of building a new one: at 100 000 events that is
-        the difference between ~1.2 s (validating every event) and ~0.1 s (parsing the JSON).
+        all deleted, and ids are random uuid4s. The events array is cut at record boundaries
+        without parsing it; a record whose bytes are exactly those seen last time (or, the first
+        time after a plain `read`, whose id and category match) *is* that event, and the same
+        `Event` object is reused. Only new records are parsed: at 100 000 events that is ~0.1 s
+        instead of ~1.2 s (validating every event) or ~0.25 s (parsing all of the JSON).
 
         The returned document shares those `Event` objects with `previous`: treat both as
-        read-only. Anything unusual (missing file, older schema, a record or document that does
-        not validate) goes through `read`, which migrates or quarantines exactly as always.
+        read-only. Anything unusual (missing file, older schema, a file not laid out the way
+        `Store` writes it, a record that does not validate) goes through `read`, which migrates
+        or quarantines exactly as always.
         """
         if previous is None or not previous.events:
+            self._records = None
             return self.read()
         try:
             data = self.path.read_bytes()
         except OSError:
             return self.read()  # missing: an empty store; unreadable: the usual StoreError
         with _gc_paused(len(data)):
-            doc = self._reuse_events(data, self._index_of(previous.events))
+            # Files `Store` wrote: cut at record boundaries. Anything else that is still valid
+            # (another tool's formatting): parse it all, but reuse models by id.
+            doc = self._reuse_records(data, previous.events)
+            if doc is None:
+                self._records = None
+                doc = self._reuse_events(data, self._index_of(previous.events))
         if doc is None:
             self._index = None
             return self.read()
+        return doc
+
+    def _known_records(self, previous: list[Event]) -> dict[bytes, tuple[bytes | None, Event]]:
+        """id -> (record bytes, event) of the last incremental read when it returned this very
+        list; else built from `previous` alone, with no bytes to compare yet."""
+        if self._records is not None and self._records[1] is previous:
+            return self._records[0]
+        return {event.id.encode(): (None, event) for event in previous}
+
+    def _reuse_records(self, data: bytes, previous: list[Event]) -> StoreDocument | None:
+        """The fast path of `read_incremental`; None means "take the slow path"."""
+        # `Store` writes compact JSON with `events` as the last key and `id` as the first key
+        # of every record. A bare `"` cannot occur inside a JSON string, so these byte patterns
+        # only mark structure; a nested look-alike produces a piece that fails to parse below.
+        pos = data.find(_EVENTS_KEY)
+        if pos < 0 or not data.endswith(b"]}"):
+            return None
+        try:
+            head = loads(data[:pos] + b"}")
+            if not isinstance(head, dict) or head.get("schema_version") != SCHEMA_VERSION:
+                return None
+            doc = StoreDocument.model_validate(head)
+        except ValueError:  # JSONDecodeError, UnicodeDecodeError and ValidationError
+            return None
+        body = data[pos + len(_EVENTS_KEY) : -2]
+        known = self._known_records(previous)
+        fresh: dict[bytes, tuple[bytes | None, Event]] = {}
+        events: list[Event] = []
+        if body:
+            if not (body.startswith(_RECORD_START) and body.endswith(b"}")):
+                return None
+            try:
+                for piece in body[len(_RECORD_START) : -1].split(_RECORD_SEP):
+                    key = piece[:_UUID_LEN]
+                    hit = known.get(key)
+                    if hit is not None and (
+                        hit[0] == piece if hit[0] is not None else _same_category(piece, hit[1])
+                    ):
+                        event = hit[1]
+                    else:
+                        event = Event.model_validate(loads(_RECORD_START + piece + b"}"))
+                        if event.id.encode() != key:
+                            return None
+                    fresh[key] = (piece, event)
+                    events.append(event)
+            except (ValueError, TypeError):  # ValidationError is a ValueError
+                return None
+        doc.events = events
+        self._records = (fresh, events)
         return doc
 
     def _index_of(self, events: list[Event]) -> dict[str, Event]:
@@ -465,3 +524,13 @@ _event_id = operator.attrgetter("id")
 _event_category = operator.attrgetter("category")
 _item_id = operator.itemgetter("id")
 _item_category = operator.itemgetter("category")
+_EVENTS_KEY = b',"events":['
+_RECORD_START = b'{"id":"'
+_RECORD_SEP = b'},{"id":"'
+_UUID_LEN = 36
+
+
+def _same_category(piece: bytes, event: Event) -> bool:
+    """A record read before only as a model: its id matched; a cheap guard against hand edits
+    of the field consent decisions hinge on (`category` follows `id` and `timestamp`)."""
+    return f'","category":"{event.category}"'.encode() in piece[: _UUID_LEN + 120]

@@ -133,6 +133,8 @@ class DashboardPage(QWidget):
         grid.setColumnStretch(1, 1)
 
         self.breakdown = ChartPanel("Event breakdown", make_plot(), ("Event type", "Count", "%"))
+        self._breakdown_bars: pg.BarGraphItem | None = None
+        self._breakdown_labels: list[pg.TextItem] = []
         self.timeline = ChartPanel(
             "Events over time", make_plot(date_axis=True), ("Period starting", "Events")
         )
@@ -227,20 +229,32 @@ class DashboardPage(QWidget):
         return pg.mkBrush(palette_color(QPalette.ColorRole.Highlight, self))
 
     def _draw_breakdown(self, a: Analytics) -> None:
+        # Items are reused across refreshes: rebuilding a bar and a text item per type on every
+        # external write cost ~40 ms at 100 000 events, mostly pen and font set-up.
         plot = self.breakdown.plot
-        plot.clear()
         names = list(a.event_counts)
         counts = [a.event_counts[n] for n in names]
         total = a.total_events or 1
         ys = list(range(len(names)))
-        plot.addItem(pg.BarGraphItem(x0=0, y=ys, height=0.7, width=counts, brush=self._bar_brush()))
+        options = {"x0": 0, "y": ys, "height": 0.7, "width": counts, "brush": self._bar_brush()}
+        if self._breakdown_bars is None:
+            self._breakdown_bars = pg.BarGraphItem(**options)
+            plot.addItem(self._breakdown_bars)
+        else:
+            self._breakdown_bars.setOpts(**options)
         fg = palette_color(QPalette.ColorRole.Text, self)
+        labels = self._breakdown_labels
+        while len(labels) < len(names):
+            labels.append(pg.TextItem("", color=fg, anchor=(0, 0.5)))
+            plot.addItem(labels[-1])
+        for extra in labels[len(names) :]:
+            plot.removeItem(extra)
+        del labels[len(names) :]
         rows = []
-        for y, name, count in zip(ys, names, counts, strict=True):
+        for label, y, name, count in zip(labels, ys, names, counts, strict=True):
             pct = 100.0 * count / total
-            label = pg.TextItem(f" {count:,} ({pct:.1f}%)", color=fg, anchor=(0, 0.5))
+            label.setText(f" {count:,} ({pct:.1f}%)", color=fg)
             label.setPos(count, y)
-            plot.addItem(label)
             rows.append((name, f"{count:,}", f"{pct:.1f}"))
         axis = plot.getAxis("left")
         axis.setTicks([[(y, n) for y, n in zip(ys, names, strict=True)]])
