@@ -67,12 +67,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The core first, Qt after: PySide6 inspects every module imported once it is loaded, so
     # this order is measurably faster to start. Qt is imported only now, so `--help` and the
     # no-display message stay instant.
+    from ..core import analytics, consent, export, redactions, secrets  # noqa: F401
+    from ..core.paths import resolve_data_dir
+    from ..core.store import DEFAULT_MAX_EVENTS, Store
+
+    # isort: split
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from ..core import analytics, consent, export  # noqa: F401
-    from ..core.paths import resolve_data_dir
-    from ..core.store import DEFAULT_MAX_EVENTS, Store
     from .main_window import APPLICATION, ORGANIZATION, MainWindow, window_icon
     from .state import AppState
 
