@@ -283,22 +283,22 @@ def cmd_delete(args: argparse.Namespace) -> int:
         if answer.strip().lower() != "delete":
             print("Nothing deleted.", file=sys.stderr)
             return EXIT_FAILURE
-    report = delete_all_data(store, actor="cli", secret_store=default_secret_store(store.data_dir))
+    report = delete_all_data(
+        store, actor="cli", secret_store=default_secret_store(store.data_dir), deliver_within=3.0
+    )
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    from .cli_upload import deliver_deletion_now
-
-    deletion = deliver_deletion_now(store)
     _emit(
         args,
         {
             "deleted_events": report.events_deleted,
             "files_removed": report.files_removed,
             "warnings": report.warnings,
-            "deletion_request": deletion.outcome if deletion else None,
+            "deletion_request": report.deletion_request,
         },
         f"Deleted {report.events_deleted} events and all history. Telemetry is off; "
-        "a new anonymous id was made." + (f"\n{deletion.message}" if deletion else ""),
+        "a new anonymous id was made."
+        + (f"\n{report.deletion_message}" if report.deletion_message else ""),
     )
     return EXIT_OK
 

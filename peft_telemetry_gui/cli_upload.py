@@ -17,7 +17,7 @@ from typing import Any
 from .core.paths import resolve_data_dir
 from .core.store import Store
 
-__all__ = ["add_upload_commands", "deliver_deletion_now", "status_payload"]
+__all__ = ["add_upload_commands", "status_payload"]
 
 
 def _store(args: argparse.Namespace) -> Store:
@@ -167,19 +167,6 @@ def cmd_upload_preview(args: argparse.Namespace) -> int:
         human = "\n".join([*head, "", preview.body_json])
     _emit(args, payload, human)
     return 0
-
-
-def deliver_deletion_now(store: Store, timeout: float = 3.0) -> Any:
-    """After `delete`: send the deletion request at once (if upload had been on), so the user
-    is told in one line whether the collector got it. None when there is nothing to send."""
-    from .core.upload.queue import read_deletion_requests
-
-    if not read_deletion_requests(store):
-        return None  # the usual case; no need to load the HTTP machinery
-    from .core.upload import deliver_deletion_requests
-
-    delivery = deliver_deletion_requests(store, timeout=timeout)
-    return None if delivery.outcome == "none" else delivery
 
 
 def _read_token() -> str:

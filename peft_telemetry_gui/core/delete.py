@@ -25,6 +25,10 @@ class DeleteReport:
     files_removed: list[str] = field(default_factory=list)
     secrets_removed: bool = False
     warnings: list[str] = field(default_factory=list)
+    #: When upload had been on: what became of the request to erase the old id on the collector
+    #: ("delivered", "pending", "busy", ...) and one line saying so; None when none was needed.
+    deletion_request: str | None = None
+    deletion_message: str = ""
 
 
 def describe_deletion() -> list[str]:
@@ -51,9 +55,18 @@ def _leftover_files(data_dir: Path) -> list[Path]:
 
 
 def delete_all_data(
-    store: Store, *, actor: Actor, secret_store: SecretStore | None = None
+    store: Store,
+    *,
+    actor: Actor,
+    secret_store: SecretStore | None = None,
+    deliver_within: float | None = None,
 ) -> DeleteReport:
-    """Leave an empty store: one audit entry, a new anonymous id, consent off, no secrets."""
+    """Leave an empty store: one audit entry, a new anonymous id, consent off, no secrets.
+
+    With `deliver_within` (seconds; the app and the CLI pass one) a deletion request queued for
+    the collector is sent right away, so the user is told at once whether it arrived; it stays
+    queued for later senders otherwise.
+    """
     report = DeleteReport()
 
     def mutate(doc: StoreDocument) -> None:
@@ -94,4 +107,25 @@ def delete_all_data(
             report.secrets_removed = True
         except (SecretStoreError, OSError) as exc:
             report.warnings.append(f"could not remove secrets from the {secret_store.kind}: {exc}")
+    if deliver_within is not None:
+        _deliver_deletion_request(store, report, deliver_within)
     return report
+
+
+def _deliver_deletion_request(store: Store, report: DeleteReport, timeout: float) -> None:
+    from .upload.queue import read_deletion_requests
+
+    if not read_deletion_requests(store):
+        return  # the usual case (upload was never on): no need to load the HTTP machinery
+    from .upload import deliver_deletion_requests
+
+    try:
+        delivery = deliver_deletion_requests(store, timeout=timeout)
+    except Exception as exc:  # the local deletion is done; this is only a courtesy
+        log.warning("deletion request not sent now", exc_info=True)
+        report.deletion_request = "pending"
+        report.deletion_message = f"The deletion request will be retried later ({exc})."
+        return
+    if delivery.outcome != "none":
+        report.deletion_request = delivery.outcome
+        report.deletion_message = delivery.message

@@ -346,6 +346,8 @@ class MainWindow(QMainWindow):
             f"Deleted {report.events_deleted:,} events and {report.audit_entries_deleted:,} "
             "consent changes. Telemetry is off and a new anonymous id was made."
         )
+        if report.deletion_message:
+            text += "\n\n" + report.deletion_message
         if report.warnings:
             text += "\n\nSome things could not be removed:\n" + "\n".join(report.warnings)
         self._inform("All data deleted", text)

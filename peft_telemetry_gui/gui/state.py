@@ -322,7 +322,9 @@ class AppState(QObject):
             # Imported on first use: it pulls in the upload machinery, not needed to start.
             from ..core.delete import delete_all_data
 
-            return delete_all_data(store, actor="gui", secret_store=factory(store.data_dir))
+            return delete_all_data(
+                store, actor="gui", secret_store=factory(store.data_dir), deliver_within=3.0
+            )
 
         self._write(run, self.delete_finished.emit)
 

@@ -336,3 +336,23 @@ gc.collect()
 pump(0.2)
 print("QUEUE", len(read_queue(store)), flush=True)
 """
+
+
+def test_delete_all_in_the_app_tells_the_collector_and_says_so(
+    qtbot, monkeypatch: pytest.MonkeyPatch, make_window, store: Store, rx: Receiver
+) -> None:
+    from peft_telemetry_gui.gui.main_window import MainWindow
+
+    set_consent(store, enabled=True, actor="cli")
+    enable_upload(store, rx.endpoint, actor="cli")
+    old_id = store.read().anonymous_id
+    window = make_window(store)
+    monkeypatch.setattr(MainWindow, "confirm_delete", lambda self: True)
+    with qtbot.waitSignal(window.state.delete_finished, timeout=15_000) as finished:
+        window.delete_button.click()
+    report = finished.args[0]
+    assert report.deletion_request == "delivered", report.deletion_message
+    deletions = [r for r in rx.delivered_records() if r["event_name"] == "deletion_request"]
+    assert [d["attributes"]["enduser.pseudo.id"] for d in deletions] == [old_id]
+    qtbot.waitUntil(lambda: window.last_message is not None, timeout=5000)
+    assert report.deletion_message in window.last_message.text()
