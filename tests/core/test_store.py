@@ -240,3 +240,31 @@ def test_read_incremental_parses_only_new_records_of_a_store_written_file(data_d
     # another tool's formatting (spaces, indentation): same content, read the slow way
     store.path.write_text(json.dumps(json.loads(text), indent=2))
     assert store.read_incremental(third) == store.read()
+
+
+def test_trusted_events_equal_validated_ones() -> None:
+    """The writer's shortcut past validation must build exactly what validation builds (a
+    pydantic upgrade that changes model internals fails here, not in users' stores)."""
+    values = {
+        "id": "6f1c2a8e-3b7d-4c55-9a0e-5d2f7b1e9c43",
+        "timestamp": datetime(2026, 11, 23, 8, 0, tzinfo=UTC),
+        "category": "performance",
+        "event_type": "performance",
+        "session_id": "s",
+        "properties": {"a": [1, 2]},
+        "error_type": None,
+        "error_message": None,
+        "stack": None,
+        "metric_name": "save",
+        "value": 1.5,
+        "unit": "ms",
+    }
+    trusted = Event.trusted(dict(values))
+    validated = Event.model_validate(values)
+    assert trusted == validated
+    assert trusted.model_dump_json(exclude_none=True) == validated.model_dump_json(
+        exclude_none=True
+    )
+    assert trusted.model_fields_set == validated.model_fields_set
+    trusted.properties["b"] = 1  # an ordinary, mutable model
+    assert trusted.stored_dict()["properties"] == {"a": [1, 2], "b": 1}
