@@ -7,6 +7,7 @@ the app calls. User mistakes end in one line and exit 2; other failures in one l
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -94,12 +95,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     doc = _read(store)
     consent = doc.consent
     override = env_override()
+    # A store that was never written has no id yet: showing the placeholder of this one read
+    # would print a different "id" every time.
+    anonymous_id = doc.anonymous_id if store.path.exists() else None
     payload = {
         "enabled": consent.enabled,
         "decided": consent.decided,
         "categories": {c: consent.categories.get(c, False) for c in CATEGORIES},
         "upload_enabled": consent.upload_enabled,
-        "anonymous_id": doc.anonymous_id,
+        "anonymous_id": anonymous_id,
         "data_dir": str(store.data_dir),
         "event_count": len(doc.events),
         "env_override": override,
@@ -122,7 +126,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         lines.append(f"  {c:<12} {mark}  {text.categories.get(c, '')}")
     lines += [
         f"Upload:        {'on' if consent.upload_enabled else 'off (local only)'}",
-        f"Anonymous id:  {doc.anonymous_id}",
+        f"Anonymous id:  {anonymous_id or 'none yet (made when you first decide)'}",
         f"Data folder:   {store.data_dir}",
         f"Events stored: {len(doc.events)}",
         f"Removed so far by scrubbing: {describe_redactions(doc.redactions)}",
@@ -375,6 +379,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
     except KeyboardInterrupt:
         print("peft-telemetry: interrupted", file=sys.stderr)
+        return EXIT_FAILURE
+    except BrokenPipeError:
+        # `peft-telemetry events | head`: the reader left; that is not an error to report.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILURE
     except OSError as exc:
         print(f"peft-telemetry: error: {exc.strerror or exc}", file=sys.stderr)

@@ -172,3 +172,40 @@ def test_newer_schema_store_is_a_one_line_failure(
     (data_dir / "telemetry.json").write_text('{"schema_version": 99}')
     code, _, err = run(capsys, data_dir, "status")
     assert code == 1 and "newer version" in err and len(err.strip().splitlines()) == 1
+
+
+def test_status_of_a_store_never_written_shows_no_made_up_id(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    assert run_json(capsys, data_dir, "status")["anonymous_id"] is None  # type: ignore[index]
+    code, out, _ = run(capsys, data_dir, "status")
+    assert code == 0
+    assert "none yet" in out
+    run(capsys, data_dir, "enable")
+    first = run_json(capsys, data_dir, "status")["anonymous_id"]  # type: ignore[index]
+    assert first and first == run_json(capsys, data_dir, "status")["anonymous_id"]  # type: ignore[index]
+
+
+def test_a_reader_that_stops_early_gets_no_error_message(data_dir: Path) -> None:
+    from datetime import UTC, datetime
+
+    from peft_telemetry_gui.core.models import Event
+
+    now = datetime.now(UTC)
+    many = [  # far more output than a pipe buffers, so `head` really closes it early
+        Event(timestamp=now, category="usage", event_type=f"e{i}", session_id="s")
+        for i in range(3000)
+    ]
+    Store(data_dir, max_events=5000).update(lambda doc: doc.events.extend(many))
+    env = {**os.environ, "PEFT_TELEMETRY_SECRETS": "file"}
+    cmd = [sys.executable, "-m", "peft_telemetry_gui.cli", "--data-dir", str(data_dir)]
+    proc = subprocess.run(
+        f"{' '.join(cmd)} events | head -n 1",
+        shell=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert len(proc.stdout.splitlines()) == 1
+    assert "error" not in proc.stderr and "Traceback" not in proc.stderr
