@@ -90,12 +90,26 @@ def build_store(data_dir: Path, n: int) -> None:
     store.path.write_text(doc.model_dump_json(by_alias=True, exclude_none=True))
 
 
+def prepare_writes(data_dir: Path, runs: int) -> None:
+    """The files "another writer" will swap in, one per run: each appends an event and prunes
+    the oldest, as `Store` would, laid out exactly as `Store` writes (compact UTF-8 JSON; the
+    app's incremental re-read relies on that layout and falls back to a full parse otherwise)."""
+    from peft_telemetry_gui.core.models import new_event_id
+
+    raw = json.loads((data_dir / "telemetry.json").read_bytes())
+    for i in range(runs):
+        last = raw["events"][-1]
+        raw["events"].append({**last, "id": new_event_id(), "event_type": f"bench_{i}"})
+        raw["events"].pop(0)
+        payload = json.dumps(raw, separators=(",", ":"), ensure_ascii=False).encode()
+        (data_dir / f".bench-next-{i}.json").write_bytes(payload)
+
+
 def child_refresh(data_dir: Path, n: int, runs: int) -> None:
     """In the child: open the full window, then time external writes until handled."""
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from peft_telemetry_gui.core.models import new_event_id
     from peft_telemetry_gui.core.store import Store
     from peft_telemetry_gui.gui.main_window import MainWindow
     from peft_telemetry_gui.gui.state import AppState
@@ -112,18 +126,12 @@ def child_refresh(data_dir: Path, n: int, runs: int) -> None:
     handled: list[float] = []
     # Connected last: runs after every page's own analytics_changed slot.
     state.analytics_changed.connect(lambda _d: (handled.append(time.perf_counter()), loop.quit()))
-    raw = json.loads((data_dir / "telemetry.json").read_bytes())
     timings = []
     for i in range(runs):
         app.processEvents()
-        last = raw["events"][-1]
-        raw["events"].append({**last, "id": new_event_id(), "event_type": f"bench_{i}"})
-        raw["events"].pop(0)  # stays at n, as pruning would keep it
-        # Laid out exactly as `Store` writes (compact UTF-8 JSON): the app's incremental
-        # re-read relies on that layout and falls back to a full parse for anything else.
-        payload = json.dumps(raw, separators=(",", ":"), ensure_ascii=False).encode()
-        tmp = data_dir / f".telemetry.json.tmp-bench-{i}"
-        tmp.write_bytes(payload)
+        # Written beforehand by the driver (see `prepare_writes`): this process holds only
+        # what the app itself holds, so its peak RSS is the app's.
+        tmp = data_dir / f".bench-next-{i}.json"
         handled.clear()
         os.replace(tmp, data_dir / "telemetry.json")
         changed = time.perf_counter()
@@ -195,6 +203,7 @@ def main() -> int:
     for n in (1000, 100_000):
         folder = tmp / f"refresh-{n}"
         build_store(folder, n)
+        prepare_writes(folder, args.runs)
         _wall, rss, out = _run(
             [
                 sys.executable,

@@ -74,8 +74,16 @@ def _emit(args: argparse.Namespace, payload: Any, human: str) -> None:
         print(human)
 
 
+def data_dir_of(args: argparse.Namespace) -> Path:
+    """`--data-dir ""` (an unset shell variable) must not quietly mean the real store."""
+    given = getattr(args, "data_dir", None)
+    if given is not None and not str(given).strip():
+        raise UsageError("--data-dir is empty; give a folder (or leave the option out)")
+    return resolve_data_dir(given)
+
+
 def _store(args: argparse.Namespace) -> Store:
-    return Store(resolve_data_dir(getattr(args, "data_dir", None)))
+    return Store(data_dir_of(args))
 
 
 def _read(store: Store) -> StoreDocument:
@@ -283,7 +291,10 @@ def cmd_delete(args: argparse.Namespace) -> int:
         if not sys.stdin.isatty():
             raise UsageError("refusing to delete without --yes (no terminal to ask on)")
         print("This deletes:\n  - " + "\n  - ".join(describe_deletion()), file=sys.stderr)
-        answer = input("Type 'delete' to confirm: ")
+        try:
+            answer = input("Type 'delete' to confirm: ")
+        except EOFError:
+            answer = ""
         if answer.strip().lower() != "delete":
             print("Nothing deleted.", file=sys.stderr)
             return EXIT_FAILURE
@@ -312,7 +323,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
         from .gui.app import main as gui_main
     except ImportError as exc:
         raise StoreError(f"the desktop app is not available: {exc}") from exc
-    argv = ["--data-dir", str(resolve_data_dir(getattr(args, "data_dir", None)))]
+    argv = ["--data-dir", str(data_dir_of(args))]
     return gui_main(argv)
 
 

@@ -14,14 +14,15 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from .core.paths import resolve_data_dir
 from .core.store import Store
 
 __all__ = ["add_upload_commands", "status_payload"]
 
 
 def _store(args: argparse.Namespace) -> Store:
-    return Store(resolve_data_dir(getattr(args, "data_dir", None)))
+    from .cli import data_dir_of  # one rule for every command
+
+    return Store(data_dir_of(args))
 
 
 def _usage(message: str) -> Exception:
@@ -171,7 +172,10 @@ def cmd_upload_preview(args: argparse.Namespace) -> int:
 
 def _read_token() -> str:
     if sys.stdin.isatty():
-        return getpass.getpass("Upload token (input hidden): ")
+        try:
+            return getpass.getpass("Upload token (input hidden): ")
+        except EOFError:
+            return ""
     return sys.stdin.readline()
 
 

@@ -209,3 +209,15 @@ def test_a_reader_that_stops_early_gets_no_error_message(data_dir: Path) -> None
     )
     assert len(proc.stdout.splitlines()) == 1
     assert "error" not in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_an_empty_data_dir_never_means_the_real_store(data_dir: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "peft_telemetry_gui.cli", "--data-dir", "", "delete", "--yes"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PEFT_TELEMETRY_DIR": str(data_dir)},
+    )
+    assert proc.returncode == 2 and "--data-dir is empty" in proc.stderr
+    assert not data_dir.exists()  # nothing was touched, not even the fallback folder

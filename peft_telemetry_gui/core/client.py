@@ -101,6 +101,36 @@ def _error_type(exc: BaseException) -> str:
 
 
 _FALSE = ("0", "false", "no", "off")
+
+
+def _positive_int(value: object, default: int) -> int:
+    """A host's bad setting (None, "1k") falls back to the default: never raised into it."""
+    try:
+        number = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError, OverflowError):
+        log.warning("telemetry setting %r is not a whole number; using %d", value, default)
+        return default
+    return max(1, number)
+
+
+def _sampling_rates(sampling: object) -> dict[str, float]:
+    """Rates clamped to 0..1; unusable entries are skipped with a warning, never raised."""
+    rates: dict[str, float] = {}
+    try:
+        items = list(sampling.items()) if isinstance(sampling, Mapping) else []
+    except Exception:
+        items = []
+    for category, rate in items:
+        try:
+            number = float(rate)
+        except (TypeError, ValueError):
+            log.warning("telemetry sampling rate %r for %r ignored", rate, category)
+            continue
+        if number == number:  # not NaN
+            rates[str(category)] = min(1.0, max(0.0, number))
+    return rates
+
+
 _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
@@ -161,7 +191,10 @@ class TelemetryClient:
         self.clock = clock
         self.data_dir = resolve_data_dir(data_dir, environ)
         self.store = Store(
-            self.data_dir, max_events=max_events, retention_days=retention_days, clock=clock
+            self.data_dir,
+            max_events=_positive_int(max_events, DEFAULT_MAX_EVENTS),
+            retention_days=_positive_int(retention_days, DEFAULT_RETENTION_DAYS),
+            clock=clock,
         )
         self.env_override = env_override(environ)
         self.session_id = str(uuid.uuid4())
@@ -185,9 +218,7 @@ class TelemetryClient:
         self._allowed: frozenset[str] | None = None
         # The host may sample a chatty category (e.g. performance=0.1); the stored consent may
         # lower it further. A bad rate is clamped, never raised.
-        self._host_sampling = {
-            str(c): min(1.0, max(0.0, float(r))) for c, r in (sampling or {}).items()
-        }
+        self._host_sampling = _sampling_rates(sampling)
         self._sampling: dict[str, float] = dict(self._host_sampling)
         self._seen_stat: tuple[int, int, int] | None = None
         self._started = time.monotonic()
@@ -292,8 +323,12 @@ class TelemetryClient:
         request = _FlushRequest(threading.Event())
         self._queue.append(request)
         self._wake.set()
-        if not request.done.wait(timeout):
-            return False
+        deadline = None if timeout is None else time.monotonic() + timeout
+        # In slices: a writer that stops (close() from another thread) right after its last
+        # look at the queue never answers, and the caller must not wait out the whole timeout.
+        while not request.done.wait(0.05):
+            if not writer.is_alive() or (deadline is not None and time.monotonic() > deadline):
+                return request.done.is_set() and request.ok
         return request.ok
 
     def close(self, timeout: float = 10.0) -> None:
@@ -382,7 +417,10 @@ class TelemetryClient:
         except Exception:
             key = os.urandom(32)
         self._scrubber = Scrubber(hmac_key=key, limits=self._scrub_limits)
-        self._refresh_consent()
+        try:
+            self._refresh_consent()
+        except Exception:  # consent stays unknown: every event is re-checked under the lock
+            log.warning("telemetry consent not read", exc_info=True)
         self._resume_pending_deletion()
         retry: list[tuple[Event, Counter[str], bool]] = []
         while True:
@@ -458,7 +496,11 @@ class TelemetryClient:
         ok = True
         if prepared:
             try:
-                self.store.update(lambda doc: self._merge(doc, prepared))
+                accepted: list[Event] = []
+                self.store.update(
+                    lambda doc: accepted.extend(self._merge(doc, prepared)),
+                    after_write=lambda doc: self._queue_for_upload(doc, accepted),
+                )
                 prepared = []
             except StoreError as exc:
                 ok = False
@@ -491,12 +533,16 @@ class TelemetryClient:
         event_type = self._clean_name(item.event_type, counts)
         error_type = error_message = stack = metric_name = value = unit = None
         if item.error is not None:
-            error_type, message, stack = item.error
+            error_type, message, frames = item.error
+            # A class, module or function name can carry a user or host name too.
+            error_type = self._clean_name(error_type, counts)
+            stack = [self._clean_name(frame, counts) for frame in frames]
             error_message, more = scrubber.scrub_text(message)
             counts.update(more)
         elif item.metric is not None:
             metric_name, value, unit = item.metric
             metric_name = self._clean_name(metric_name, counts)
+            unit = self._clean_name(unit, counts)
         # Every value here is already of its type: no validation needed (see Event.trusted).
         event = Event.trusted(
             {
@@ -530,7 +576,9 @@ class TelemetryClient:
             self._clean_names.add(name)
         return cleaned
 
-    def _merge(self, doc: StoreDocument, prepared: list[tuple[Event, Counter[str], bool]]) -> None:
+    def _merge(
+        self, doc: StoreDocument, prepared: list[tuple[Event, Counter[str], bool]]
+    ) -> list[Event]:
         consent = doc.consent
         accepted: list[Event] = []
         redactions: Counter[str] = Counter()
@@ -544,9 +592,19 @@ class TelemetryClient:
         doc.events.extend(accepted)
         for name, count in redactions.items():
             doc.redactions[name] = doc.redactions.get(name, 0) + count
-        if accepted and consent.upload_enabled and self._upload_sink is not None:
-            try:
-                self._upload_sink(self.store, doc, accepted)
-            except Exception:
-                log.warning("telemetry upload queue not updated", exc_info=True)
         self._remember_consent(consent)
+        return accepted
+
+    def _queue_for_upload(self, doc: StoreDocument, accepted: list[Event]) -> None:
+        """After the write: only what is now stored (and survived pruning) may leave the
+        machine, and a write that failed queues nothing (its retry would queue it twice)."""
+        if not (accepted and doc.consent.upload_enabled and self._upload_sink is not None):
+            return
+        stored = set(map(id, doc.events))
+        survivors = [event for event in accepted if id(event) in stored]
+        if not survivors:
+            return
+        try:
+            self._upload_sink(self.store, doc, survivors)
+        except Exception:
+            log.warning("telemetry upload queue not updated", exc_info=True)

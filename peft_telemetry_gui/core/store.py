@@ -368,12 +368,22 @@ class Store:
 
     def _parse(self, data: bytes) -> StoreDocument:
         with _gc_paused(len(data)):
-            raw = loads(data)
+            try:
+                raw = loads(data)
+            except RecursionError:
+                raise ValueError("the document is nested too deeply") from None
             if not isinstance(raw, dict):
                 raise ValueError("the document is not a JSON object")
             if raw.get("schema_version") == SCHEMA_VERSION:
                 return StoreDocument.model_validate(raw)
-            return StoreDocument.model_validate(migrate(raw))
+            try:
+                migrated = migrate(raw)
+            except (TypeError, KeyError, AttributeError, RecursionError) as exc:
+                # A malformed old document is as unreadable as a corrupt one: set it aside.
+                raise ValueError(
+                    f"an older document that cannot be migrated ({type(exc).__name__}: {exc})"
+                ) from exc
+            return StoreDocument.model_validate(migrated)
 
     def stat_key(self) -> _StatKey | None:
         try:
@@ -431,8 +441,17 @@ class Store:
             return []
 
     # ----------------------------------------------------------------- writing
-    def update(self, mutate: Callable[[StoreDocument], T]) -> T:
-        """Lock, re-read, let `mutate` change the document, prune, write it atomically."""
+    def update(
+        self,
+        mutate: Callable[[StoreDocument], T],
+        after_write: Callable[[StoreDocument], None] | None = None,
+    ) -> T:
+        """Lock, re-read, let `mutate` change the document, prune, write it atomically.
+
+        `after_write(doc)` runs still under the lock, only once the document is safely on disk
+        (and pruned): the place for work that must follow a successful write, such as queueing
+        the events just stored for upload.
+        """
         with self._mutex:
             try:
                 with self.lock():
@@ -442,6 +461,8 @@ class Store:
                     self.prune(doc)
                     self._write_locked(doc)
                     self._sweep_stale_temp_files()
+                    if after_write is not None:
+                        after_write(doc)
                     return result
             except OSError as exc:
                 raise StoreError(f"cannot write {self.path}: {_os_message(exc)}") from exc

@@ -141,6 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     state.start()
     rc = app.exec()
+    window.shutdown()
     state.shutdown()
     if args.demo:  # generated data only; it was never anyone's real store
         shutil.rmtree(data_dir, ignore_errors=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -311,9 +312,11 @@ class MainWindow(QMainWindow):
         if not path:
             return
         kind = fmt or ("csv" if chosen.startswith("CSV") or path.endswith(".csv") else "json")
+        confirmed = True  # the dialog asked before choosing an existing file
         if not path.lower().endswith(f".{kind}"):
             path += f".{kind}"
-        self.state.export_to(Path(path), kind)  # type: ignore[arg-type]
+            confirmed = False  # a name the dialog never saw: never replace a file under it
+        self.state.export_to(Path(path), kind, overwrite=confirmed)  # type: ignore[arg-type]
 
     def _on_export_finished(self, result: ExportResult) -> None:
         self.error_banner.hide()
@@ -362,6 +365,17 @@ class MainWindow(QMainWindow):
         return box
 
     # ----------------------------------------------------------------- lifecycle
+    def shutdown(self) -> None:
+        """Before the process ends: let the Upload page's running job finish and stop this
+        process's upload worker, so nothing is still sending (or writing beside the store)
+        while the app exits or `--demo` removes its folder."""
+        upload = self._built.get("upload")
+        if upload is not None:
+            upload.shutdown()  # type: ignore[attr-defined]
+        exporter = sys.modules.get("peft_telemetry_gui.core.upload.exporter")
+        if exporter is not None:  # loaded only if upload was ever used in this process
+            exporter.stop_workers(3.0)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._remember_geometry:
             app_settings().setValue("window/geometry", self.saveGeometry())

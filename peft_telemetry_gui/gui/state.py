@@ -307,11 +307,13 @@ class AppState(QObject):
     def reset_anonymous_id(self) -> None:
         self._write(lambda: consent.reset_anonymous_id(self.store, actor="gui"))
 
-    def export_to(self, path: Path, fmt: export.ExportFormat) -> None:
-        """Export what is stored now (read fresh, not the possibly older copy on screen)."""
+    def export_to(self, path: Path, fmt: export.ExportFormat, *, overwrite: bool = True) -> None:
+        """Export what is stored now (read fresh, not the possibly older copy on screen).
+
+        `overwrite` only for a name the file dialog already confirmed."""
         store = self.store
         self._write(
-            lambda: export.export_data(store.read(), Path(path), fmt, overwrite=True),
+            lambda: export.export_data(store.read(), Path(path), fmt, overwrite=overwrite),
             self.export_finished.emit,
         )
 

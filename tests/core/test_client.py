@@ -247,3 +247,38 @@ def test_host_sampling_rate_keeps_roughly_that_share(data_dir: Path) -> None:
     types = _types(data_dir)
     assert "kept" in types
     assert 250 < types.count("performance") < 550  # 400 expected; far outside by chance: ~1e-9
+
+
+def test_writer_survives_a_malformed_legacy_store(data_dir: Path) -> None:
+    data_dir.mkdir()
+    (data_dir / "telemetry.json").write_text('{"enabled": true, "events": 5}')
+    with _client(data_dir, start_session=False) as client:
+        assert client.flush() is True  # the file was set aside; consent is undecided again
+        assert client.enable() is True
+        client.track_event("after")
+        assert client.flush() is True
+    assert _types(data_dir) == ["after"]
+    assert Store(data_dir).read().quarantined
+
+
+def test_units_and_metric_names_are_scrubbed_too(data_dir: Path) -> None:
+    set_consent(Store(data_dir), enabled=True, actor="cli")
+    with _client(data_dir, start_session=False) as client:
+        client.track_performance("load /home/alice/data/train.jsonl", 1.0, unit="alice@example.com")
+    event = Store(data_dir).read().events[0]
+    assert "alice" not in (event.metric_name or "") and "alice" not in (event.unit or "")
+    assert event.metric_name == "load [path]/train.jsonl"
+
+
+def test_bad_settings_from_the_host_fall_back_instead_of_raising(data_dir: Path) -> None:
+    set_consent(Store(data_dir), enabled=True, actor="cli")
+    with _client(
+        data_dir,
+        start_session=False,
+        max_events="1k",  # type: ignore[arg-type]
+        retention_days=None,  # type: ignore[arg-type]
+        sampling={"usage": "often", "performance": None, "error": 2},  # type: ignore[dict-item]
+    ) as client:
+        assert client.store.max_events == 1000 and client.store.retention_days == 90
+        client.track_event("kept")
+    assert _types(data_dir) == ["kept"]

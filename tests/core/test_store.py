@@ -268,3 +268,13 @@ def test_trusted_events_equal_validated_ones() -> None:
     assert trusted.model_fields_set == validated.model_fields_set
     trusted.properties["b"] = 1  # an ordinary, mutable model
     assert trusted.stored_dict()["properties"] == {"a": [1, 2], "b": 1}
+
+
+def test_malformed_legacy_document_is_set_aside_not_crashing(data_dir: Path) -> None:
+    data_dir.mkdir()
+    store = Store(data_dir)
+    content = b'{"enabled": true, "events": 5}'
+    store.path.write_bytes(content)
+    doc = store.read()
+    assert doc.quarantined and "cannot be migrated" in doc.quarantined[0].reason
+    assert store.quarantined_files()[0].read_bytes() == content

@@ -83,3 +83,22 @@ def test_delete_confirmation_names_what_is_deleted(qtbot, monkeypatch, make_wind
     assert window.confirm_delete() is False
     for line in describe_deletion():
         assert line in seen[0]
+
+
+def test_export_never_replaces_a_file_the_dialog_did_not_confirm(
+    qtbot, monkeypatch, make_window, demo_store, tmp_path
+) -> None:
+    """Typing "notes" in the dialog exports to notes.json: the dialog only asked about "notes",
+    so an existing notes.json is kept and the user is told."""
+    window = make_window(demo_store)
+    mine = tmp_path / "notes.json"
+    mine.write_text("my own notes")
+    monkeypatch.setattr(
+        QFileDialog,
+        "getSaveFileName",
+        staticmethod(lambda *a, **k: (str(tmp_path / "notes"), "JSON (*.json)")),
+    )
+    with qtbot.waitSignal(window.state.error, timeout=5000) as blocker:
+        window.export_json_action.trigger()
+    assert "already exists" in blocker.args[0]
+    assert mine.read_text() == "my own notes"
