@@ -204,7 +204,9 @@ class TelemetryClient:
         if upload_sink is None:  # lazy: the queue module needs only the stdlib and the store
             from .upload.queue import upload_sink_for  # service.name = this app's name
 
-            upload_sink = upload_sink_for(self.app_name, app_version)
+            upload_sink = upload_sink_for(
+                self.app_name, app_version, environ=environ, secret_store=secret_store
+            )
         self._upload_sink = upload_sink
         self._flush_interval = flush_interval
         self._flush_batch = max(1, flush_batch)

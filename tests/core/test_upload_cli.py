@@ -11,15 +11,13 @@ import pytest
 from upload_receiver import Receiver
 
 from peft_telemetry_gui import cli
-from peft_telemetry_gui.cli_upload import add_upload_commands
 from peft_telemetry_gui.core.upload.queue import read_deletion_requests, read_queue
 
 
 @pytest.fixture(autouse=True)
-def _commands(monkeypatch: pytest.MonkeyPatch) -> None:
+def _no_auto_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The commands send in the caller's thread; no background worker may race them.
     monkeypatch.setenv("PEFT_TELEMETRY_UPLOAD_WORKER", "0")
-    if add_upload_commands not in cli._EXTRA_COMMANDS:
-        monkeypatch.setattr(cli, "_EXTRA_COMMANDS", [*cli._EXTRA_COMMANDS, add_upload_commands])
 
 
 @pytest.fixture

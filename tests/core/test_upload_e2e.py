@@ -11,6 +11,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,15 +23,19 @@ from peft_telemetry_gui import TelemetryClient
 from peft_telemetry_gui.core.consent import set_consent
 from peft_telemetry_gui.core.delete import delete_all_data
 from peft_telemetry_gui.core.export import export_data
+from peft_telemetry_gui.core.models import Event
 from peft_telemetry_gui.core.secrets import UPLOAD_TOKEN_NAME, MemorySecretStore
 from peft_telemetry_gui.core.store import Store
 from peft_telemetry_gui.core.upload import (
+    StepResult,
+    UploadError,
     UploadWorker,
     clear_token,
     deliver_deletion_requests,
     disable_upload,
     enable_upload,
     ensure_worker,
+    get_worker,
     read_queue,
     read_state,
     send_now,
@@ -135,10 +140,24 @@ def test_every_event_arrives_after_failures_restarts_and_timeouts(
     assert record["attributes"]["telemetry.consent"] is True
 
 
-def test_nothing_arrives_after_opt_out(data_dir: Path, rx: Receiver) -> None:
+def test_nothing_arrives_after_opt_out(
+    data_dir: Path, rx: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = _upload_on(data_dir, rx)
     rx.default = Action(503)  # the collector is down while events pile up
-    worker = UploadWorker(store, **FAST).start()  # type: ignore[arg-type]
+    worker = UploadWorker(store, **FAST)  # type: ignore[arg-type]
+    # Every finished step and the state it left: "nothing was sent" is only worth asserting
+    # once the worker has demonstrably looked (not merely not run yet).
+    steps: list[tuple[StepResult, str]] = []
+    real_step = worker.step
+
+    def observed_step(force: bool = False) -> StepResult:
+        result = real_step(force)
+        steps.append((result, worker.live_state()[0]))
+        return result
+
+    monkeypatch.setattr(worker, "step", observed_step)
+    worker.start()
     try:
         with _client(data_dir) as client:
             for i in range(30):
@@ -151,17 +170,19 @@ def test_nothing_arrives_after_opt_out(data_dir: Path, rx: Receiver) -> None:
             for i in range(10):
                 client.track_event("after_opt_out", {"i": i})  # recorded locally only
             assert client.flush()
+            seen = len(steps)
             worker.request_send_now()
-            time.sleep(0.3)
+            # The first step to finish may have begun before the request; a later one took it.
+            assert _until(
+                lambda: len(steps) >= seen + 2 and any(st == "off" for _, st in steps[seen + 1 :])
+            )
+            # (steps[seen] may have begun, and POSTed into the 503s, before the opt-out)
+            assert all(result.requests == 0 for result, _ in list(steps[seen + 1 :]))
             assert rx.delivered_records() == []
             assert read_queue(store) == []
             set_consent(store, enabled=False, actor="gui")
-            enable_upload_refused = False
-            try:
+            with pytest.raises(UploadError, match="telemetry is off"):
                 enable_upload(store, rx.endpoint, actor="gui")
-            except Exception:
-                enable_upload_refused = True
-            assert enable_upload_refused
         assert {e.event_type for e in store.read().events} >= {"after_opt_out"}
         assert upload_status(store, worker).state == "off"
     finally:
@@ -378,3 +399,109 @@ def test_a_host_started_later_delivers_a_pending_deletion_request(
     assert [d["attributes"]["enduser.pseudo.id"] for d in deletions] == [old_id]
     assert upload_queue.read_deletion_requests(store) == []
     assert rx.delivered_records() == deletions  # nothing else left the machine
+
+
+def test_a_category_switched_off_mid_step_stops_its_records_at_once(
+    data_dir: Path, rx: Receiver
+) -> None:
+    """Records taken into a batch before "usage" was switched off must not be POSTed after the
+    switch, not even in the later chunks of the same step."""
+    store = _upload_on(data_dir, rx)
+    with _client(data_dir) as client:
+        for i in range(30):
+            client.track_event("chunked", {"i": i, "pad": "x" * 200})
+        assert client.flush()
+    assert len(read_queue(store)) == 30
+    rx.then(Action(delay=0.5))  # the first chunk is in flight while the user switches off
+    worker = UploadWorker(
+        store, max_request_bytes=2_000, timeout=5.0, environ={}, secret_store=MemorySecretStore()
+    )
+    done: list[StepResult] = []
+    thread = threading.Thread(target=lambda: done.append(worker.step(force=True)))
+    thread.start()
+    try:
+        assert rx.wait_for(lambda: len(rx.requests) == 1)
+        set_consent(store, enabled=None, actor="cli", categories={"usage": False})
+        switched_at = len(rx.requests)
+        thread.join(10)
+        assert done, "the step did not finish"
+    finally:
+        worker.shutdown()
+    assert switched_at == 1 and len(rx.requests[0].records) < 30  # it really was chunked
+    after = [r for req in rx.requests[switched_at:] for r in req.records]
+    assert [r for r in after if r["attributes"]["telemetry.category"] == "usage"] == []
+    assert read_queue(store) == []  # the rest left with the switch, unsent
+
+
+def test_delete_all_asks_to_erase_every_anonymous_id_that_reached_the_collector(
+    data_dir: Path, rx: Receiver
+) -> None:
+    """Opt in (id A), deliver, opt out, opt in again (id B), deliver, delete all: the collector
+    must be asked to erase A as well as B."""
+    secrets = MemorySecretStore()
+    store = _upload_on(data_dir, rx)
+    first_id = store.read().anonymous_id
+    with _client(data_dir, secrets) as client:
+        client.track_event("as_a")
+        assert client.flush()
+    send_now(store, secret_store=secrets, environ={})
+    set_consent(store, enabled=False, actor="gui")
+    store = _upload_on(data_dir, rx)  # consent back on: a new anonymous id
+    second_id = store.read().anonymous_id
+    assert second_id != first_id
+    with _client(data_dir, secrets) as client:
+        client.track_event("as_b")
+        assert client.flush()
+    send_now(store, secret_store=secrets, environ={})
+    assert [r["event_name"] for r in rx.delivered_records()] == ["as_a", "as_b"]
+
+    delete_all_data(store, actor="cli", secret_store=secrets)
+    assert {r.anonymous_id for r in upload_queue.read_deletion_requests(store)} == {
+        first_id,
+        second_id,
+    }
+    rx.then(Action(503))  # one attempt fails: every request is still retried until delivered
+    for _ in range(3):
+        send_now(store, secret_store=secrets, environ={}, backoff_base=0.0)
+    deletions = [r for r in rx.delivered_records() if r["event_name"] == "deletion_request"]
+    erased = sorted(d["attributes"]["enduser.pseudo.id"] for d in deletions)
+    assert erased == sorted([first_id, second_id])
+    assert upload_queue.read_deletion_requests(store) == []
+
+
+def test_the_worker_started_by_a_host_sink_uses_the_host_environ_and_secret_store(
+    data_dir: Path, rx: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A host that injected `environ={}` and its own secret store must not get the real
+    environment's OTLP headers/endpoint or the real keyring in the worker it starts."""
+    monkeypatch.setenv("PEFT_TELEMETRY_UPLOAD_WORKER", "1")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_HEADERS", "x-leaked=from-the-real-environment")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")  # nothing listens
+    store = _upload_on(data_dir, rx)
+    secrets = MemorySecretStore()
+    secrets.set(UPLOAD_TOKEN_NAME, "tok_HOST_ONLY")
+    sink = upload_queue.upload_sink_for("Host App", "1.0", environ={}, secret_store=secrets)
+    event = Event(
+        id="ev-host",
+        timestamp=store.clock(),
+        category="usage",
+        event_type="from_host",
+        session_id="s",
+    )
+    try:
+        store.update(lambda doc: sink(store, doc, [event]))
+        worker = get_worker(data_dir)
+        assert worker is not None
+        assert worker.environ == {} and worker.secret_store is secrets
+        worker.request_send_now()
+        assert rx.wait_for(lambda: len(rx.delivered_records()) == 1)
+    finally:
+        stop_workers(2.0)
+    (request,) = rx.delivered()
+    assert "x-leaked" not in request.headers
+    assert request.headers["authorization"] == "Bearer tok_HOST_ONLY"
+    # The two-argument form (what the client called so far) still gives a working sink.
+    old_style = upload_queue.upload_sink_for("Host App", "1.0")
+    monkeypatch.setenv("PEFT_TELEMETRY_UPLOAD_WORKER", "0")
+    store.update(lambda doc: old_style(store, doc, [event.model_copy(update={"id": "ev-2"})]))
+    assert [r.id for r in read_queue(store)] == ["ev-2"]

@@ -27,7 +27,6 @@ __all__ = [
     "UploadStatus",
     "UploadWorker",
     "build_request",
-    "clear_queue",
     "clear_token",
     "default_upload_sink",
     "deliver_deletion_requests",
@@ -58,7 +57,6 @@ __all__ = [
 _HOME = {
     "DeletionRequest": "queue",
     "QueueLimits": "queue",
-    "clear_queue": "queue",
     "default_upload_sink": "queue",
     "prepare_deletion_request": "queue",
     "read_queue": "queue",
@@ -123,7 +121,6 @@ if TYPE_CHECKING:
     from .queue import (
         DeletionRequest,
         QueueLimits,
-        clear_queue,
         default_upload_sink,
         prepare_deletion_request,
         read_queue,

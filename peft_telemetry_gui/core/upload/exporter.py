@@ -518,13 +518,21 @@ class UploadWorker:
                 remove_records(self.store, {r.id for r in chunk})
                 update_state(self.store, lambda s: s.count_drop("too_large", 1))
                 continue
-            # The one check that matters: upload consent, read from disk right before sending.
+            # The one check that matters: consent (master, upload and each record's category),
+            # read from disk right before sending.
             view = _read_view(self.store)
             if view is None or not view.allowed:
                 with contextlib.suppress(StoreError), self.store.lock():
                     clear_queue_locked(self.store)
                 self._set_state("off")
                 return StepResult(self.poll_interval, sent, requests)
+            if not all(view.consent.category_on(r.category) for r in chunk):
+                # A category was switched off since the batch was taken (possibly while an
+                # earlier chunk was in flight). Its records must not leave now: end the step,
+                # and the next one takes a fresh batch under the new consent (the switch has
+                # already taken that category's records out of the queue).
+                self._set_state("idle")
+                return StepResult(0.0, sent, requests)
             try:
                 url = resolve_logs_url(view.upload.endpoint, self.environ)
             except EndpointError as exc:
@@ -805,13 +813,14 @@ class DeletionDelivery:
 def deliver_deletion_requests(
     store: Store, *, timeout: float = 3.0, **kwargs: object
 ) -> DeletionDelivery:
-    """Try to deliver the pending deletion request now, each attempt bounded by `timeout`.
+    """Try to deliver the pending deletion requests now, each attempt bounded by `timeout`.
 
     Called right after "delete all data" (CLI and app) so the user learns at once whether the
     collector was told, instead of the request waiting for some later sender. Never raises for
     network trouble: an undelivered request stays pending and is retried by later senders.
     """
-    if not read_deletion_requests(store):
+    count = len(read_deletion_requests(store))
+    if not count:
         return DeletionDelivery("none", "")
     running = get_worker(store.data_dir)
     if running is not None and running.running and running.is_sender:
@@ -834,6 +843,11 @@ def deliver_deletion_requests(
     if not read_deletion_requests(store):
         if last is not None and last.outcome == "failed":
             return DeletionDelivery("abandoned", last.message[:1].upper() + last.message[1:])
+        if count > 1:  # earlier ids too (an opt-out and back in replaced the id in between)
+            return DeletionDelivery(
+                "delivered",
+                f"The {count} deletion requests for your previous anonymous ids were delivered.",
+            )
         return DeletionDelivery(
             "delivered", "The deletion request for your previous anonymous id was delivered."
         )

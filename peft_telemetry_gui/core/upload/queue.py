@@ -8,8 +8,9 @@ mid-append loses at most the records of that append, never the file.
 Bounded in count, bytes and age. When full, the oldest go first and every drop is counted in the
 upload history, so the user sees that something was not sent rather than guessing.
 
-The single `deletion_request` left by "delete all data" lives in its own file: it is never
-evicted and is sent even though upload is off by then (the one exception, as in Mozilla Glean).
+The `deletion_request`s left by "delete all data" (one per anonymous id that reached the
+collector) live in their own file: they are never evicted and are sent even though upload is off
+by then (the one exception, as in Mozilla Glean).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import logging
 import os
 import threading
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -29,6 +31,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from ..clock import ensure_utc
+from ..fsio import write_all
 from ..models import Event, StoreDocument
 from ..secrets import SecretStore, SecretStoreError
 from ..store import Store
@@ -46,7 +49,6 @@ __all__ = [
     "append_locked",
     "bump_deletion_attempts",
     "clear_deletion_request",
-    "clear_queue",
     "clear_queue_locked",
     "default_upload_sink",
     "deletion_token",
@@ -268,10 +270,7 @@ def append_locked(
                     handle.seek(size - 1)
                     if handle.read(1) != b"\n":
                         prefix = b"\n"
-            payload = prefix + b"".join(r.line for r in new)
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(fd, view) :]
+            write_all(fd, prefix + b"".join(r.line for r in new))
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -309,11 +308,6 @@ def clear_queue_locked(store: Store) -> int:
     return n
 
 
-def clear_queue(store: Store) -> int:
-    with store.lock():
-        return clear_queue_locked(store)
-
-
 def sync_queue_with_consent_locked(store: Store, doc: StoreDocument) -> int:
     """Called wherever consent changes (inside `Store.update`): consent or upload off empties
     the queue; a category switched off takes its queued events out. Returns records removed."""
@@ -335,12 +329,17 @@ def default_upload_sink(
     *,
     app_name: str | None = None,
     app_version: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    secret_store: SecretStore | None = None,
 ) -> None:
     """`TelemetryClient`'s upload sink: queue what the writer just accepted, then nudge the
     process's upload worker (started on first use) so delivery needs no extra wiring.
 
     `app_name`/`app_version` (the client passes its own, see `upload_sink_for`) become the
-    records' `service.name`/`service.version`, whoever ends up sending them."""
+    records' `service.name`/`service.version`, whoever ends up sending them. `environ` and
+    `secret_store` are the host's injected ones: the worker started here must read the OTLP
+    variables and the token from them, not from the real environment and keyring (None: those).
+    """
     if not (doc.consent.enabled and doc.consent.upload_enabled) or not accepted:
         return
     events = [e.stored_dict() for e in accepted]
@@ -353,15 +352,34 @@ def default_upload_sink(
         return
     from .exporter import ensure_worker
 
-    ensure_worker(store).wake()
+    options: dict[str, object] = {}
+    if environ is not None:
+        options["environ"] = environ
+    if secret_store is not None:
+        options["secret_store"] = secret_store
+    ensure_worker(store, **options).wake()
 
 
 _hosts_seen: dict[Path, tuple[tuple[int, int, int] | None, tuple[str, str | None]]] = {}
 
 
-def upload_sink_for(app_name: str | None, app_version: str | None = None) -> partial[None]:
-    """The default sink bound to one host app's name and version (what `TelemetryClient` uses)."""
-    return partial(default_upload_sink, app_name=app_name, app_version=app_version)
+def upload_sink_for(
+    app_name: str | None,
+    app_version: str | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    secret_store: SecretStore | None = None,
+) -> partial[None]:
+    """The default sink bound to one host app (what `TelemetryClient` uses): its name and
+    version, and the `environ`/`secret_store` it injected, so the worker the sink starts obeys
+    the same environment and keyring as the host itself."""
+    return partial(
+        default_upload_sink,
+        app_name=app_name,
+        app_version=app_version,
+        environ=environ,
+        secret_store=secret_store,
+    )
 
 
 def _remember_host(
@@ -489,17 +507,22 @@ def prepare_deletion_request(
 ) -> list[DeletionRequest]:
     """Called by "delete all data" *before* the store is reset (inside its lock).
 
-    Adds a request when upload is on now, or when this anonymous id ever reached the server
-    (upload may have been switched off since; the server still holds the data). Requests still
-    pending from an earlier deletion are carried over: the deletion removes the upload files.
+    Adds one request per anonymous id the collector may hold data for: every id that ever had
+    a record delivered (`sent_anonymous_ids`: earlier ids too, replaced by an opt-out and
+    opt-in or a reset, which the server still holds though upload may be off now), plus the
+    current id when upload is on. Ids that already have a pending request get no second one.
+    Requests still pending from an earlier deletion are carried over: the deletion removes the
+    upload files, and a request is only ever removed once delivered (or finally refused).
     """
     from .settings import EndpointError, get_token, resolve_logs_url
 
     pending = read_deletion_requests(store)
-    sent = doc.anonymous_id in read_state(store).sent_anonymous_ids
-    if not (doc.consent.upload_enabled or sent):
-        return pending
-    if any(r.anonymous_id == doc.anonymous_id for r in pending):
+    wanted = list(read_state(store).sent_anonymous_ids)
+    if doc.consent.upload_enabled and doc.anonymous_id not in wanted:
+        wanted.append(doc.anonymous_id)
+    covered = {r.anonymous_id for r in pending}
+    missing = [a for a in wanted if a and a not in covered]
+    if not missing:
         return pending
     try:
         url = resolve_logs_url(doc.upload.endpoint)
@@ -507,17 +530,20 @@ def prepare_deletion_request(
         url = None
     if url is None:
         return pending
-    request = DeletionRequest(
-        id=str(uuid.uuid4()),
-        anonymous_id=doc.anonymous_id,
-        created_at=store.clock(),
-        logs_url=url.url,
-    )
     token = get_token(store.data_dir, secret_store)
-    if token:
-        deletion_tokens[request.id] = token
-        _keep_deletion_token(store.data_dir, request.id, token, secret_store)
-    return [*pending, request]
+    requests = []
+    for anonymous_id in missing:
+        request = DeletionRequest(
+            id=str(uuid.uuid4()),
+            anonymous_id=anonymous_id,
+            created_at=store.clock(),
+            logs_url=url.url,
+        )
+        if token:
+            deletion_tokens[request.id] = token
+            _keep_deletion_token(store.data_dir, request.id, token, secret_store)
+        requests.append(request)
+    return [*pending, *requests]
 
 
 def write_deletion_requests_locked(store: Store, requests: list[DeletionRequest]) -> None:
