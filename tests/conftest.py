@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,3 +23,23 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
+
+
+@pytest.fixture
+def no_upload_worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Upload tests drive their own worker (fast timings) or send in the caller's thread: the
+    process-wide worker a client would start must not race them."""
+    monkeypatch.setenv("PEFT_TELEMETRY_UPLOAD_WORKER", "0")
+    yield
+    exporter = sys.modules.get("peft_telemetry_gui.core.upload.exporter")
+    if exporter is not None:
+        exporter.stop_workers(2.0)
+
+
+@pytest.fixture
+def rx() -> Iterator[Any]:
+    """A scripted OTLP/HTTP receiver on 127.0.0.1 (tests/upload_receiver.py)."""
+    from upload_receiver import Receiver
+
+    with Receiver() as receiver:
+        yield receiver

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,17 +12,7 @@ from upload_receiver import Receiver
 from peft_telemetry_gui import cli
 from peft_telemetry_gui.core.upload.queue import read_deletion_requests, read_queue
 
-
-@pytest.fixture(autouse=True)
-def _no_auto_worker(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The commands send in the caller's thread; no background worker may race them.
-    monkeypatch.setenv("PEFT_TELEMETRY_UPLOAD_WORKER", "0")
-
-
-@pytest.fixture
-def rx() -> Iterator[Receiver]:
-    with Receiver() as receiver:
-        yield receiver
+pytestmark = pytest.mark.usefixtures("no_upload_worker")
 
 
 def _run(data_dir: Path, *argv: str) -> int:

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,6 +44,8 @@ from peft_telemetry_gui.core.upload import (
 from peft_telemetry_gui.core.upload import queue as upload_queue
 from peft_telemetry_gui.core.upload.queue import QueueLimits
 
+pytestmark = pytest.mark.usefixtures("no_upload_worker")
+
 FAST = {
     "timeout": 0.3,
     "flush_interval": 0.0,
@@ -54,18 +55,6 @@ FAST = {
     "breaker_cooldown": 0.2,
     "environ": {},
 }
-
-
-@pytest.fixture(autouse=True)
-def _no_auto_worker(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Each test runs its own worker with fast timings instead of the process-wide default one.
-    monkeypatch.setenv("PEFT_TELEMETRY_UPLOAD_WORKER", "0")
-
-
-@pytest.fixture
-def rx() -> Iterator[Receiver]:
-    with Receiver() as receiver:
-        yield receiver
 
 
 def _client(

@@ -6,7 +6,6 @@ The other sender is always a real second process (`upload_other_sender.py`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,16 +26,7 @@ from peft_telemetry_gui.core.upload import (
 )
 from peft_telemetry_gui.core.upload.queue import append_locked
 
-
-@pytest.fixture(autouse=True)
-def _no_auto_worker(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PEFT_TELEMETRY_UPLOAD_WORKER", "0")
-
-
-@pytest.fixture
-def rx() -> Iterator[Receiver]:
-    with Receiver() as receiver:
-        yield receiver
+pytestmark = pytest.mark.usefixtures("no_upload_worker")
 
 
 def _store(data_dir: Path, rx: Receiver, n: int = 3) -> Store:

@@ -7,7 +7,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,23 +16,12 @@ from upload_receiver import Action, Receiver
 
 from peft_telemetry_gui.core.consent import set_consent
 from peft_telemetry_gui.core.store import Store
-from peft_telemetry_gui.core.upload import enable_upload, read_queue, stop_workers
+from peft_telemetry_gui.core.upload import enable_upload, read_queue
 from peft_telemetry_gui.core.upload.history import HistoryEntry, update_state
 from peft_telemetry_gui.core.upload.queue import append_locked
 from peft_telemetry_gui.gui import jobs
 
-
-@pytest.fixture(autouse=True)
-def _no_auto_worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("PEFT_TELEMETRY_UPLOAD_WORKER", "0")
-    yield
-    stop_workers(2.0)
-
-
-@pytest.fixture
-def rx() -> Iterator[Receiver]:
-    with Receiver() as receiver:
-        yield receiver
+pytestmark = pytest.mark.usefixtures("no_upload_worker")
 
 
 def _queue(store: Store, n: int) -> None:
