@@ -2,14 +2,16 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# A second environment with the base install only (a built wheel, no extras): no Qt at all.
+NOQT ?= .venv-noqt
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: run demo test lint format bench screenshots clean
+.PHONY: run demo test test-noqt lint format bench screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[gui,dev]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -21,7 +23,24 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
+	$(MAKE) --no-print-directory test-noqt
+
+# The library and the CLI as a host app gets them: the wheel without extras, in a venv that has
+# never seen PySide6; tests/core and the CLI tests run there against the installed wheel.
+test-noqt:
+	test -x $(NOQT)/bin/python || python3 -m venv $(NOQT)
+	rm -rf $(NOQT)/dist
+	$(NOQT)/bin/python -m pip install -q --upgrade pip
+	$(NOQT)/bin/python -m pip wheel -q --no-deps -w $(NOQT)/dist .
+	$(NOQT)/bin/python -m pip install -q --force-reinstall --no-deps $(NOQT)/dist/*.whl
+	$(NOQT)/bin/python -m pip install -q "$$(ls $(NOQT)/dist/*.whl)[test]"
+	! $(NOQT)/bin/python -m pip show -q PySide6-Essentials pyqtgraph 2>/dev/null
+	cd tests && ../$(NOQT)/bin/python -c "import peft_telemetry_gui as p, sys; \
+	  sys.exit(0 if 'site-packages' in p.__file__ else 'not the installed wheel: ' + p.__file__)"
+	cd tests && ../$(NOQT)/bin/python -m pytest -q -p no:cacheprovider -c ../pyproject.toml \
+	  --rootdir .. core ../tests/test_cli.py ../tests/test_qt_free.py ../tests/test_launch.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -41,4 +60,4 @@ screenshots: $(STAMP)
 	env -u QT_QPA_PLATFORM $(PY) scripts/screenshots.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis *.egg-info
+	rm -rf $(VENV) $(NOQT) .pytest_cache .ruff_cache .hypothesis *.egg-info

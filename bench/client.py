@@ -16,6 +16,7 @@ import os
 import pstats
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,9 +30,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from peft_telemetry_gui.core import analytics
 from peft_telemetry_gui.core.client import TelemetryClient
-from peft_telemetry_gui.core.consent import set_consent
+from peft_telemetry_gui.core.client.capture import Pending, snapshot
+from peft_telemetry_gui.core.client.writer import Writer
 from peft_telemetry_gui.core.models import Event, StoreDocument
+from peft_telemetry_gui.core.scrub import Scrubber
 from peft_telemetry_gui.core.secrets import MemorySecretStore
+from peft_telemetry_gui.core.services.consent import set_consent
 from peft_telemetry_gui.core.store import Store
 
 EVENT_TYPE = "training_started"
@@ -88,9 +92,12 @@ def make_client(data_dir: Path, *, consent: bool = True) -> TelemetryClient:
 
 
 def realistic_events(n: int, *, start: datetime | None = None) -> list[Event]:
-    """A training app's mix: usage, performance and a few errors, one session per 50 events."""
+    """A training app's mix: usage, performance and a few errors, one session per 50 events.
+
+    Over 30 days from `start`; by default a fixed one, so the figures computed (and timed) are
+    the same on every run."""
     rng = random.Random(42)
-    start = start or datetime.now(UTC) - timedelta(days=30)
+    start = start or datetime(2026, 10, 24, 15, 30, tzinfo=UTC)
     step = timedelta(days=30) / max(n, 1)
     types = ["training_started", "training_completed", "model_loaded", "dataset_loaded"]
     events: list[Event] = []
@@ -148,6 +155,7 @@ def realistic_events(n: int, *, start: datetime | None = None) -> list[Event]:
 def fill_store(data_dir: Path, n: int) -> Store:
     store = Store(data_dir, max_events=STORE_CAP)
     set_consent(store, enabled=True, actor="api")
+    # The wall clock: the clients measured on this store prune by retention against it.
     events = realistic_events(n, start=datetime.now(UTC) - timedelta(days=1))
 
     def add(doc: StoreDocument) -> None:
@@ -255,6 +263,25 @@ def analytics_ms(n: int, rounds: int) -> float:
     return statistics.median(times)
 
 
+def import_ms(statement: str, runs: int = 9) -> float:
+    """Median wall time of `statement` in a fresh interpreter (bytecode already cached), as a
+    host pays it at start-up; interpreter start itself is not counted."""
+    code = (
+        "import time\n"
+        "t = time.perf_counter()\n"
+        f"{statement}\n"
+        "print((time.perf_counter() - t) * 1e3)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    times = []
+    for _ in range(runs + 1):  # the first run may write bytecode: not counted
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+        )
+        times.append(float(out.stdout.strip()))
+    return statistics.median(times[1:])
+
+
 def median_of(rounds: int, fn: Callable[[], float]) -> float:
     return statistics.median(fn() for _ in range(rounds))
 
@@ -267,7 +294,19 @@ def measure(rounds: int) -> list[Row]:
     durable = median_of(rounds, round_durable)
     off = median_of(rounds, round_consent_off)
     flush_ms, noop_ms = full_store_flush_ms()
+    stdlib_ms = import_ms("import logging, threading, uuid, dataclasses, pathlib")
+    host_import = import_ms("from peft_telemetry_gui import TelemetryClient")
+    pydantic_ms = import_ms("import pydantic")
     return [
+        Row("baseline: import logging, threading, uuid, dataclasses, pathlib", stdlib_ms, "ms"),
+        Row(
+            "host import: from peft_telemetry_gui import TelemetryClient",
+            host_import,
+            "ms",
+            60.0,
+            f"x{host_import / stdlib_ms:.1f}",
+        ),
+        Row("for scale: import pydantic (not on the host's path any more)", pydantic_ms, "ms"),
         Row("baseline: json.dumps(event) + dict(props)", baseline, "us/event"),
         Row("(a) consent on, host side only", host, "us/event", None, f"x{host / baseline:.1f}"),
         Row("(b) consent on, durable (incl. flush)", durable, "us/event", 25.0),
@@ -337,15 +376,22 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if missed else 0
 
 
-def _prepared_batch(client: TelemetryClient) -> list[tuple[Event, object, bool]]:
-    from peft_telemetry_gui.core.anonymize import Scrubber
-    from peft_telemetry_gui.core.client import _Pending
+def _writer(client: TelemetryClient) -> Writer:
+    """The client's writer object (built on the writer thread: wait for it)."""
+    deadline = time.monotonic() + 10
+    while client._writer is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert client._writer is not None, "the writer did not start"
+    return client._writer
 
-    client._scrubber = Scrubber(hmac_key=b"k" * 32)
+
+def _prepared_batch(client: TelemetryClient) -> list[tuple[Event, object, bool]]:
+    writer = _writer(client)
+    writer.scrubber = Scrubber(hmac_key=b"k" * 32)
     now = datetime.now(UTC)
     return [
-        client._prepare(_Pending(now, "usage", EVENT_TYPE, dict(PROPS), "s"))
-        for _ in range(N_EVENTS)
+        writer.prepare(Pending(now, "usage", EVENT_TYPE, dict(PROPS), "s"), f"id-{i}")
+        for i in range(N_EVENTS)
     ]
 
 
@@ -356,14 +402,13 @@ def writer_path() -> None:
         client = make_client(data)
         try:
             batch = _prepared_batch(client)
-            client.store.update(lambda doc: client._merge(doc, batch))  # type: ignore[arg-type]
+            client.store.update(lambda doc: _writer(client).merge(doc, batch))  # type: ignore[arg-type]
         finally:
             client.close()
 
 
 def breakdown() -> None:
     """Where a durable event's time goes, stage by stage, without profiler overhead."""
-    from peft_telemetry_gui.core.client import _Pending, _snapshot
 
     def us(seconds: float) -> str:
         return f"{seconds / N_EVENTS * 1e6:7.2f} us/event"
@@ -374,20 +419,19 @@ def breakdown() -> None:
             now = datetime.now(UTC)
             start = time.perf_counter()
             for _ in range(N_EVENTS):
-                _Pending(now, "usage", EVENT_TYPE, _snapshot(PROPS), "s")
+                Pending(now, "usage", EVENT_TYPE, snapshot(PROPS), "s")
             host = time.perf_counter() - start
             start = time.perf_counter()
             batch = _prepared_batch(client)
             prepare = time.perf_counter() - start
-            scrubber = client._scrubber
-            assert scrubber is not None
+            scrubber = _writer(client).scrubber
             start = time.perf_counter()
             for _ in range(N_EVENTS):
                 scrubber.scrub_properties(PROPS)
             scrub = time.perf_counter() - start
             doc = client.store.read()
             start = time.perf_counter()
-            client._merge(doc, batch)  # type: ignore[arg-type]
+            _writer(client).merge(doc, batch)  # type: ignore[arg-type]
             client.store.prune(doc)
             merge = time.perf_counter() - start
             start = time.perf_counter()
@@ -399,9 +443,9 @@ def breakdown() -> None:
         finally:
             client.close()
     print("\n=== durable path, stage by stage (same thread, no profiler) ===")
-    print(f"host: _snapshot + queue record      {us(host)}")
-    print(f"writer: _prepare (scrub + Event)    {us(prepare)}   of which scrub {us(scrub)}")
-    print(f"writer: _merge + prune (5000->1000) {us(merge)}")
+    print(f"host: snapshot + queue record       {us(host)}")
+    print(f"writer: prepare (scrub + Event)     {us(prepare)}   of which scrub {us(scrub)}")
+    print(f"writer: merge + prune (5000->1000)  {us(merge)}")
     print(f"writer: model_dump_json 1000 events {dump * 1e3:7.2f} ms ({len(payload):,} bytes)")
     print(f"writer: temp+fsync+replace+dir sync {write * 1e3:7.2f} ms")
 

@@ -23,10 +23,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+# Demo data counts back from a fixed instant: every run times the same store.
+DEMO_NOW = datetime(2026, 11, 23, 15, 30, tzinfo=UTC)
 
 BARE = """
 import sys
@@ -75,8 +79,8 @@ def _run(cmd: list[str]) -> tuple[float, float, str]:
 
 def build_store(data_dir: Path, n: int) -> None:
     """`n` demo-like events written directly as the store file (fast even at 100 000)."""
-    from peft_telemetry_gui.core.consent import set_consent
     from peft_telemetry_gui.core.demo import demo_events
+    from peft_telemetry_gui.core.services.consent import set_consent
     from peft_telemetry_gui.core.store import Store
 
     store = Store(data_dir, max_events=n)
@@ -84,7 +88,7 @@ def build_store(data_dir: Path, n: int) -> None:
     doc = store.read()
     events, seed = [], 0
     while len(events) < n:
-        events.extend(demo_events(days=80, seed=seed))
+        events.extend(demo_events(days=80, seed=seed, now=DEMO_NOW))
         seed += 1
     doc.events = sorted(events[-n:], key=lambda e: e.timestamp)
     store.path.write_text(doc.model_dump_json(by_alias=True, exclude_none=True))

@@ -25,10 +25,11 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import httpx  # noqa: E402
 from upload_receiver import Receiver  # noqa: E402
 
-from peft_telemetry_gui.core.consent import set_consent  # noqa: E402
 from peft_telemetry_gui.core.secrets import MemorySecretStore  # noqa: E402
+from peft_telemetry_gui.core.services.consent import set_consent  # noqa: E402
+from peft_telemetry_gui.core.services.upload import enable_upload  # noqa: E402
 from peft_telemetry_gui.core.store import Store  # noqa: E402
-from peft_telemetry_gui.core.upload import UploadWorker, enable_upload  # noqa: E402
+from peft_telemetry_gui.core.upload import UploadWorker  # noqa: E402
 from peft_telemetry_gui.core.upload.encode import (  # noqa: E402
     ResourceInfo,
     build_request,

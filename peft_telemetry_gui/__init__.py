@@ -6,7 +6,8 @@ the desktop app.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from ._version import __version__
+
 __all__ = ["TelemetryClient", "__version__"]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,9 +30,6 @@ def no_upload_worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     process-wide worker a client would start must not race them."""
     monkeypatch.setenv("PEFT_TELEMETRY_UPLOAD_WORKER", "0")
     yield
-    exporter = sys.modules.get("peft_telemetry_gui.core.upload.exporter")
-    if exporter is not None:
-        exporter.stop_workers(2.0)
 
 
 @pytest.fixture

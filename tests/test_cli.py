@@ -191,12 +191,12 @@ def test_a_reader_that_stops_early_gets_no_error_message(data_dir: Path) -> None
 
     from peft_telemetry_gui.core.models import Event
 
-    now = datetime.now(UTC)
+    now = datetime(2026, 11, 23, 15, 30, tzinfo=UTC)
     many = [  # far more output than a pipe buffers, so `head` really closes it early
         Event(timestamp=now, category="usage", event_type=f"e{i}", session_id="s")
         for i in range(3000)
     ]
-    Store(data_dir, max_events=5000).update(lambda doc: doc.events.extend(many))
+    Store(data_dir, max_events=5000, clock=lambda: now).update(lambda doc: doc.events.extend(many))
     env = {**os.environ, "PEFT_TELEMETRY_SECRETS": "file"}
     cmd = [sys.executable, "-m", "peft_telemetry_gui.cli", "--data-dir", str(data_dir)]
     proc = subprocess.run(

@@ -56,7 +56,7 @@ def other_sender(data_dir: Path, mode: str = "hold", timeout: float = 20.0) -> I
 
 
 def _hold(data_dir: Path) -> None:
-    from peft_telemetry_gui.core.upload.exporter import try_sender_lock
+    from peft_telemetry_gui.core.upload.sender import try_sender_lock
 
     lock = try_sender_lock(data_dir)
     if lock is None:
@@ -70,9 +70,11 @@ def _hold(data_dir: Path) -> None:
 def _host(data_dir: Path) -> None:
     from peft_telemetry_gui import TelemetryClient
     from peft_telemetry_gui.core.secrets import MemorySecretStore
-    from peft_telemetry_gui.core.upload.exporter import get_worker
+    from peft_telemetry_gui.core.upload.runtime import UploadRuntime
 
+    runtime = UploadRuntime()  # injected, so this script can watch the host's worker
     client = TelemetryClient(
+        upload_runtime=runtime,
         app_name="Host App",
         data_dir=data_dir,
         secret_store=MemorySecretStore(),
@@ -83,7 +85,7 @@ def _host(data_dir: Path) -> None:
     client.flush()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        worker = get_worker(data_dir)
+        worker = runtime.get_worker(data_dir)
         if worker is not None and worker.is_sender:
             print("READY", flush=True)
             break
@@ -92,6 +94,7 @@ def _host(data_dir: Path) -> None:
         print("NO-WORKER", flush=True)
     sys.stdin.read()
     client.close()
+    runtime.stop()  # the owner of an injected runtime stops it
 
 
 if __name__ == "__main__":

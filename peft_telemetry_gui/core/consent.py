@@ -1,47 +1,36 @@
-"""Consent changes, each one audit-logged, shared by the library, the CLI and the app."""
+"""Consent policy: what a consent change does to the document, each change audit-logged.
+
+Pure functions over a `StoreDocument` (plus the shipped "what is collected" text): no store, no
+lock, no upload queue. `core.services.consent` applies them inside one `Store.update`, together
+with what else a change implies (emptying the upload queue), so every user action is one write.
+"""
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from .models import CATEGORIES, Actor, AuditEntry, ConsentState, StoreDocument, new_anonymous_id
+from .constants import CATEGORIES
+from .env import DISABLE_ENV_VARS, env_override
+from .models import Actor, AuditEntry, ConsentState, StoreDocument, new_anonymous_id
 from .paths import resources_dir
-from .store import Store
 
 __all__ = [
     "DISABLE_ENV_VARS",
     "CollectionText",
+    "apply_consent",
+    "apply_reset_anonymous_id",
+    "apply_sampling",
     "audit",
     "collection_text",
     "env_override",
-    "record_decision",
-    "reset_anonymous_id",
-    "set_consent",
-    "set_sampling",
     "validate_categories",
+    "validate_sampling",
 ]
-
-DISABLE_ENV_VARS = ("DO_NOT_TRACK", "PEFT_TELEMETRY_DISABLED")
-_TRUE = {"1", "true", "yes", "on"}
-
-
-def env_override(environ: Mapping[str, str] | None = None) -> str | None:
-    """`"DO_NOT_TRACK=1"` when the environment forbids recording, else None.
-
-    Only a true value disables; `DO_NOT_TRACK=0` or an empty value never turns anything on.
-    """
-    env = os.environ if environ is None else environ
-    for name in DISABLE_ENV_VARS:
-        value = env.get(name, "")
-        if value.strip().lower() in _TRUE:
-            return f"{name}={value.strip()}"
-    return None
 
 
 @dataclass(frozen=True)
@@ -82,6 +71,13 @@ def validate_categories(names: Iterable[str]) -> list[str]:
     return out
 
 
+def validate_sampling(category: str, rate: float) -> str:
+    (name,) = validate_categories([category])
+    if not 0.0 <= rate <= 1.0:
+        raise ValueError(f"sampling rate must be between 0 and 1, not {rate}")
+    return name
+
+
 def audit(doc: StoreDocument, at: datetime, actor: Actor, what: str, old: Any, new: Any) -> None:
     """Append one change to the audit log, stamped with the "what is collected" text in force."""
     doc.audit_log.append(
@@ -96,8 +92,9 @@ def audit(doc: StoreDocument, at: datetime, actor: Actor, what: str, old: Any, n
     )
 
 
-def set_consent(
-    store: Store,
+def apply_consent(
+    doc: StoreDocument,
+    now: datetime,
     *,
     enabled: bool | None,
     actor: Actor,
@@ -105,80 +102,58 @@ def set_consent(
 ) -> ConsentState:
     """Turn consent on or off (and optionally set categories), logging every change.
 
-    `enabled=None` keeps the master switch as it is and only changes `categories`, decided
-    under the lock, so a category toggle cannot undo another process's opt-out. Turning consent
-    on without naming categories keeps the user's category choices (all, if none is on).
-    Turning consent on after it was off (or never on) starts a new anonymous id, so data from
-    before and after an opt-out cannot be linked. Turning it off also turns upload off.
+    `enabled=None` keeps the master switch as it is and only changes `categories`, so a
+    category toggle cannot undo another process's opt-out when decided under the lock. Turning
+    consent on without naming categories keeps the user's category choices (all, if none is
+    on). Turning consent on after it was off (or never on) starts a new anonymous id, so data
+    from before and after an opt-out cannot be linked. Turning it off also turns upload off.
     """
     cats = dict(categories or {})
     validate_categories(cats)
-
-    def mutate(doc: StoreDocument) -> ConsentState:
-        now = store.clock()
-        consent = doc.consent
-        target = consent.enabled if enabled is None else enabled
-        if target and not cats and not any(consent.categories.get(c) for c in CATEGORIES):
-            cats.update(dict.fromkeys(CATEGORIES, True))
-        consent.changed_at = now
-        if not consent.decided and enabled is not None:
-            audit(doc, now, actor, "decision", "undecided", "enabled" if enabled else "disabled")
-            consent.decided = True
-        if consent.enabled != target:
-            audit(doc, now, actor, "consent", consent.enabled, target)
-            if target:
-                consent.enabled_since = now
-                doc.anonymous_id = new_anonymous_id()
-            consent.enabled = target
-        elif target and consent.enabled_since is None:
+    consent = doc.consent
+    target = consent.enabled if enabled is None else enabled
+    if target and not cats and not any(consent.categories.get(c) for c in CATEGORIES):
+        cats.update(dict.fromkeys(CATEGORIES, True))
+    consent.changed_at = now
+    if not consent.decided and enabled is not None:
+        audit(doc, now, actor, "decision", "undecided", "enabled" if enabled else "disabled")
+        consent.decided = True
+    if consent.enabled != target:
+        audit(doc, now, actor, "consent", consent.enabled, target)
+        if target:
             consent.enabled_since = now
-        if not target and consent.upload_enabled:
-            audit(doc, now, actor, "upload", True, False)
-            consent.upload_enabled = False
-        for name, on in cats.items():
-            old = consent.categories.get(name, False)
-            if old != bool(on):
-                audit(doc, now, actor, f"category:{name}", old, bool(on))
-                consent.categories[name] = bool(on)
-                if on:
-                    consent.category_since[name] = now
-        from .upload.queue import sync_queue_with_consent_locked  # opt-out empties the queue
-
-        sync_queue_with_consent_locked(store, doc)
-        return consent.model_copy(deep=True)
-
-    return store.update(mutate)
-
-
-def record_decision(store: Store, *, accepted: bool, actor: Actor) -> ConsentState:
-    """The first-run answer: yes turns everything on, no records a decline (not "never asked")."""
-    categories = dict.fromkeys(CATEGORIES, True) if accepted else None
-    return set_consent(store, enabled=accepted, actor=actor, categories=categories)
+            doc.anonymous_id = new_anonymous_id()
+        consent.enabled = target
+    elif target and consent.enabled_since is None:
+        consent.enabled_since = now
+    if not target and consent.upload_enabled:
+        audit(doc, now, actor, "upload", True, False)
+        consent.upload_enabled = False
+    for name, on in cats.items():
+        old = consent.categories.get(name, False)
+        if old != bool(on):
+            audit(doc, now, actor, f"category:{name}", old, bool(on))
+            consent.categories[name] = bool(on)
+            if on:
+                consent.category_since[name] = now
+    return consent.model_copy(deep=True)
 
 
-def set_sampling(store: Store, *, category: str, rate: float, actor: Actor) -> ConsentState:
-    (name,) = validate_categories([category])
-    if not 0.0 <= rate <= 1.0:
-        raise ValueError(f"sampling rate must be between 0 and 1, not {rate}")
-
-    def mutate(doc: StoreDocument) -> ConsentState:
-        old = doc.consent.sampling.get(name, 1.0)
-        if old != rate:
-            now = doc.consent.changed_at = store.clock()
-            audit(doc, now, actor, f"sampling:{name}", old, rate)
-            doc.consent.sampling[name] = rate
-        return doc.consent.model_copy(deep=True)
-
-    return store.update(mutate)
+def apply_sampling(
+    doc: StoreDocument, now: datetime, *, category: str, rate: float, actor: Actor
+) -> ConsentState:
+    name = validate_sampling(category, rate)
+    old = doc.consent.sampling.get(name, 1.0)
+    if old != rate:
+        doc.consent.changed_at = now
+        audit(doc, now, actor, f"sampling:{name}", old, rate)
+        doc.consent.sampling[name] = rate
+    return doc.consent.model_copy(deep=True)
 
 
-def reset_anonymous_id(store: Store, *, actor: Actor) -> str:
+def apply_reset_anonymous_id(doc: StoreDocument, now: datetime, *, actor: Actor) -> str:
     """A new random id. The audit entry names no id: logging old and new would link them."""
-
-    def mutate(doc: StoreDocument) -> str:
-        now = doc.consent.changed_at = store.clock()
-        audit(doc, now, actor, "anonymous_id", "previous id", "new id")
-        doc.anonymous_id = new_anonymous_id()
-        return doc.anonymous_id
-
-    return store.update(mutate)
+    doc.consent.changed_at = now
+    audit(doc, now, actor, "anonymous_id", "previous id", "new id")
+    doc.anonymous_id = new_anonymous_id()
+    return doc.anonymous_id

@@ -13,13 +13,13 @@ import uuid
 from datetime import datetime, timedelta
 
 from .clock import utc_now
-from .consent import record_decision, reset_anonymous_id, set_consent
 from .models import Event, StoreDocument
+from .services.consent import record_decision, reset_anonymous_id, set_consent
 from .store import Store
 
 __all__ = ["DEMO_REDACTIONS", "demo_events", "generate_demo"]
 
-# Keys as the scrubber counts them (see `anonymize.REDACTION_LABELS`).
+# Keys as the scrubber counts them (see `scrub.REDACTION_LABELS`).
 DEMO_REDACTIONS = {"path": 41, "email": 12, "user": 7, "token": 3, "host": 2, "ip": 1}
 
 _SYSTEMS = (
@@ -189,7 +189,7 @@ def generate_demo(
     Consent changes go through the real consent functions (with a clock set in the past) so
     the audit log looks exactly like one the app would write. Returns the number of events kept.
     """
-    now = now or utc_now()
+    now = now or store.clock()  # a store on a pinned clock gives pinned demo data
 
     def at(moment: datetime) -> Store:
         return Store(

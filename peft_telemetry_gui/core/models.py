@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .clock import ensure_utc
+from .constants import CATEGORIES, Category
 
 __all__ = [
     "CATEGORIES",
@@ -32,8 +33,6 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 
-Category = Literal["usage", "error", "performance", "system"]
-CATEGORIES: tuple[Category, ...] = ("usage", "error", "performance", "system")
 Actor = Literal["gui", "cli", "api"]
 
 

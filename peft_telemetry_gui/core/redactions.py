@@ -1,6 +1,6 @@
 """How scrubbing's cumulative counts are put into words ("12 e-mail addresses, 3 access tokens").
 
-Apart from `anonymize` (which has to compile its patterns) so the app and the CLI can phrase the
+Apart from `scrub` (which has to compile its patterns) so the app and the CLI can phrase the
 redaction report without paying for the scrubber at start-up.
 """
 

@@ -68,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # this order is measurably faster to start. Qt is imported only now, so `--help` and the
     # no-display message stay instant.
     from ..core import analytics, consent, export, redactions, secrets  # noqa: F401
+    from ..core.env import upload_worker_allowed
     from ..core.paths import resolve_data_dir
     from ..core.store import DEFAULT_MAX_EVENTS, Store
 
@@ -95,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         data_dir = resolve_data_dir(args.data_dir)
     store = Store(data_dir, max_events=max_events)
 
-    state = AppState(store)
+    state = AppState(store, autostart_upload_worker=upload_worker_allowed(os.environ))
     screenshot = args.screenshot
     window = MainWindow(state, remember_geometry=not screenshot, ask_first_run=not screenshot)
     if args.demo:
@@ -125,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if what in waiting:
                 waiting.discard(what)
                 if not waiting:
-                    QTimer.singleShot(0, grab)
+                    QTimer.singleShot(0, window, grab)  # with `window` as context: not after it
 
         state.first_load_finished.connect(lambda: loaded("store"))
         if "upload" in waiting:
@@ -137,10 +138,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             exit_code = 1
             app.quit()
 
-        QTimer.singleShot(30_000, give_up)  # never hang a docs build
+        # Owned by the window, so it ends with this run: the app object can outlive `main`
+        # (tests, embedding), and a loose single-shot timer would quit a later event loop.
+        watchdog = QTimer(window)
+        watchdog.setSingleShot(True)
+        watchdog.timeout.connect(give_up)
+        watchdog.start(30_000)  # never hang a docs build
 
     state.start()
     rc = app.exec()
+    # The window's own pending work first (closing it already did, `--screenshot` does not
+    # close it), then the background work, which this composition root owns: a request in
+    # flight completes and the upload worker stops before `--demo` removes its folder.
     window.shutdown()
     state.shutdown()
     if args.demo:  # generated data only; it was never anyone's real store

@@ -86,7 +86,7 @@ class DashboardPage(QWidget):
         self.preset.setCurrentIndex(list(PRESETS).index(state.time_range.preset))
         self.preset.currentIndexChanged.connect(self._on_preset_changed)
         top.addWidget(self.preset)
-        now = datetime.now(UTC)
+        now = state.clock()  # the injected clock: tests and the demo pin it
         self.since_edit = QDateTimeEdit(_to_qdatetime(now - timedelta(days=7)))
         self.since_edit.setCalendarPopup(True)
         self.since_edit.setDisplayFormat("yyyy-MM-dd HH:mm")

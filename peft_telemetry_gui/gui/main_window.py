@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -28,6 +25,7 @@ from PySide6.QtWidgets import (
 from ..core.export import ExportResult
 from ..core.models import StoreDocument
 from .first_run import FirstRunDialog
+from .pages import PAGES, PageSpec
 from .state import AppState
 from .widgets import Banner
 
@@ -36,31 +34,8 @@ __all__ = ["PAGES", "MainWindow", "PageSpec", "app_settings"]
 ORGANIZATION = "peft-telemetry"
 APPLICATION = "peft-telemetry-gui"
 
-
-@dataclass(frozen=True)
-class PageSpec:
-    name: str  # as given to --page
-    title: str
-    factory: Callable[[AppState], QWidget]
-
-
-def _lazy(module: str, cls: str) -> Callable[[AppState], QWidget]:
-    """Import a page's module only when the page is first shown: start-up pays for one page."""
-
-    def make(state: AppState) -> QWidget:
-        return getattr(importlib.import_module(f"{__package__}.{module}"), cls)(state)
-
-    return make
-
-
-#: The pages in navigation order. To replace a page, swap its factory here.
-PAGES: list[PageSpec] = [
-    PageSpec("privacy", "Privacy", _lazy("privacy_page", "PrivacyPage")),
-    PageSpec("dashboard", "Dashboard", _lazy("dashboard_page", "DashboardPage")),
-    PageSpec("events", "Events", _lazy("events_page", "EventsPage")),
-    PageSpec("activity", "Activity", _lazy("activity_page", "ActivityPage")),
-    PageSpec("upload", "Upload", _lazy("upload_page", "UploadPage")),
-]
+#: After the first load is shown, wait this long before building the other pages.
+_BUILD_PAGES_AFTER_MS = 300
 
 
 class _Pages(Mapping[str, QWidget]):
@@ -140,6 +115,12 @@ class MainWindow(QMainWindow):
 
         self._built: dict[str, QWidget] = {}
         self.pages = _Pages(self)
+        # Owned by the window, so it dies with it, and stopped on close: a bare
+        # `QTimer.singleShot(ms, self.method)` would still call into a closed or deleted window.
+        self._page_builder = QTimer(self)
+        self._page_builder.setSingleShot(True)
+        self._page_builder.timeout.connect(self._build_remaining_pages)
+        self._closed = False
         for spec in PAGES:
             placeholder = QWidget()
             placeholder.setAccessibleName(f"{spec.title} (loading)")
@@ -230,10 +211,12 @@ class MainWindow(QMainWindow):
     def _build_remaining_pages(self) -> None:
         """After the first paint, build the other pages one per event-loop turn, so switching
         is instant later and start-up never waited for them."""
+        if self._closed:
+            return
         for spec in PAGES:
             if spec.name not in self._built:
                 self.page(spec.name)
-                QTimer.singleShot(0, self._build_remaining_pages)
+                self._page_builder.start(0)
                 return
 
     def show_page(self, name: str) -> None:
@@ -247,7 +230,9 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- state slots
     def _on_first_load(self) -> None:
-        QTimer.singleShot(300, self._build_remaining_pages)
+        if self._closed:  # closed while the store was loading: nothing more to show
+            return
+        self._page_builder.start(_BUILD_PAGES_AFTER_MS)
         doc = self.state.document
         self.statusBar().showMessage(f"Data folder: {self.state.data_dir}")
         if self._ask_first_run and doc is not None and not doc.consent.decided:
@@ -326,7 +311,7 @@ class MainWindow(QMainWindow):
         )
 
     def confirm_delete(self) -> bool:
-        from ..core.delete import describe_deletion
+        from ..core.services.delete import describe_deletion
 
         items = "\n".join(f"•  {line}" for line in describe_deletion())
         box = QMessageBox(self)
@@ -344,7 +329,7 @@ class MainWindow(QMainWindow):
         if self.confirm_delete():
             self.state.delete_all()
 
-    def _on_delete_finished(self, report: Any) -> None:  # core.delete.DeleteReport
+    def _on_delete_finished(self, report: Any) -> None:  # core.services.delete.DeleteReport
         text = (
             f"Deleted {report.events_deleted:,} events and {report.audit_entries_deleted:,} "
             "consent changes. Telemetry is off and a new anonymous id was made."
@@ -366,20 +351,22 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- lifecycle
     def shutdown(self) -> None:
-        """Before the process ends: let the Upload page's running job finish and stop this
-        process's upload worker, so nothing is still sending (or writing beside the store)
-        while the app exits or `--demo` removes its folder."""
-        upload = self._built.get("upload")
-        if upload is not None:
-            upload.shutdown()  # type: ignore[attr-defined]
-        exporter = sys.modules.get("peft_telemetry_gui.core.upload.exporter")
-        if exporter is not None:  # loaded only if upload was ever used in this process
-            exporter.stop_workers(3.0)
+        """Stop the window's own pending work (building pages), so nothing calls into it once
+        it is closed. Never blocks. The background work (store, upload) belongs to `AppState`,
+        which may outlive the window: its owner, the composition root, shuts it down."""
+        self._closed = True
+        self._page_builder.stop()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self._closed = False
+        super().showEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._remember_geometry:
             app_settings().setValue("window/geometry", self.saveGeometry())
         super().closeEvent(event)
+        if event.isAccepted():
+            self.shutdown()
 
 
 def window_icon() -> QIcon:

@@ -13,21 +13,25 @@ import gc
 import logging
 import os
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QThreadPool, QTimer, Signal
 
-from ..core import analytics, consent, export
+from ..core import analytics, export
 from ..core.analytics import MetricHistogram
 from ..core.clock import Clock, utc_now
-from ..core.models import Event, StoreDocument
+from ..core.models import StoreDocument
 from ..core.secrets import SecretStore, default_secret_store
+from ..core.services import consent
 from ..core.store import Store, StoreError
+from .dashboard_model import PRESETS, DashboardData, TimeRange, compute_dashboard
 from .jobs import JobRunner
+
+if TYPE_CHECKING:
+    from ..core.upload.runtime import UploadRuntime
+    from .upload_model import UploadModel
 
 __all__ = [
     "PRESETS",
@@ -38,63 +42,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-Preset = Literal["24h", "7d", "30d", "all", "custom"]
-
-#: Date range presets of the dashboard, in the order the picker shows them.
-PRESETS: dict[str, tuple[str, timedelta | None]] = {
-    "24h": ("Last 24 hours", timedelta(hours=24)),
-    "7d": ("Last 7 days", timedelta(days=7)),
-    "30d": ("Last 30 days", timedelta(days=30)),
-    "all": ("All time", None),
-    "custom": ("Custom range", None),
-}
-
-
-@dataclass(frozen=True)
-class TimeRange:
-    """What the user picked; resolved to concrete instants only when figures are computed, so
-    "last 24 hours" keeps meaning the last 24 hours as time passes."""
-
-    preset: Preset = "all"
-    since: datetime | None = None  # custom only
-    until: datetime | None = None  # custom only
-
-    def resolve(self, now: datetime) -> tuple[datetime | None, datetime | None]:
-        if self.preset == "custom":
-            return self.since, self.until
-        delta = PRESETS[self.preset][1]
-        return (None if delta is None else now - delta), None
-
-
-@dataclass(frozen=True)
-class DashboardData:
-    """Everything the dashboard shows, computed together so the cards and charts agree."""
-
-    time_range: TimeRange
-    analytics: analytics.Analytics
-    buckets: analytics.TimeBuckets
-    histograms: dict[str, MetricHistogram] = field(default_factory=dict)
-
-
-def compute_dashboard(
-    events: Sequence[Event],
-    time_range: TimeRange,
-    now: datetime,
-    summarizer: analytics.Summarizer | None = None,
-) -> DashboardData:
-    """All the dashboard's figures from one `analytics.summarize` of the events; with a
-    `summarizer`, only the days that changed since its last call are looked at again."""
-    since, until = time_range.resolve(now)
-    summarize = analytics.summarize if summarizer is None else summarizer.summarize
-    summary = summarize(events, since, until)
-    return DashboardData(
-        time_range=time_range,
-        analytics=summary.analytics,
-        buckets=summary.buckets,
-        histograms=summary.histograms,
-    )
-
 
 _StatKey = tuple[int, int, int] | None
 
@@ -117,8 +64,14 @@ class AppState(QObject):
         clock: Clock = utc_now,
         secret_store_factory: Callable[[Path], SecretStore] = default_secret_store,
         poll_interval_ms: int = 1000,
+        autostart_upload_worker: bool = False,
+        upload_runtime: UploadRuntime | None = None,
         parent: QObject | None = None,
     ) -> None:
+        """`autostart_upload_worker`: keep this process's upload worker running while upload
+        is on (the app does, unless its environment says not to; tests and embedders choose).
+        `upload_runtime`: the workers, when the caller owns them; else this object makes one
+        on first use and stops it in `shutdown`."""
         super().__init__(parent)
         self.store = store
         self.clock = clock
@@ -150,6 +103,10 @@ class AppState(QObject):
         self._poll = QTimer(self)
         self._poll.setInterval(poll_interval_ms)
         self._poll.timeout.connect(self._on_poll)
+        self._autostart_upload_worker = autostart_upload_worker
+        self._runtime = upload_runtime
+        self._owns_runtime = upload_runtime is None
+        self._upload: UploadModel | None = None
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -162,14 +119,44 @@ class AppState(QObject):
         self._poll.start()
         self.reload(force=True)
 
+    @property
+    def upload(self) -> UploadModel:
+        """The Upload page's view-model, made on first use: it loads the upload machinery,
+        which start-up does not need. Owned (and shut down) by this object."""
+        if self._upload is None:
+            from .upload_model import UploadModel
+
+            self._upload = UploadModel(self, runtime=self.upload_runtime, parent=self)
+            if self._jobs.closed:  # asked for after shutdown: it must not start anything
+                self._upload.shutdown()
+            else:
+                self._upload.start()
+        return self._upload
+
+    @property
+    def upload_runtime(self) -> UploadRuntime:
+        """This app's upload workers, made on first use (the upload machinery is not needed
+        to start)."""
+        if self._runtime is None:
+            from ..core.upload.runtime import UploadRuntime
+
+            self._runtime = UploadRuntime(autostart=self._autostart_upload_worker)
+        return self._runtime
+
     def shutdown(self, timeout_ms: int = 3000) -> None:
-        """Stop watching and let running jobs finish (a write is never cut in half)."""
+        """Stop watching and let running jobs finish (a write is never cut in half), the
+        upload model's too (a request in flight completes, then its worker stops). Called by
+        whoever created this object, once the window is gone; safe to call twice."""
+        if self._upload is not None:
+            self._upload.shutdown(timeout_ms)
         self._jobs.close()
         self._poll.stop()
         self._read_pool.clear()
         self._write_pool.clear()
         self._read_pool.waitForDone(timeout_ms)
         self._write_pool.waitForDone(timeout_ms)
+        if self._owns_runtime and self._runtime is not None:
+            self._runtime.stop(timeout_ms / 1000)  # after the last write: nothing left to send
         watched = self._watcher.files() + self._watcher.directories()
         if watched:
             self._watcher.removePaths(watched)
@@ -318,14 +305,18 @@ class AppState(QObject):
         )
 
     def delete_all(self) -> None:
-        store, factory = self.store, self._secret_store_factory
+        store, factory, runtime = self.store, self._secret_store_factory, self.upload_runtime
 
         def run() -> Any:
             # Imported on first use: it pulls in the upload machinery, not needed to start.
-            from ..core.delete import delete_all_data
+            from ..core.services.delete import delete_all_data
 
             return delete_all_data(
-                store, actor="gui", secret_store=factory(store.data_dir), deliver_within=3.0
+                store,
+                actor="gui",
+                secret_store=factory(store.data_dir),
+                deliver_within=3.0,
+                runtime=runtime,
             )
 
         self._write(run, self.delete_finished.emit)

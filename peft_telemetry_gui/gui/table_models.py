@@ -7,16 +7,20 @@ import math
 from collections.abc import Sequence
 from datetime import datetime
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from ..core.analytics import MetricStats
 from ..core.models import AuditEntry, Event
 
+if TYPE_CHECKING:
+    from .upload_model import HistoryEntry
+
 __all__ = [
     "AuditTableModel",
     "EventsTableModel",
+    "HistoryTableModel",
     "PerformanceTableModel",
     "RowsTableModel",
     "format_number",
@@ -257,6 +261,62 @@ class RowsTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
         return _header(self._headers, section, orientation, role)
+
+
+_UPLOAD_OUTCOMES = {
+    "delivered": "delivered",
+    "rejected": "refused (not retried)",
+    "retry": "failed, will retry",
+    "failed": "gave up",
+}
+
+
+class HistoryTableModel(QAbstractTableModel):
+    """Every upload request, newest first: what left the machine and when."""
+
+    COLUMNS = ("When", "What", "Records", "Bytes", "HTTP", "Result", "Details")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[HistoryEntry] = []
+
+    def set_entries(self, entries: Sequence[HistoryEntry]) -> None:
+        rows = list(reversed(entries))
+        if rows == self._rows:
+            return
+        self.beginResetModel()
+        self._rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        return _header(self.COLUMNS, section, orientation, role)
+
+    def data(self, index: _Index, role: int = _DISPLAY) -> Any:
+        if not index.isValid() or role not in (_DISPLAY, Qt.ItemDataRole.ToolTipRole):
+            return None
+        entry = self._rows[index.row()]
+        column = index.column()
+        if column == 0:
+            return format_time(entry.at)
+        if column == 1:
+            return "deletion request" if entry.kind == "deletion_request" else "events"
+        if column == 2:
+            return f"{entry.records:,}"
+        if column == 3:
+            return f"{entry.bytes:,}"
+        if column == 4:
+            return "–" if entry.status is None else str(entry.status)
+        if column == 5:
+            if entry.outcome == "partial":
+                return f"partly rejected ({entry.rejected})"
+            return _UPLOAD_OUTCOMES.get(entry.outcome, entry.outcome)
+        return entry.message
 
 
 SORT_ROLE = _SORT

@@ -130,7 +130,7 @@ def disk_full(data_dir: str, limit: str, how: str) -> None:
             for i in range(40):
                 doc.events.append(  # type: ignore[attr-defined]
                     Event(
-                        timestamp=datetime.now(UTC),
+                        timestamp=datetime.now(UTC),  # the write fails anyway: never kept
                         category="usage",
                         event_type="grow",
                         session_id="s",

@@ -8,6 +8,10 @@ from peft_telemetry_gui.core import analytics
 from peft_telemetry_gui.core.models import Event
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+# Demo data is laid out backwards from "now", so it is pinned. An afternoon on purpose: from
+# 13:00 UTC the last day holds one value per metric (the padded-histogram case), which the wall
+# clock used to hand only to afternoon runs; pinned here, every run checks it.
+NOW = datetime(2026, 11, 23, 15, 30, tzinfo=UTC)
 
 
 def _events() -> list[Event]:
@@ -135,7 +139,7 @@ def _reference_buckets(events, since=None, until=None, span=timedelta(days=3)):
 def _many(n: int, seed: int) -> list[Event]:
     from peft_telemetry_gui.core.demo import demo_events
 
-    events = demo_events(days=20, seed=seed)
+    events = demo_events(days=20, seed=seed, now=NOW)
     return sorted(events, key=lambda e: e.timestamp)[:n]
 
 
@@ -153,7 +157,41 @@ def test_summarize_equals_compute_buckets_and_histograms(days) -> None:
     for name, stats in summary.analytics.performance.items():
         histogram = summary.histograms[name]
         assert sum(histogram.counts) == stats.count
-        assert histogram.edges[0] == stats.min and histogram.edges[-1] == pytest.approx(stats.max)
+        if stats.min == stats.max:  # one distinct value: one bin around it, by design
+            assert histogram.edges == [stats.min - 0.5, stats.min + 0.5]
+        else:
+            assert histogram.edges[0] == stats.min
+            assert histogram.edges[-1] == pytest.approx(stats.max)
+
+
+def _metric(at: datetime, value: float, name: str = "save") -> Event:
+    return Event(
+        timestamp=at,
+        category="performance",
+        event_type="performance",
+        session_id="s",
+        metric_name=name,
+        value=value,
+        unit="ms",
+    )
+
+
+def test_a_window_holding_one_value_gets_one_bin_one_wide_around_it() -> None:
+    """No width can be derived from a single value (or from equal ones), so the bin is the value
+    +-0.5: a visible bar on the chart rather than a zero-width one or a division by zero."""
+    events = [_metric(T0 + timedelta(days=i), v) for i, v in enumerate([10.0, 20.0, 42.0])]
+    events.append(_metric(T0 + timedelta(days=2, hours=1), 42.0))
+    day = analytics.summarize(events, T0 + timedelta(days=1), T0 + timedelta(days=1, hours=23))
+    assert day.analytics.performance["save"].count == 1
+    one = day.histograms["save"]
+    assert (one.edges, one.counts, one.unit) == ([19.5, 20.5], [1], "ms")
+    equal = analytics.summarize(events, T0 + timedelta(days=2))  # two events, the same value
+    assert equal.histograms["save"].edges == [41.5, 42.5]
+    assert equal.histograms["save"].counts == [2]
+    # Two distinct values are a real range again: the edges are exactly min and max.
+    spread = analytics.summarize(events, T0 + timedelta(days=1)).histograms["save"]
+    assert spread.edges == pytest.approx([20.0, 20.0 + 22 / 3, 20.0 + 44 / 3, 42.0])
+    assert spread.counts == [1, 0, 2]  # as many bins as values, at most
 
 
 def test_unsorted_events_are_bucketed_one_by_one() -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from peft_telemetry_gui import TelemetryClient
-from peft_telemetry_gui.core.consent import set_consent
 from peft_telemetry_gui.core.secrets import MemorySecretStore
+from peft_telemetry_gui.core.services.consent import set_consent
 from peft_telemetry_gui.core.store import Store
 
 PROPS = {
@@ -142,7 +142,7 @@ def test_env_override_makes_every_call_a_no_op(data_dir: Path) -> None:
 
 
 def test_sampling_rate_zero_records_nothing_of_that_category(data_dir: Path) -> None:
-    from peft_telemetry_gui.core.consent import set_sampling
+    from peft_telemetry_gui.core.services.consent import set_sampling
 
     store = Store(data_dir)
     set_consent(store, enabled=True, actor="cli")
@@ -227,8 +227,9 @@ def test_close_is_idempotent_and_calls_after_close_are_ignored(data_dir: Path) -
 
 
 def test_old_events_are_pruned_by_retention(data_dir: Path) -> None:
-    set_consent(Store(data_dir), enabled=True, actor="cli")
-    clock_now = [datetime.now(UTC)]
+    clock_now = [datetime(2026, 11, 23, 15, 30, tzinfo=UTC)]
+    # Consent given on the same clock: an event stamped before consent would never be stored.
+    set_consent(Store(data_dir, clock=lambda: clock_now[0]), enabled=True, actor="cli")
     client = _client(data_dir, start_session=False, retention_days=1, clock=lambda: clock_now[0])
     client.track_event("old")
     client.flush()

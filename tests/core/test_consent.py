@@ -4,9 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from peft_telemetry_gui.core.consent import (
-    collection_text,
-    env_override,
+from peft_telemetry_gui.core.consent import collection_text, env_override
+from peft_telemetry_gui.core.services.consent import (
     record_decision,
     reset_anonymous_id,
     set_consent,

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from peft_telemetry_gui import TelemetryClient
-from peft_telemetry_gui.core.consent import set_consent
-from peft_telemetry_gui.core.delete import delete_all_data
 from peft_telemetry_gui.core.export import ExportDocument, ExportError, export_data
 from peft_telemetry_gui.core.secrets import HMAC_KEY_NAME, FileSecretStore
+from peft_telemetry_gui.core.services.consent import set_consent
+from peft_telemetry_gui.core.services.delete import delete_all_data
 from peft_telemetry_gui.core.store import Store
 
 

@@ -24,11 +24,11 @@ from typing import Any
 
 import pytest
 
-from peft_telemetry_gui.core.anonymize import ScrubLimits
 from peft_telemetry_gui.core.client import TelemetryClient
-from peft_telemetry_gui.core.consent import set_consent
 from peft_telemetry_gui.core.models import Event, StoreDocument
+from peft_telemetry_gui.core.scrub import ScrubLimits
 from peft_telemetry_gui.core.secrets import MemorySecretStore
+from peft_telemetry_gui.core.services.consent import set_consent
 from peft_telemetry_gui.core.store import NewerSchemaError, Store, StoreError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -119,6 +119,8 @@ def _client(data_dir: Path, **kwargs: Any) -> TelemetryClient:
 
 
 def _add_events(store: Store, n: int, event_type: str = "seed") -> None:
+    # The wall clock on purpose: these stores are then written by clients and child processes
+    # that prune by retention against the real clock. Only counts and bytes are checked.
     now = datetime.now(UTC)
 
     def add(doc: StoreDocument) -> None:
@@ -294,7 +296,7 @@ def test_temp_files_left_by_a_crashed_writer_are_cleaned_up(tmp_path: Path) -> N
     _add_events(store, 10)
     stale = data / ".telemetry.json.tmp-999999-deadbeef"
     stale.write_bytes(store.path.read_bytes()[:100])
-    old = time.time() - 3600
+    old = time.time() - 3600  # the sweep compares file ages with the real clock
     os.utime(stale, (old, old))
     _add_events(store, 1)  # any later successful write is a natural moment to sweep
     assert not stale.exists(), "stale temp file from a crashed writer was never cleaned up"
@@ -553,7 +555,7 @@ def test_legacy_v0_store_is_migrated_without_losing_events(tmp_path: Path) -> No
     data = tmp_path / "data"
     data.mkdir()
     path = data / "telemetry.json"
-    recent = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    recent = "2026-11-22T15:30:00Z"
     legacy = {
         "enabled": True,
         "user_id": "machine-derived-id",
@@ -565,7 +567,7 @@ def test_legacy_v0_store_is_migrated_without_losing_events(tmp_path: Path) -> No
     }
     path.write_bytes(json.dumps(legacy).encode())
 
-    store = Store(data, retention_days=3650)
+    store = Store(data, retention_days=3650, clock=lambda: datetime(2026, 11, 23, tzinfo=UTC))
     doc = store.read()
     _no_quarantine(store, doc)
     assert doc.schema_version == 1

@@ -11,6 +11,14 @@ import pytest
 from peft_telemetry_gui.core.models import SCHEMA_VERSION, Event, StoreDocument
 from peft_telemetry_gui.core.store import NewerSchemaError, Store, StoreError
 
+# Events are stamped at NOW and every store that writes them prunes against NOW, so what is kept
+# never depends on when the test runs.
+NOW = datetime(2026, 11, 23, 15, 30, tzinfo=UTC)
+
+
+def _at_now() -> datetime:
+    return NOW
+
 
 class FakeClock:
     def __init__(self, start: datetime) -> None:
@@ -33,9 +41,8 @@ def test_missing_store_reads_as_undecided_and_is_not_created(data_dir: Path) -> 
 
 
 def test_write_is_private_and_round_trips(data_dir: Path) -> None:
-    store = Store(data_dir)
-    now = datetime.now(UTC)
-    store.update(lambda doc: doc.events.append(_event(now)))
+    store = Store(data_dir, clock=_at_now)
+    store.update(lambda doc: doc.events.append(_event(NOW)))
     assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
     assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
     raw = json.loads(store.path.read_text())
@@ -57,10 +64,9 @@ def test_cap_keeps_newest_and_retention_drops_old(data_dir: Path) -> None:
 
 
 def test_events_are_kept_sorted_by_time(data_dir: Path) -> None:
-    now = datetime.now(UTC)
-    store = Store(data_dir)
-    store.update(lambda doc: doc.events.append(_event(now, 2)))
-    store.update(lambda doc: doc.events.append(_event(now - timedelta(seconds=1), 1)))
+    store = Store(data_dir, clock=_at_now)
+    store.update(lambda doc: doc.events.append(_event(NOW, 2)))
+    store.update(lambda doc: doc.events.append(_event(NOW - timedelta(seconds=1), 1)))
     assert [e.properties["n"] for e in store.read().events] == [1, 2]
 
 
@@ -122,17 +128,16 @@ def test_unwritable_folder_gives_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_writer_cache_notices_external_changes(data_dir: Path) -> None:
-    now = datetime.now(UTC)
-    mine, other = Store(data_dir), Store(data_dir)
-    mine.update(lambda doc: doc.events.append(_event(now, 1)))
-    other.update(lambda doc: doc.events.append(_event(now, 2)))
-    mine.update(lambda doc: doc.events.append(_event(now, 3)))
+    mine, other = Store(data_dir, clock=_at_now), Store(data_dir, clock=_at_now)
+    mine.update(lambda doc: doc.events.append(_event(NOW, 1)))
+    other.update(lambda doc: doc.events.append(_event(NOW, 2)))
+    mine.update(lambda doc: doc.events.append(_event(NOW, 3)))
     assert sorted(e.properties["n"] for e in Store(data_dir).read().events) == [1, 2, 3]
 
 
 def test_failed_mutation_writes_nothing(data_dir: Path) -> None:
-    store = Store(data_dir)
-    store.update(lambda doc: doc.events.append(_event(datetime.now(UTC))))
+    store = Store(data_dir, clock=_at_now)
+    store.update(lambda doc: doc.events.append(_event(NOW)))
     before = store.path.read_bytes()
 
     def boom(doc: StoreDocument) -> None:
@@ -149,15 +154,14 @@ def test_failed_mutation_writes_nothing(data_dir: Path) -> None:
 
 
 def test_read_incremental_reuses_known_events_and_reads_new_ones(data_dir: Path) -> None:
-    store = Store(data_dir)
-    now = datetime.now(UTC)
+    store = Store(data_dir, clock=_at_now)
     store.update(
-        lambda doc: doc.events.extend(_event(now - timedelta(seconds=10 - i), i) for i in range(5))
+        lambda doc: doc.events.extend(_event(NOW - timedelta(seconds=10 - i), i) for i in range(5))
     )
     first = store.read()
     # Another process appends one event and the cap prunes the oldest.
-    other = Store(data_dir, max_events=5)
-    other.update(lambda doc: doc.events.append(_event(now, 99)))
+    other = Store(data_dir, max_events=5, clock=_at_now)
+    other.update(lambda doc: doc.events.append(_event(NOW, 99)))
     second = store.read_incremental(first)
     assert second == store.read()
     assert [e.properties["n"] for e in second.events] == [1, 2, 3, 4, 99]
@@ -169,9 +173,8 @@ def test_read_incremental_reuses_known_events_and_reads_new_ones(data_dir: Path)
 
 
 def test_read_incremental_rereads_an_edited_record_and_quarantines_garbage(data_dir: Path) -> None:
-    store = Store(data_dir)
-    now = datetime.now(UTC)
-    store.update(lambda doc: doc.events.append(_event(now)))
+    store = Store(data_dir, clock=_at_now)
+    store.update(lambda doc: doc.events.append(_event(NOW)))
     first = store.read()
     raw = json.loads(store.path.read_text())
     raw["events"][0]["category"] = "error"  # hand edit, same id
@@ -189,8 +192,8 @@ def test_store_reads_without_orjson(data_dir: Path) -> None:
     import subprocess
     import sys
 
-    store = Store(data_dir)
-    store.update(lambda doc: doc.events.append(_event(datetime.now(UTC), 7)))
+    store = Store(data_dir, clock=_at_now)
+    store.update(lambda doc: doc.events.append(_event(NOW, 7)))
     code = (
         "import sys; sys.modules['orjson'] = None\n"
         "from pathlib import Path\n"
@@ -220,14 +223,13 @@ def test_nan_literal_written_by_another_tool_is_still_readable(data_dir: Path) -
 def test_read_incremental_parses_only_new_records_of_a_store_written_file(data_dir: Path) -> None:
     """Records whose bytes were seen before are reused without parsing; an edited record (same
     id, different bytes) and a file laid out by another tool are still read correctly."""
-    store = Store(data_dir, max_events=10)
-    now = datetime.now(UTC)
+    store = Store(data_dir, max_events=10, clock=_at_now)
     store.update(
-        lambda doc: doc.events.extend(_event(now - timedelta(seconds=9 - i), i) for i in range(3))
+        lambda doc: doc.events.extend(_event(NOW - timedelta(seconds=9 - i), i) for i in range(3))
     )
     first = store.read_incremental(store.read())
-    writer = Store(data_dir, max_events=10)
-    writer.update(lambda doc: doc.events.append(_event(now, 3)))
+    writer = Store(data_dir, max_events=10, clock=_at_now)
+    writer.update(lambda doc: doc.events.append(_event(NOW, 3)))
     second = store.read_incremental(first)
     assert all(a is b for a, b in zip(first.events, second.events[:3], strict=True))
     assert second == store.read()

@@ -10,7 +10,8 @@ import pytest
 from upload_receiver import Receiver
 
 from peft_telemetry_gui import cli
-from peft_telemetry_gui.core.upload.queue import read_deletion_requests, read_queue
+from peft_telemetry_gui.core.store import Store
+from peft_telemetry_gui.core.upload import read_deletion_requests, read_queue
 
 pytestmark = pytest.mark.usefixtures("no_upload_worker")
 
@@ -42,7 +43,7 @@ def test_enable_send_now_status_and_disable(
     assert status["history"][-1]["outcome"] == "delivered"
     assert _run(data_dir, "upload", "disable") == 0
     assert _run(data_dir, "track", "after_disable") == 0
-    assert read_queue(cli.Store(data_dir)) == []
+    assert read_queue(Store(data_dir)) == []
 
 
 def test_token_is_read_from_stdin_never_argv(
@@ -78,14 +79,14 @@ def test_delete_delivers_the_deletion_request_right_away(
 ) -> None:
     assert _run(data_dir, "enable") == 0
     assert _run(data_dir, "upload", "enable", "--endpoint", rx.endpoint) == 0
-    old_id = cli.Store(data_dir).read().anonymous_id
+    old_id = Store(data_dir).read().anonymous_id
     capsys.readouterr()
     assert _run(data_dir, "delete", "--yes") == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[-1] == "The deletion request for your previous anonymous id was delivered."
     (record,) = _deletion_records(rx)
     assert record["attributes"]["enduser.pseudo.id"] == old_id
-    assert read_deletion_requests(cli.Store(data_dir)) == []
+    assert read_deletion_requests(Store(data_dir)) == []
     # nothing to tell the collector the second time: no extra line, no request
     assert _run(data_dir, "delete", "--yes", "--json") == 0
     assert json.loads(capsys.readouterr().out)["deletion_request"] is None
@@ -103,9 +104,9 @@ def test_delete_says_when_the_deletion_request_waits_for_a_retry(
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert last.startswith("The deletion request could not be delivered yet (could not reach")
     assert "will be retried" in last
-    (pending,) = read_deletion_requests(cli.Store(data_dir))
+    (pending,) = read_deletion_requests(Store(data_dir))
     rx.start()
     assert _run(data_dir, "upload", "send-now") == 0
     assert len(_deletion_records(rx)) == 1
-    assert read_deletion_requests(cli.Store(data_dir)) == []
+    assert read_deletion_requests(Store(data_dir)) == []
     assert pending.attempts == 1  # the attempt made right after the deletion

@@ -24,7 +24,7 @@ from peft_telemetry_gui.core.upload.encode import (
     build_deletion_request,
     build_request,
 )
-from peft_telemetry_gui.core.upload.queue import DeletionRequest, QueuedRecord
+from peft_telemetry_gui.core.upload.records import DeletionRequest, QueuedRecord
 
 CONFIG = Path(__file__).resolve().parents[2] / "packaging" / "otel-collector.yaml"
 AT = datetime(2026, 3, 1, 12, tzinfo=UTC)

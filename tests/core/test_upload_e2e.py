@@ -19,32 +19,32 @@ import pytest
 from upload_receiver import Action, Receiver
 
 from peft_telemetry_gui import TelemetryClient
-from peft_telemetry_gui.core.consent import set_consent
-from peft_telemetry_gui.core.delete import delete_all_data
 from peft_telemetry_gui.core.export import export_data
 from peft_telemetry_gui.core.models import Event
 from peft_telemetry_gui.core.secrets import UPLOAD_TOKEN_NAME, MemorySecretStore
+from peft_telemetry_gui.core.services.consent import set_consent
+from peft_telemetry_gui.core.services.delete import delete_all_data
+from peft_telemetry_gui.core.services.upload import (
+    clear_token,
+    deliver_deletion_requests,
+    disable_upload,
+    enable_upload,
+    send_now,
+)
 from peft_telemetry_gui.core.store import Store
 from peft_telemetry_gui.core.upload import (
     StepResult,
     UploadError,
     UploadWorker,
-    clear_token,
-    deliver_deletion_requests,
-    disable_upload,
-    enable_upload,
-    ensure_worker,
-    get_worker,
+    read_deletion_requests,
     read_queue,
     read_state,
-    send_now,
-    stop_workers,
     upload_status,
 )
-from peft_telemetry_gui.core.upload import queue as upload_queue
+from peft_telemetry_gui.core.upload.credentials import DELETION_TOKEN_PREFIX
 from peft_telemetry_gui.core.upload.queue import QueueLimits
-
-pytestmark = pytest.mark.usefixtures("no_upload_worker")
+from peft_telemetry_gui.core.upload.runtime import UploadRuntime
+from peft_telemetry_gui.core.upload.sink import UploadSink
 
 FAST = {
     "timeout": 0.3,
@@ -58,9 +58,15 @@ FAST = {
 
 
 def _client(
-    data_dir: Path, secrets: MemorySecretStore | None = None, *, session: bool = False
+    data_dir: Path,
+    secrets: MemorySecretStore | None = None,
+    *,
+    session: bool = False,
+    runtime: UploadRuntime | None = None,
 ) -> TelemetryClient:
+    """A host whose own background worker never starts: each test drives its own sender."""
     return TelemetryClient(
+        upload_runtime=runtime or UploadRuntime(autostart=False),
         app_name="E2E App",
         app_version="9.9",
         data_dir=data_dir,
@@ -179,13 +185,11 @@ def test_nothing_arrives_after_opt_out(
     assert rx.delivered_records() == []
 
 
-def test_queue_stays_in_bounds_during_an_outage(
-    data_dir: Path, rx: Receiver, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(upload_queue, "LIMITS", QueueLimits(max_records=50))
+def test_queue_stays_in_bounds_during_an_outage(data_dir: Path, rx: Receiver) -> None:
     store = _upload_on(data_dir, rx)
     rx.stop()
-    with _client(data_dir) as client:
+    runtime = UploadRuntime(limits=QueueLimits(max_records=50), autostart=False)
+    with _client(data_dir, runtime=runtime) as client:
         for i in range(200):
             client.track_event("outage", {"i": i})
             if i % 25 == 0:
@@ -273,7 +277,12 @@ def test_deletion_request_is_delivered_once_after_delete_all_and_the_token_never
 
 def test_service_name_is_the_app_that_recorded_each_record(data_dir: Path, rx: Receiver) -> None:
     store = _upload_on(data_dir, rx)
-    kwargs = {"data_dir": data_dir, "environ": {}, "start_session": False}
+    kwargs = {
+        "data_dir": data_dir,
+        "environ": {},
+        "start_session": False,
+        "upload_runtime": UploadRuntime(autostart=False),
+    }
     with TelemetryClient(app_name="Test App", secret_store=MemorySecretStore(), **kwargs) as a:
         a.track_event("from_test_app")
         assert a.flush()
@@ -305,11 +314,11 @@ def test_the_deletion_request_authenticates_after_a_restart_then_its_token_goes(
     secrets.set(UPLOAD_TOKEN_NAME, token)
     store = _upload_on(data_dir, rx)
     old_id = store.read().anonymous_id
-    delete_all_data(store, actor="cli", secret_store=secrets)
+    # The process that deleted exits before sending: its runtime (and memory copy) is gone.
+    delete_all_data(store, actor="cli", secret_store=secrets, runtime=UploadRuntime())
     assert secrets.get(UPLOAD_TOKEN_NAME) is None
-    upload_queue.deletion_tokens.clear()  # the process that deleted exits before sending
-    (pending,) = upload_queue.read_deletion_requests(store)
-    entry_name = upload_queue.DELETION_TOKEN_PREFIX + pending.id
+    (pending,) = read_deletion_requests(store)
+    entry_name = DELETION_TOKEN_PREFIX + pending.id
     assert secrets.get(entry_name) == token
     for path in data_dir.iterdir():
         assert token.encode() not in path.read_bytes(), path
@@ -320,7 +329,7 @@ def test_the_deletion_request_authenticates_after_a_restart_then_its_token_goes(
     assert request.headers["authorization"] == f"Bearer {token}"
     assert request.records[0]["attributes"]["enduser.pseudo.id"] == old_id
     assert secrets.get(entry_name) is None
-    assert upload_queue.read_deletion_requests(store) == []
+    assert read_deletion_requests(store) == []
 
 
 def test_clearing_the_token_also_drops_the_copy_kept_for_a_deletion_request(
@@ -329,11 +338,12 @@ def test_clearing_the_token_also_drops_the_copy_kept_for_a_deletion_request(
     secrets = MemorySecretStore()
     secrets.set(UPLOAD_TOKEN_NAME, "tok_CLEARED")
     store = _upload_on(data_dir, rx)
-    delete_all_data(store, actor="cli", secret_store=secrets)
-    upload_queue.deletion_tokens.clear()
-    (pending,) = upload_queue.read_deletion_requests(store)
-    clear_token(store, actor="cli", secret_store=secrets)
-    assert secrets.get(upload_queue.DELETION_TOKEN_PREFIX + pending.id) is None
+    runtime = UploadRuntime(autostart=False)
+    delete_all_data(store, actor="cli", secret_store=secrets, runtime=runtime)
+    (pending,) = read_deletion_requests(store)
+    clear_token(store, actor="cli", secret_store=secrets, runtime=runtime)
+    assert secrets.get(DELETION_TOKEN_PREFIX + pending.id) is None
+    assert runtime.deletion_tokens == {}  # the copy in memory goes too
     send_now(store, secret_store=secrets, environ={})
     assert "authorization" not in rx.delivered()[0].headers  # sent, but without a token
 
@@ -344,18 +354,20 @@ def test_deletion_delivery_uses_this_process_worker_when_it_is_the_sender(
     """The desktop app's case: its own worker holds the sender lock, so "deliver now" asks that
     worker instead of failing to take the lock."""
     store = _upload_on(data_dir, rx)
-    worker = ensure_worker(store, **FAST)
+    runtime = UploadRuntime()
+    worker = runtime.ensure_worker(store, **FAST)
+    assert worker is not None
     try:
         assert _until(lambda: worker.is_sender)
-        delete_all_data(store, actor="gui")
-        delivery = deliver_deletion_requests(store, timeout=2.0)
+        delete_all_data(store, actor="gui", runtime=runtime)
+        delivery = deliver_deletion_requests(store, runtime=runtime, timeout=2.0)
         assert (delivery.outcome, delivery.message) == (
             "delivered",
             "The deletion request for your previous anonymous id was delivered.",
         )
         assert [r["event_name"] for r in rx.delivered_records()] == ["deletion_request"]
     finally:
-        stop_workers(2.0)
+        runtime.stop(2.0)
     assert deliver_deletion_requests(store).outcome == "none"
 
 
@@ -368,13 +380,13 @@ def test_a_host_started_later_delivers_a_pending_deletion_request(
     old_id = store.read().anonymous_id
     rx.stop()
     delete_all_data(store, actor="cli", secret_store=MemorySecretStore())
-    assert len(upload_queue.read_deletion_requests(store)) == 1
+    assert len(read_deletion_requests(store)) == 1
     rx.start()
     code = (
         "import sys\n"
         "from peft_telemetry_gui import TelemetryClient\n"
         "from peft_telemetry_gui.core.secrets import MemorySecretStore\n"
-        "from peft_telemetry_gui.core.upload.queue import read_deletion_requests\n"
+        "from peft_telemetry_gui.core.upload import read_deletion_requests\n"
         "import time\n"
         "c = TelemetryClient(data_dir=sys.argv[1], secret_store=MemorySecretStore(), environ={})\n"
         "deadline = time.monotonic() + 20\n"
@@ -386,7 +398,7 @@ def test_a_host_started_later_delivers_a_pending_deletion_request(
     subprocess.run([sys.executable, "-c", code, str(data_dir)], env=env, timeout=60, check=True)
     deletions = [r for r in rx.delivered_records() if r["event_name"] == "deletion_request"]
     assert [d["attributes"]["enduser.pseudo.id"] for d in deletions] == [old_id]
-    assert upload_queue.read_deletion_requests(store) == []
+    assert read_deletion_requests(store) == []
     assert rx.delivered_records() == deletions  # nothing else left the machine
 
 
@@ -445,7 +457,7 @@ def test_delete_all_asks_to_erase_every_anonymous_id_that_reached_the_collector(
     assert [r["event_name"] for r in rx.delivered_records()] == ["as_a", "as_b"]
 
     delete_all_data(store, actor="cli", secret_store=secrets)
-    assert {r.anonymous_id for r in upload_queue.read_deletion_requests(store)} == {
+    assert {r.anonymous_id for r in read_deletion_requests(store)} == {
         first_id,
         second_id,
     }
@@ -455,7 +467,7 @@ def test_delete_all_asks_to_erase_every_anonymous_id_that_reached_the_collector(
     deletions = [r for r in rx.delivered_records() if r["event_name"] == "deletion_request"]
     erased = sorted(d["attributes"]["enduser.pseudo.id"] for d in deletions)
     assert erased == sorted([first_id, second_id])
-    assert upload_queue.read_deletion_requests(store) == []
+    assert read_deletion_requests(store) == []
 
 
 def test_the_worker_started_by_a_host_sink_uses_the_host_environ_and_secret_store(
@@ -463,13 +475,13 @@ def test_the_worker_started_by_a_host_sink_uses_the_host_environ_and_secret_stor
 ) -> None:
     """A host that injected `environ={}` and its own secret store must not get the real
     environment's OTLP headers/endpoint or the real keyring in the worker it starts."""
-    monkeypatch.setenv("PEFT_TELEMETRY_UPLOAD_WORKER", "1")
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_HEADERS", "x-leaked=from-the-real-environment")
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")  # nothing listens
     store = _upload_on(data_dir, rx)
     secrets = MemorySecretStore()
     secrets.set(UPLOAD_TOKEN_NAME, "tok_HOST_ONLY")
-    sink = upload_queue.upload_sink_for("Host App", "1.0", environ={}, secret_store=secrets)
+    runtime = UploadRuntime()
+    sink = UploadSink(runtime, "Host App", "1.0", environ={}, secret_store=secrets)
     event = Event(
         id="ev-host",
         timestamp=store.clock(),
@@ -479,18 +491,17 @@ def test_the_worker_started_by_a_host_sink_uses_the_host_environ_and_secret_stor
     )
     try:
         store.update(lambda doc: sink(store, doc, [event]))
-        worker = get_worker(data_dir)
+        worker = runtime.get_worker(data_dir)
         assert worker is not None
         assert worker.environ == {} and worker.secret_store is secrets
         worker.request_send_now()
         assert rx.wait_for(lambda: len(rx.delivered_records()) == 1)
     finally:
-        stop_workers(2.0)
+        runtime.stop(2.0)
     (request,) = rx.delivered()
     assert "x-leaked" not in request.headers
     assert request.headers["authorization"] == "Bearer tok_HOST_ONLY"
-    # The two-argument form (what the client called so far) still gives a working sink.
-    old_style = upload_queue.upload_sink_for("Host App", "1.0")
-    monkeypatch.setenv("PEFT_TELEMETRY_UPLOAD_WORKER", "0")
+    # A sink whose runtime starts no worker still queues.
+    old_style = UploadSink(UploadRuntime(autostart=False), "Host App", "1.0")
     store.update(lambda doc: old_style(store, doc, [event.model_copy(update={"id": "ev-2"})]))
     assert [r.id for r in read_queue(store)] == ["ev-2"]

@@ -20,7 +20,7 @@ from peft_telemetry_gui.core.upload.encode import (
     split_batches,
     to_json,
 )
-from peft_telemetry_gui.core.upload.queue import DeletionRequest, QueuedRecord
+from peft_telemetry_gui.core.upload.records import DeletionRequest, QueuedRecord
 
 AT = datetime(2026, 3, 1, 12, 0, 5, 250000, tzinfo=UTC)
 

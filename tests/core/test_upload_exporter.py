@@ -18,17 +18,15 @@ import pytest
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
 from upload_receiver import decode_request
 
-from peft_telemetry_gui.core.consent import set_consent
 from peft_telemetry_gui.core.secrets import UPLOAD_TOKEN_NAME, MemorySecretStore
+from peft_telemetry_gui.core.services.consent import set_consent
+from peft_telemetry_gui.core.services.upload import disable_upload, enable_upload, send_now
 from peft_telemetry_gui.core.store import Store
 from peft_telemetry_gui.core.upload import (
     UploadWorker,
-    disable_upload,
-    enable_upload,
     preview_next_batch,
     read_queue,
     read_state,
-    send_now,
     upload_status,
 )
 from peft_telemetry_gui.core.upload.queue import append_locked

@@ -8,22 +8,17 @@ import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from peft_telemetry_gui import TelemetryClient
-from peft_telemetry_gui.core.consent import set_consent
-from peft_telemetry_gui.core.delete import delete_all_data
 from peft_telemetry_gui.core.secrets import UPLOAD_TOKEN_NAME, MemorySecretStore
+from peft_telemetry_gui.core.services.consent import set_consent
+from peft_telemetry_gui.core.services.delete import delete_all_data
+from peft_telemetry_gui.core.services.upload import enable_upload
 from peft_telemetry_gui.core.store import Store
-from peft_telemetry_gui.core.upload import enable_upload, read_queue, read_state
+from peft_telemetry_gui.core.upload import read_deletion_requests, read_queue, read_state
+from peft_telemetry_gui.core.upload.credentials import DELETION_TOKEN_PREFIX
 from peft_telemetry_gui.core.upload.history import update_state
-from peft_telemetry_gui.core.upload.queue import (
-    DELETION_TOKEN_PREFIX,
-    QueueLimits,
-    append_locked,
-    deletion_tokens,
-    read_deletion_requests,
-)
+from peft_telemetry_gui.core.upload.queue import QueueLimits, append_locked
+from peft_telemetry_gui.core.upload.runtime import UploadRuntime
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -122,14 +117,15 @@ def test_delete_all_empties_the_queue_removes_the_token_and_leaves_one_deletion_
     old_id = store.read().anonymous_id
     _append(store, [_event(1)])
     update_state(store, lambda s: s.count_drop("full", 3))
-    delete_all_data(store, actor="cli", secret_store=secrets)
+    runtime = UploadRuntime(autostart=False)
+    delete_all_data(store, actor="cli", secret_store=secrets, runtime=runtime)
     assert read_queue(store) == []
     assert read_state(store).drops == {}  # the upload history was local data too
     assert secrets.get(UPLOAD_TOKEN_NAME) is None
     (request,) = read_deletion_requests(store)
     assert request.anonymous_id == old_id
     assert request.logs_url == "https://collector.example.com/v1/logs"
-    assert deletion_tokens.pop(request.id) == "tok_SECRET_del"
+    assert runtime.deletion_tokens.pop(request.id) == "tok_SECRET_del"
     # the one other copy: in the keyring, under its own entry, until the request is delivered
     assert secrets.get(DELETION_TOKEN_PREFIX + request.id) == "tok_SECRET_del"
     on_disk = b"".join(p.read_bytes() for p in data_dir.iterdir() if p.is_file())
@@ -150,7 +146,7 @@ def test_deletion_request_when_data_was_sent_even_if_upload_is_off_now(data_dir:
     store = _upload_on(data_dir)
     anon = store.read().anonymous_id
     update_state(store, lambda s: s.remember_sent_id(anon))
-    from peft_telemetry_gui.core.upload import disable_upload
+    from peft_telemetry_gui.core.services.upload import disable_upload
 
     disable_upload(store, actor="gui")
     delete_all_data(store, actor="gui")
@@ -158,16 +154,15 @@ def test_deletion_request_when_data_was_sent_even_if_upload_is_off_now(data_dir:
 
 
 # ------------------------------------------------------------------------- client sink
-@pytest.fixture
-def no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PEFT_TELEMETRY_UPLOAD_WORKER", "0")
-
-
-@pytest.mark.usefixtures("no_worker")
 def test_client_queues_accepted_events_only_while_upload_is_on(data_dir: Path) -> None:
     store = Store(data_dir)
     set_consent(store, enabled=True, actor="cli")
-    kwargs = {"secret_store": MemorySecretStore(), "environ": {}, "app_version": "1.2.3"}
+    kwargs = {
+        "secret_store": MemorySecretStore(),
+        "environ": {},
+        "app_version": "1.2.3",
+        "upload_runtime": UploadRuntime(autostart=False),  # this test looks at the queue
+    }
     with TelemetryClient(app_name="Queue App", data_dir=data_dir, **kwargs) as client:
         client.track_event("before_upload", {"contact": "alice@example.com"})
         assert client.flush()
@@ -187,10 +182,14 @@ def test_client_queues_accepted_events_only_while_upload_is_on(data_dir: Path) -
     assert read_state(store).app_name in (None, "Queue App")
 
 
-@pytest.mark.usefixtures("no_worker")
 def test_session_started_names_the_service(data_dir: Path) -> None:
     store = _upload_on(data_dir)
-    kwargs = {"secret_store": MemorySecretStore(), "environ": {}, "app_version": "1.2.3"}
+    kwargs = {
+        "secret_store": MemorySecretStore(),
+        "environ": {},
+        "app_version": "1.2.3",
+        "upload_runtime": UploadRuntime(autostart=False),  # this test looks at the queue
+    }
     with TelemetryClient(app_name="Named App", data_dir=data_dir, **kwargs) as client:
         assert client.flush()
     state = read_state(store)

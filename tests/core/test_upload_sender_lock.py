@@ -13,20 +13,17 @@ from upload_other_sender import other_sender
 from upload_receiver import Action, Receiver
 
 from peft_telemetry_gui import cli
-from peft_telemetry_gui.core.consent import set_consent
 from peft_telemetry_gui.core.secrets import MemorySecretStore
+from peft_telemetry_gui.core.services.consent import set_consent
+from peft_telemetry_gui.core.services.upload import enable_upload, send_now
 from peft_telemetry_gui.core.store import Store
 from peft_telemetry_gui.core.upload import (
     SenderBusyError,
     UploadWorker,
-    enable_upload,
     read_queue,
-    send_now,
     try_sender_lock,
 )
 from peft_telemetry_gui.core.upload.queue import append_locked
-
-pytestmark = pytest.mark.usefixtures("no_upload_worker")
 
 
 def _store(data_dir: Path, rx: Receiver, n: int = 3) -> Store:

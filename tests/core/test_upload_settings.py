@@ -12,21 +12,23 @@ from pathlib import Path
 
 import pytest
 
-from peft_telemetry_gui.core.consent import set_consent
 from peft_telemetry_gui.core.secrets import FileSecretStore, MemorySecretStore
+from peft_telemetry_gui.core.services.consent import set_consent
+from peft_telemetry_gui.core.services.upload import (
+    clear_token,
+    disable_upload,
+    enable_upload,
+    set_token,
+)
 from peft_telemetry_gui.core.store import Store
 from peft_telemetry_gui.core.upload import (
     EndpointError,
     TokenUnavailableError,
     UploadError,
-    clear_token,
-    disable_upload,
-    enable_upload,
     get_token,
     otlp_headers,
     read_queue,
     resolve_logs_url,
-    set_token,
     token_state,
     validate_endpoint,
 )
@@ -222,7 +224,8 @@ def test_token_round_trips_through_a_real_secret_service(tmp_path: Path) -> None
         from pathlib import Path
         from peft_telemetry_gui.core.secrets import keyring_available
         from peft_telemetry_gui.core.store import Store
-        from peft_telemetry_gui.core.upload import get_token, set_token, clear_token, token_state
+        from peft_telemetry_gui.core.services.upload import clear_token, set_token
+        from peft_telemetry_gui.core.upload import get_token, token_state
         data = Path({str(data_dir)!r})
         store = Store(data)
         out = {{"available": keyring_available()}}

@@ -6,7 +6,9 @@ Nothing is mocked below the view-model: every test reads and writes a real `tele
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -44,14 +46,32 @@ def _settings_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> None:
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
 
 
+# The app's "now" in these tests. Demo data, the store's retention and the dashboard's ranges
+# all count back from it, so a run at 03:30 UTC sees the same figures as one at 15:30.
+NOW = datetime(2026, 11, 23, 15, 30, tzinfo=UTC)
+
+
+def _pinned_clock() -> Callable[[], datetime]:
+    """NOW when called first, then moving on in real time: the upload sender waits for time to
+    pass, so a clock that stands still would stall it."""
+    start = time.monotonic()
+    return lambda: NOW + timedelta(seconds=time.monotonic() - start)
+
+
+@pytest.fixture
+def pinned_now() -> datetime:
+    """The fixed instant the `store` fixture's clock (and so the app's) starts at."""
+    return NOW
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "data")
+    return Store(tmp_path / "data", clock=_pinned_clock())
 
 
 @pytest.fixture
 def demo_store(store: Store) -> Store:
-    generate_demo(store, days=30, seed=1)
+    generate_demo(store, days=30, seed=1, now=NOW)
     return store
 
 
@@ -61,6 +81,7 @@ def make_state(qtbot) -> Iterator:
     states: list[AppState] = []
 
     def make(store: Store, **kwargs: object) -> AppState:
+        kwargs.setdefault("clock", store.clock)  # "last 7 days" counts back from the data's now
         state = AppState(store, **kwargs)
         states.append(state)
         with qtbot.waitSignal(state.first_load_finished, timeout=5000):
@@ -93,6 +114,7 @@ def _dispose(qtbot, states: list[AppState], windows: list[MainWindow]) -> None:
 @pytest.fixture
 def make_window(qtbot, make_state) -> Iterator:
     def make(store: Store, *, ask_first_run: bool = False, **kwargs: object) -> MainWindow:
+        kwargs.setdefault("clock", store.clock)
         state = AppState(store, **kwargs)
         window = MainWindow(state, remember_geometry=False, ask_first_run=ask_first_run)
         windows.append(window)

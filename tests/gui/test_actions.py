@@ -8,7 +8,7 @@ import json
 import pytest
 from PySide6.QtWidgets import QFileDialog
 
-from peft_telemetry_gui.core.delete import describe_deletion
+from peft_telemetry_gui.core.services.delete import describe_deletion
 from peft_telemetry_gui.gui.main_window import MainWindow
 
 

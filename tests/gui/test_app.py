@@ -8,7 +8,7 @@ import sys
 import pytest
 from PySide6.QtGui import QImage
 
-from peft_telemetry_gui.core.consent import set_consent
+from peft_telemetry_gui.core.services.consent import set_consent
 from peft_telemetry_gui.gui.app import main, parse_args
 
 APP = [sys.executable, "-m", "peft_telemetry_gui.gui.app"]

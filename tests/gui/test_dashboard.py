@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -61,9 +61,9 @@ def test_presets_equal_compute(qtbot, make_window, demo_store, preset) -> None:
     _check(window, data)
 
 
-def test_custom_range_equals_compute(qtbot, make_window, demo_store) -> None:
+def test_custom_range_equals_compute(qtbot, make_window, demo_store, pinned_now) -> None:
     window = make_window(demo_store)
-    now = datetime.now(UTC)
+    now = pinned_now
     custom = TimeRange("custom", since=now - timedelta(days=12), until=now - timedelta(days=5))
     data = _apply(qtbot, window, custom)
     assert (data.analytics.since, data.analytics.until) == (custom.since, custom.until)

@@ -60,7 +60,7 @@ def test_newest_first_and_filters(qtbot, make_window, demo_store) -> None:
     assert page.proxy.rowCount() == len(doc.events)
 
 
-def test_selection_and_scroll_survive_a_reload(qtbot, make_window, demo_store) -> None:
+def test_selection_and_scroll_survive_a_reload(qtbot, make_window, demo_store, pinned_now) -> None:
     window = make_window(demo_store)
     page = window.pages["events"]
     page.table.selectRow(40)
@@ -68,7 +68,7 @@ def test_selection_and_scroll_survive_a_reload(qtbot, make_window, demo_store) -
     bar = page.table.verticalScrollBar()
     bar.setValue(bar.maximum() // 2)
     scroll = bar.value()
-    new = demo_events(days=1, seed=99)[:3]
+    new = demo_events(days=1, seed=99, now=pinned_now)[:3]
 
     def append(doc):
         doc.events.extend(Event.model_validate(e.stored_dict()) for e in new)

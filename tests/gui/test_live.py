@@ -9,19 +9,20 @@ import time
 
 from PySide6.QtCore import QElapsedTimer, QTimer
 
-from peft_telemetry_gui.core.consent import set_consent
+from peft_telemetry_gui.core.services.consent import set_consent
 
 APPEND_EVENT = textwrap.dedent(
     """
     import sys
-    from datetime import UTC, datetime
+    from datetime import datetime
     from pathlib import Path
     from peft_telemetry_gui.core.models import Event
     from peft_telemetry_gui.core.store import Store
 
-    event = Event(timestamp=datetime.now(UTC), category="usage",
+    at = datetime.fromisoformat(sys.argv[2])  # the app's pinned clock, not this process's
+    event = Event(timestamp=at, category="usage",
                   event_type="from_another_process", session_id="s")
-    Store(Path(sys.argv[1])).update(lambda doc: doc.events.append(event))
+    Store(Path(sys.argv[1]), clock=lambda: at).update(lambda doc: doc.events.append(event))
     print(event.id)
     """
 )
@@ -44,7 +45,13 @@ def test_event_from_another_process_appears_within_2s(
     page = window.pages["events"]
     before = page.model.rowCount()
     out = subprocess.run(
-        [sys.executable, "-c", APPEND_EVENT, str(demo_store.data_dir)],
+        [
+            sys.executable,
+            "-c",
+            APPEND_EVENT,
+            str(demo_store.data_dir),
+            demo_store.clock().isoformat(),
+        ],
         env=child_env,
         capture_output=True,
         text=True,

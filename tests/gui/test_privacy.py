@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from peft_telemetry_gui.core.consent import collection_text, set_consent
+from peft_telemetry_gui.core.consent import collection_text
 from peft_telemetry_gui.core.models import CATEGORIES
+from peft_telemetry_gui.core.services.consent import set_consent
 
 
 def _wait_idle(qtbot, window) -> None:

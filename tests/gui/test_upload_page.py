@@ -14,9 +14,10 @@ from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
 from upload_other_sender import other_sender
 from upload_receiver import Action, Receiver
 
-from peft_telemetry_gui.core.consent import set_consent
+from peft_telemetry_gui.core.services.consent import set_consent
+from peft_telemetry_gui.core.services.upload import enable_upload
 from peft_telemetry_gui.core.store import Store
-from peft_telemetry_gui.core.upload import enable_upload, read_queue
+from peft_telemetry_gui.core.upload import read_queue
 from peft_telemetry_gui.core.upload.history import HistoryEntry, update_state
 from peft_telemetry_gui.core.upload.queue import append_locked
 from peft_telemetry_gui.gui import jobs
@@ -40,7 +41,8 @@ def _queue(store: Store, n: int) -> None:
 
 
 def _page(qtbot, make_window, store):
-    window = make_window(store)
+    """The Upload page, with no upload worker in this process: the tests send themselves."""
+    window = make_window(store, autostart_upload_worker=False)
     page = window.pages["upload"]
     window.show_page("upload")
     return page
@@ -223,7 +225,7 @@ def test_closing_the_window_while_a_request_is_in_flight_is_clean(
     script = tmp_path / "close_while_sending.py"
     script.write_text(_CLOSE_WHILE_SENDING)
     in_flight = tmp_path / "in-flight"
-    env = {**child_env, "QT_QPA_PLATFORM": "offscreen", "PEFT_TELEMETRY_UPLOAD_WORKER": "0"}
+    env = {**child_env, "QT_QPA_PLATFORM": "offscreen"}
     child = subprocess.Popen(
         [sys.executable, str(script), str(store.data_dir), str(in_flight)],
         stdout=subprocess.PIPE,
@@ -302,7 +304,7 @@ jobs._JobSignals = Probe
 jobs._Job = Lingering
 app = QApplication([])
 store = Store(Path(sys.argv[1]))
-state = AppState(store)
+state = AppState(store, autostart_upload_worker=False)
 window = MainWindow(state, remember_geometry=False, ask_first_run=False)
 window.show()
 state.start()
@@ -324,6 +326,54 @@ gc.collect()
 pump(0.2)
 print("QUEUE", len(read_queue(store)), flush=True)
 """
+
+
+def _upload_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "peft-telemetry-upload"]
+
+
+def test_the_app_keeps_the_upload_worker_running_while_it_is_open(
+    qtbot, make_window, store: Store, rx: Receiver
+) -> None:
+    """With `autostart_upload_worker` (the app's choice, made from its environment), queued
+    records are delivered with nobody pressing Send now; shutting the state down stops the
+    worker. The flag is injected: the PEFT_TELEMETRY_UPLOAD_WORKER=0 of this module's fixture
+    is not what the view-model reads."""
+    set_consent(store, enabled=True, actor="cli")
+    enable_upload(store, rx.endpoint, actor="cli")
+    _queue(store, 2)
+    window = make_window(store, autostart_upload_worker=True)
+    page = window.pages["upload"]
+    window.show_page("upload")
+    try:
+        qtbot.waitUntil(lambda: _upload_threads() != [], timeout=5000)
+        delivered = lambda: sorted(rx.delivered_event_ids()) == ["ev-0", "ev-1"]  # noqa: E731
+        qtbot.waitUntil(delivered, timeout=15_000)  # no Send now: the worker's own batch
+        qtbot.waitUntil(lambda: page.history_model.rowCount() == 1, timeout=5000)
+        assert page.history_model.index(0, 5).data() == "delivered"
+    finally:
+        window.state.shutdown()
+    assert _upload_threads() == []
+
+
+def test_the_upload_page_shows_what_its_model_already_knows(
+    qtbot, make_state, store: Store
+) -> None:
+    """The model belongs to the state and outlives any page: a page made later starts from the
+    model's latest status instead of blank labels, and no page is needed to use the model."""
+    from peft_telemetry_gui.gui.upload_page import UploadPage
+
+    set_consent(store, enabled=True, actor="cli")
+    state = make_state(store, autostart_upload_worker=False)
+    model = state.upload
+    with qtbot.waitSignal(model.status_changed, timeout=5000):
+        model.refresh()
+    assert state.upload is model and not model.status.upload_enabled
+    page = UploadPage(state)
+    qtbot.addWidget(page)
+    assert page.status is model.status
+    assert page.state_label.text() == "Upload is off."
+    assert page.queued_label.text().startswith("0 records")
 
 
 def test_delete_all_in_the_app_tells_the_collector_and_says_so(

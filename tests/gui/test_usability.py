@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from peft_telemetry_gui.core.consent import set_consent
+from peft_telemetry_gui.core.services.consent import set_consent
 from peft_telemetry_gui.gui.first_run import FirstRunDialog
 from peft_telemetry_gui.gui.main_window import PAGES, MainWindow
 from peft_telemetry_gui.gui.widgets import PalettePlot

@@ -37,8 +37,8 @@ from opentelemetry.proto.logs.v1.logs_pb2 import (
 )
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 
-from ... import __version__
-from .queue import DeletionRequest, QueuedRecord
+from ..._version import __version__
+from .records import DeletionRequest, QueuedRecord
 
 __all__ = [
     "CONSENT_ATTRIBUTE",

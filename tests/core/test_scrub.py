@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from peft_telemetry_gui.core.anonymize import (
+from peft_telemetry_gui.core.scrub import (
     REDACTION_LABELS,
     Scrubber,
     ScrubLimits,

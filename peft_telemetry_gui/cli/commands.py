@@ -1,106 +1,41 @@
-"""`peft-telemetry`: the same powers as the desktop app, for scripts and headless machines.
-
-A thin argparse front over `core`: every figure and every change comes from the same functions
-the app calls. User mistakes end in one line and exit 2; other failures in one line and exit 1.
-"""
+"""The local commands: consent, the data itself, export and delete."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
-from . import __version__
-from .cli_upload import add_upload_commands
-from .core import analytics
-from .core.consent import (
-    collection_text,
-    env_override,
-    reset_anonymous_id,
-    set_consent,
-    validate_categories,
+from ..core import analytics
+from ..core.consent import collection_text, validate_categories
+from ..core.constants import CATEGORIES
+from ..core.env import env_override
+from ..core.export import export_data
+from ..core.redactions import describe_redactions
+from ..core.secrets import default_secret_store
+from ..core.services.consent import reset_anonymous_id, set_consent
+from ..core.services.delete import delete_all_data, describe_deletion
+from ..core.store import StoreError
+from .common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    UsageError,
+    data_dir_of,
+    emit,
+    open_store,
+    read_store,
+    time_arg,
 )
-from .core.delete import delete_all_data, describe_deletion
-from .core.export import ExportError, export_data
-from .core.models import CATEGORIES, StoreDocument
-from .core.paths import resolve_data_dir
-from .core.redactions import describe_redactions
-from .core.secrets import SecretStoreError, default_secret_store
-from .core.store import Store, StoreError
 
-__all__ = ["main"]
-
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+__all__ = ["add_local_commands"]
 
 
-class UsageError(Exception):
-    """A mistake in what the user typed: exit 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        # One line, no usage dump: the user already sees what they typed.
-        raise UsageError(f"{message} (see '{self.prog} --help')")
-
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--data-dir",
-        metavar="DIR",
-        default=argparse.SUPPRESS,
-        help="data folder (default: $PEFT_TELEMETRY_DIR or the per-user data folder)",
-    )
-    parser.add_argument(
-        "--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output"
-    )
-
-
-def _time_arg(text: str, *, end_of_day: bool = False) -> Any:
-    try:
-        return analytics.parse_time(text, end_of_day=end_of_day)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-
-
-def _emit(args: argparse.Namespace, payload: Any, human: str) -> None:
-    if getattr(args, "json", False):
-        print(json.dumps(payload, indent=2, default=str, ensure_ascii=False))
-    elif human:
-        print(human)
-
-
-def data_dir_of(args: argparse.Namespace) -> Path:
-    """`--data-dir ""` (an unset shell variable) must not quietly mean the real store."""
-    given = getattr(args, "data_dir", None)
-    if given is not None and not str(given).strip():
-        raise UsageError("--data-dir is empty; give a folder (or leave the option out)")
-    return resolve_data_dir(given)
-
-
-def _store(args: argparse.Namespace) -> Store:
-    return Store(data_dir_of(args))
-
-
-def _read(store: Store) -> StoreDocument:
-    doc = store.read()
-    for notice in store.quarantine_log:
-        print(
-            f"warning: the store could not be read ({notice.reason}); it was moved to "
-            f"{notice.moved_to} and a new one was started",
-            file=sys.stderr,
-        )
-    return doc
-
-
-# ---------------------------------------------------------------------------- commands
 def cmd_status(args: argparse.Namespace) -> int:
-    store = _store(args)
-    doc = _read(store)
+    store = open_store(args)
+    doc = read_store(store)
     consent = doc.consent
     override = env_override()
     # A store that was never written has no id yet: showing the placeholder of this one read
@@ -142,7 +77,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     for notice in doc.quarantined:
         lines.append(f"Note: an unreadable store was moved to {notice.moved_to} ({notice.reason})")
     lines.append("Never collected: " + "; ".join(text.never_collected))
-    _emit(args, payload, "\n".join(lines))
+    emit(args, payload, "\n".join(lines))
     return EXIT_OK
 
 
@@ -153,10 +88,10 @@ def cmd_enable(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     categories = {c: (c in names) for c in CATEGORIES} if names else dict.fromkeys(CATEGORIES, True)
-    consent = set_consent(_store(args), enabled=True, actor="cli", categories=categories)
+    consent = set_consent(open_store(args), enabled=True, actor="cli", categories=categories)
     on = [c for c in CATEGORIES if consent.category_on(c)]
     note = f" (but {env_override()} is set: nothing is recorded)" if env_override() else ""
-    _emit(
+    emit(
         args,
         {"enabled": True, "categories": consent.categories},
         f"Telemetry on for: {', '.join(on) or 'no category'}{note}",
@@ -165,14 +100,14 @@ def cmd_enable(args: argparse.Namespace) -> int:
 
 
 def cmd_disable(args: argparse.Namespace) -> int:
-    set_consent(_store(args), enabled=False, actor="cli")
-    _emit(args, {"enabled": False}, "Telemetry off. Stored events are kept until you delete them.")
+    set_consent(open_store(args), enabled=False, actor="cli")
+    emit(args, {"enabled": False}, "Telemetry off. Stored events are kept until you delete them.")
     return EXIT_OK
 
 
 def cmd_reset_id(args: argparse.Namespace) -> int:
-    new_id = reset_anonymous_id(_store(args), actor="cli")
-    _emit(args, {"anonymous_id": new_id}, f"New anonymous id: {new_id}")
+    new_id = reset_anonymous_id(open_store(args), actor="cli")
+    emit(args, {"anonymous_id": new_id}, f"New anonymous id: {new_id}")
     return EXIT_OK
 
 
@@ -185,7 +120,7 @@ def _prop_value(text: str) -> Any:
 
 
 def cmd_track(args: argparse.Namespace) -> int:
-    from .core.client import TelemetryClient
+    from ..core.client import TelemetryClient
 
     props: dict[str, Any] = {}
     for item in args.prop or []:
@@ -193,15 +128,15 @@ def cmd_track(args: argparse.Namespace) -> int:
         if not sep or not key.strip():
             raise UsageError(f"--prop takes key=value, not {item!r}")
         props[key.strip()] = _prop_value(value)
-    store = _store(args)
-    doc = _read(store)
+    store = open_store(args)
+    doc = read_store(store)
     reason = None
     if env_override():
         reason = f"{env_override()} is set"
     elif not doc.consent.category_on("usage"):
         reason = "telemetry is off for usage events (run 'peft-telemetry enable')"
     if reason:
-        _emit(args, {"recorded": False, "reason": reason}, f"Not recorded: {reason}.")
+        emit(args, {"recorded": False, "reason": reason}, f"Not recorded: {reason}.")
         return EXIT_OK
     client = TelemetryClient(
         app_name="peft-telemetry", data_dir=store.data_dir, start_session=False
@@ -211,7 +146,7 @@ def cmd_track(args: argparse.Namespace) -> int:
     client.close()
     if not ok:
         raise StoreError(f"the event could not be saved to {store.path}")
-    _emit(args, {"recorded": True, "event_type": args.event}, f"Recorded {args.event}.")
+    emit(args, {"recorded": True, "event_type": args.event}, f"Recorded {args.event}.")
     return EXIT_OK
 
 
@@ -227,9 +162,9 @@ def _summary(event_dict: dict[str, Any]) -> str:
 
 
 def cmd_events(args: argparse.Namespace) -> int:
-    doc = _read(_store(args))
-    since = _time_arg(args.since) if args.since else None
-    until = _time_arg(args.until, end_of_day=True) if args.until else None
+    doc = read_store(open_store(args))
+    since = time_arg(args.since) if args.since else None
+    until = time_arg(args.until, end_of_day=True) if args.until else None
     events = analytics.filter_events(doc.events, since, until, event_type=args.type)
     records = [e.stored_dict() for e in events]
     lines = [
@@ -237,7 +172,7 @@ def cmd_events(args: argparse.Namespace) -> int:
         f"{r['event_type']:<24}  {_summary(r)[:80]}"
         for r in records
     ]
-    _emit(args, records, "\n".join(lines) if lines else "No events stored for that selection.")
+    emit(args, records, "\n".join(lines) if lines else "No events stored for that selection.")
     return EXIT_OK
 
 
@@ -246,9 +181,9 @@ def _fmt(value: float | None) -> str:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    doc = _read(_store(args))
-    since = _time_arg(args.since) if args.since else None
-    until = _time_arg(args.until, end_of_day=True) if args.until else None
+    doc = read_store(open_store(args))
+    since = time_arg(args.since) if args.since else None
+    until = time_arg(args.until, end_of_day=True) if args.until else None
     result = analytics.compute(doc.events, since, until)
     lines = [
         f"Events: {result.total_events}   Sessions: {result.sessions.count}   "
@@ -269,15 +204,15 @@ def cmd_stats(args: argparse.Namespace) -> int:
                 f"  {name:<28} {m.count:>6} {_fmt(m.avg):>9} {_fmt(m.min):>9} {_fmt(m.max):>9} "
                 f"{_fmt(m.p50):>9} {_fmt(m.p95):>9} {m.unit}"
             )
-    _emit(args, result.model_dump(mode="json"), "\n".join(lines))
+    emit(args, result.model_dump(mode="json"), "\n".join(lines))
     return EXIT_OK
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    doc = _read(_store(args))
+    doc = read_store(open_store(args))
     output = Path(args.output).expanduser()
     result = export_data(doc, output, args.format, overwrite=args.force)
-    _emit(
+    emit(
         args,
         {"path": str(result.path), "format": result.format, "events": result.event_count},
         f"Exported {result.event_count} events to {result.path}",
@@ -286,7 +221,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = open_store(args)
     if not args.yes:
         if not sys.stdin.isatty():
             raise UsageError("refusing to delete without --yes (no terminal to ask on)")
@@ -303,7 +238,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
     )
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    _emit(
+    emit(
         args,
         {
             "deleted_events": report.events_deleted,
@@ -319,37 +254,16 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
-    try:
-        from .gui.app import main as gui_main
-    except ImportError as exc:
-        raise StoreError(f"the desktop app is not available: {exc}") from exc
-    argv = ["--data-dir", str(data_dir_of(args))]
-    return gui_main(argv)
+    from ..gui.launch import main as launch  # Qt-free; says how to install the app if absent
+
+    return launch(["--data-dir", str(data_dir_of(args))])
 
 
-# ---------------------------------------------------------------------------- parser
 Command = Callable[[argparse.Namespace], int]
-_EXTRA_COMMANDS: list[Callable[[Any, Callable[[argparse.ArgumentParser], None]], None]] = [
-    add_upload_commands
-]
+AddCommand = Callable[[str, Command, str], argparse.ArgumentParser]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="peft-telemetry",
-        description="See, control, export and delete locally stored telemetry.",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    _common(parser)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    sub.required = True
-
-    def add(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        _common(p)
-        p.set_defaults(func=func)
-        return p
-
+def add_local_commands(add: AddCommand) -> None:
     add("status", cmd_status, "show consent, categories, upload, anonymous id and data folder")
     p = add("enable", cmd_enable, "turn telemetry on (all categories, or only those given)")
     p.add_argument("--category", action="append", metavar="C", help=", ".join(CATEGORIES))
@@ -372,43 +286,3 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("delete", cmd_delete, "delete all local data and start a new anonymous id")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     add("gui", cmd_gui, "open the desktop app on this data folder")
-    for register in _EXTRA_COMMANDS:
-        register(sub, _common)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-        return int(args.func(args))
-    except UsageError as exc:
-        print(f"peft-telemetry: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except (StoreError, ExportError, SecretStoreError) as exc:
-        print(f"peft-telemetry: error: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
-    except KeyboardInterrupt:
-        print("peft-telemetry: interrupted", file=sys.stderr)
-        return EXIT_FAILURE
-    except BrokenPipeError:
-        # `peft-telemetry events | head`: the reader left; that is not an error to report.
-        with contextlib.suppress(OSError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_FAILURE
-    except OSError as exc:
-        print(f"peft-telemetry: error: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_FAILURE
-    except Exception as exc:  # a bug: still one line, with a way to get the details
-        if os.environ.get("PEFT_TELEMETRY_DEBUG"):
-            raise
-        print(
-            f"peft-telemetry: unexpected error ({type(exc).__name__}: {exc}); "
-            "set PEFT_TELEMETRY_DEBUG=1 for details and please report it",
-            file=sys.stderr,
-        )
-        return EXIT_FAILURE
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -7,11 +7,16 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .consent import collection_text
-from .models import Actor, AuditEntry, StoreDocument, new_anonymous_id
-from .secrets import HMAC_KEY_NAME, UPLOAD_TOKEN_NAME, SecretStore, SecretStoreError
-from .store import Store
-from .upload.queue import prepare_deletion_request, write_deletion_requests_locked
+from ..consent import collection_text
+from ..models import Actor, AuditEntry, StoreDocument, new_anonymous_id
+from ..secrets import HMAC_KEY_NAME, UPLOAD_TOKEN_NAME, SecretStore, SecretStoreError
+from ..store import Store
+from ..upload.deletion import (
+    prepare_deletion_request,
+    read_deletion_requests,
+    write_deletion_requests_locked,
+)
+from ..upload.runtime import UploadRuntime
 
 __all__ = ["DeleteReport", "delete_all_data", "describe_deletion"]
 
@@ -60,6 +65,7 @@ def delete_all_data(
     actor: Actor,
     secret_store: SecretStore | None = None,
     deliver_within: float | None = None,
+    runtime: UploadRuntime | None = None,
 ) -> DeleteReport:
     """Leave an empty store: one audit entry, a new anonymous id, consent off, no secrets.
 
@@ -68,10 +74,13 @@ def delete_all_data(
     queued for later senders otherwise.
     """
     report = DeleteReport()
+    runtime = runtime or UploadRuntime(autostart=False)
 
     def mutate(doc: StoreDocument) -> None:
         now = store.clock()
-        deletion = prepare_deletion_request(store, doc, secret_store)  # needs the old id
+        deletion = prepare_deletion_request(
+            store, doc, runtime.deletion_tokens, secret_store
+        )  # needs the old id
         report.events_deleted = len(doc.events)
         report.audit_entries_deleted = len(doc.audit_log)
         fresh = StoreDocument(anonymous_id=new_anonymous_id())
@@ -108,19 +117,19 @@ def delete_all_data(
         except (SecretStoreError, OSError) as exc:
             report.warnings.append(f"could not remove secrets from the {secret_store.kind}: {exc}")
     if deliver_within is not None:
-        _deliver_deletion_request(store, report, deliver_within)
+        _deliver_deletion_request(store, report, deliver_within, runtime)
     return report
 
 
-def _deliver_deletion_request(store: Store, report: DeleteReport, timeout: float) -> None:
-    from .upload.queue import read_deletion_requests
-
+def _deliver_deletion_request(
+    store: Store, report: DeleteReport, timeout: float, runtime: UploadRuntime
+) -> None:
     if not read_deletion_requests(store):
         return  # the usual case (upload was never on): no need to load the HTTP machinery
-    from .upload import deliver_deletion_requests
+    from .upload import deliver_deletion_requests  # httpx and protobuf, only when needed
 
     try:
-        delivery = deliver_deletion_requests(store, timeout=timeout)
+        delivery = deliver_deletion_requests(store, runtime=runtime, timeout=timeout)
     except Exception as exc:  # the local deletion is done; this is only a courtesy
         log.warning("deletion request not sent now", exc_info=True)
         report.deletion_request = "pending"

@@ -1,6 +1,6 @@
 """`peft-telemetry upload ...` and `peft-telemetry token ...`: upload from the command line.
 
-Registered through `cli._EXTRA_COMMANDS` (see `add_upload_commands`). The token is read from a
+The token is read from a
 hidden prompt, or from stdin when stdin is not a terminal, never from the command line (argv is
 visible to every user of the machine and lands in shell history).
 """
@@ -14,35 +14,26 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from .core.store import Store
+from ..core.services.upload import (
+    clear_token,
+    disable_upload,
+    enable_upload,
+    send_now,
+    set_token,
+)
+from ..core.store import Store
+from ..core.upload.credentials import TokenUnavailableError, token_state
+from ..core.upload.endpoint import UploadError
+from ..core.upload.sender import SenderBusyError
+from ..core.upload.status import preview_next_batch, upload_status
+from .common import UsageError, add_common_options, emit, open_store
 
 __all__ = ["add_upload_commands", "status_payload"]
 
 
-def _store(args: argparse.Namespace) -> Store:
-    from .cli import data_dir_of  # one rule for every command
-
-    return Store(data_dir_of(args))
-
-
-def _usage(message: str) -> Exception:
-    from .cli import UsageError
-
-    return UsageError(message)
-
-
-def _emit(args: argparse.Namespace, payload: Any, human: str) -> None:
-    if getattr(args, "json", False):
-        print(json.dumps(payload, indent=2, default=str, ensure_ascii=False))
-    elif human:
-        print(human)
-
-
 def status_payload(store: Store) -> dict[str, Any]:
     """The `upload status --json` object (also handy for the main `status`)."""
-    from .core.upload import exporter, settings
-
-    status = exporter.upload_status(store, exporter.get_worker(store.data_dir))
+    status = upload_status(store)  # a CLI process runs no worker of its own
     return {
         "upload_enabled": status.upload_enabled,
         "state": status.state,
@@ -60,13 +51,13 @@ def status_payload(store: Store) -> dict[str, Any]:
         "last_error": status.last_error,
         "last_error_at": status.last_error_at,
         "deletion_pending": status.deletion_pending,
-        "token": settings.token_state(store.data_dir),
+        "token": token_state(store.data_dir),
         "history": [h.model_dump(mode="json") for h in status.history],
     }
 
 
 def cmd_upload_status(args: argparse.Namespace) -> int:
-    payload = status_payload(_store(args))
+    payload = status_payload(open_store(args))
     lines = [
         f"Upload: {payload['state_text']}",
         f"  endpoint:   {payload['endpoint'] or '(none)'}"
@@ -92,20 +83,16 @@ def cmd_upload_status(args: argparse.Namespace) -> int:
                 f"    {h['at']}  {h['kind']:<16} {h['records']:>5} records "
                 f"{h['bytes']:>8} bytes  HTTP {h['status'] or '-'}  {h['outcome']}"
             )
-    _emit(args, payload, "\n".join(lines))
+    emit(args, payload, "\n".join(lines))
     return 0
 
 
 def cmd_upload_enable(args: argparse.Namespace) -> int:
-    from .core.upload import EndpointError, UploadError, enable_upload
-
     try:
-        settings = enable_upload(_store(args), args.endpoint, actor="cli")
-    except EndpointError as exc:
-        raise _usage(str(exc)) from None
-    except UploadError as exc:
-        raise _usage(str(exc)) from None
-    _emit(
+        settings = enable_upload(open_store(args), args.endpoint, actor="cli")
+    except UploadError as exc:  # the endpoint, or telemetry is off: the user's to fix
+        raise UsageError(str(exc)) from None
+    emit(
         args,
         {"upload_enabled": True, "endpoint": settings.endpoint},
         f"Upload is on ({settings.endpoint or 'endpoint from the environment'}).",
@@ -114,10 +101,8 @@ def cmd_upload_enable(args: argparse.Namespace) -> int:
 
 
 def cmd_upload_disable(args: argparse.Namespace) -> int:
-    from .core.upload import disable_upload
-
-    dropped = disable_upload(_store(args), actor="cli")
-    _emit(
+    dropped = disable_upload(open_store(args), actor="cli")
+    emit(
         args,
         {"upload_enabled": False, "discarded": dropped},
         f"Upload is off; {dropped:,} unsent records were discarded.",
@@ -126,14 +111,12 @@ def cmd_upload_disable(args: argparse.Namespace) -> int:
 
 
 def cmd_upload_send_now(args: argparse.Namespace) -> int:
-    from .core.upload import SenderBusyError, send_now
-
     try:
-        entries = send_now(_store(args), timeout=args.timeout)
+        entries = send_now(open_store(args), timeout=args.timeout)
     except SenderBusyError as exc:
         # Not a mistake by the user and not a failure: the other sender delivers the queue.
         text = str(exc)
-        _emit(args, {"sent": False, "reason": "busy", "message": text}, text[:1].upper() + text[1:])
+        emit(args, {"sent": False, "reason": "busy", "message": text}, text[:1].upper() + text[1:])
         return 1
     payload = [e.model_dump(mode="json") for e in entries]
     if not entries:
@@ -144,15 +127,13 @@ def cmd_upload_send_now(args: argparse.Namespace) -> int:
             f"{e.outcome}" + (f" ({e.message})" if e.message else "")
             for e in entries
         )
-    _emit(args, payload, human)
+    emit(args, payload, human)
     failed = entries and entries[-1].outcome in ("retry", "failed")
     return 1 if failed else 0
 
 
 def cmd_upload_preview(args: argparse.Namespace) -> int:
-    from .core.upload import preview_next_batch
-
-    preview = preview_next_batch(_store(args))
+    preview = preview_next_batch(open_store(args))
     payload = {
         "kind": preview.kind,
         "records": preview.records,
@@ -166,7 +147,7 @@ def cmd_upload_preview(args: argparse.Namespace) -> int:
     else:
         head = [f"POST {preview.url}"] + [f"{k}: {v}" for k, v in preview.headers.items()]
         human = "\n".join([*head, "", preview.body_json])
-    _emit(args, payload, human)
+    emit(args, payload, human)
     return 0
 
 
@@ -187,39 +168,32 @@ TOKEN_ON_ARGV_MESSAGE = (
 
 
 def cmd_token_set(args: argparse.Namespace) -> int:
-    from .core.upload import TokenUnavailableError, UploadError, set_token
-
     if args.argv_token or args.option_token is not None:
-        raise _usage(TOKEN_ON_ARGV_MESSAGE)  # refused before anything is read or stored
-    store = _store(args)
+        raise UsageError(TOKEN_ON_ARGV_MESSAGE)  # refused before anything is read or stored
+    store = open_store(args)
     try:
         set_token(store, _read_token(), actor="cli")
     except TokenUnavailableError:
         raise
     except UploadError as exc:
-        raise _usage(str(exc)) from None
-    _emit(args, {"token": "set"}, "Token saved in the system keyring.")
+        raise UsageError(str(exc)) from None
+    emit(args, {"token": "set"}, "Token saved in the system keyring.")
     return 0
 
 
 def cmd_token_clear(args: argparse.Namespace) -> int:
-    from .core.upload import clear_token
-
-    had = clear_token(_store(args), actor="cli")
-    _emit(args, {"token": "not set", "removed": had}, "Token removed." if had else "No token.")
+    had = clear_token(open_store(args), actor="cli")
+    emit(args, {"token": "not set", "removed": had}, "Token removed." if had else "No token.")
     return 0
 
 
-def add_upload_commands(
-    sub: Any, common: Callable[[argparse.ArgumentParser], None] | None = None
-) -> None:
+def add_upload_commands(sub: Any) -> None:
     """Register `upload` and `token` on the main parser's subparsers."""
     parser_class = getattr(sub, "_parser_class", argparse.ArgumentParser)
 
     def group(name: str, help_text: str) -> Any:
         p = sub.add_parser(name, help=help_text, description=help_text)
-        if common:
-            common(p)
+        add_common_options(p)
         inner = p.add_subparsers(
             dest=f"{name}_command", metavar="ACTION", parser_class=parser_class
         )
@@ -228,8 +202,7 @@ def add_upload_commands(
 
     def add(inner: Any, name: str, func: Callable[..., int], text: str) -> argparse.ArgumentParser:
         p = inner.add_parser(name, help=text, description=text)
-        if common:
-            common(p)
+        add_common_options(p)
         p.set_defaults(func=func)
         return p
 

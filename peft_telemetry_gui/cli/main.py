@@ -1,0 +1,74 @@
+"""The parser and the one rule for endings: user mistakes exit 2 with one line, other
+failures exit 1 with one line, never a traceback (unless PEFT_TELEMETRY_DEBUG asks for one)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Sequence
+
+from .._version import __version__
+from ..core.export import ExportError
+from ..core.secrets import SecretStoreError
+from ..core.store import StoreError
+from .commands import Command, add_local_commands
+from .common import EXIT_FAILURE, EXIT_USAGE, Parser, UsageError, add_common_options
+from .upload import add_upload_commands
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="peft-telemetry",
+        description="See, control, export and delete locally stored telemetry.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    add_common_options(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    sub.required = True
+
+    def add(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        add_common_options(p)
+        p.set_defaults(func=func)
+        return p
+
+    add_local_commands(add)
+    add_upload_commands(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        return int(args.func(args))
+    except UsageError as exc:
+        print(f"peft-telemetry: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (StoreError, ExportError, SecretStoreError) as exc:
+        print(f"peft-telemetry: error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print("peft-telemetry: interrupted", file=sys.stderr)
+        return EXIT_FAILURE
+    except BrokenPipeError:
+        # `peft-telemetry events | head`: the reader left; that is not an error to report.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILURE
+    except OSError as exc:
+        print(f"peft-telemetry: error: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception as exc:  # a bug: still one line, with a way to get the details
+        if os.environ.get("PEFT_TELEMETRY_DEBUG"):
+            raise
+        print(
+            f"peft-telemetry: unexpected error ({type(exc).__name__}: {exc}); "
+            "set PEFT_TELEMETRY_DEBUG=1 for details and please report it",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE

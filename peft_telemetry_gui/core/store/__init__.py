@@ -1,0 +1,29 @@
+"""The per-user JSON store, shared by every process that touches it.
+
+Writes follow the filelock model: a sibling `.lock` file serialises writers, the document is
+re-read under the lock, merged, written to a temp file in the same folder, fsynced and swapped in
+with `os.replace`, so a reader (or a crash) only ever sees a whole document. A document we cannot
+read is moved aside and reported, never silently overwritten.
+
+Layout (a DAG, in import order): `errors` -> `migrate` -> `document` -> `incremental`;
+`errors` -> `quarantine`; `store` (the `Store` class) uses them all. Import from the package.
+"""
+
+from __future__ import annotations
+
+from .document import _orjson as _orjson  # tests check which parser is in use
+from .document import loads
+from .errors import NewerSchemaError, StoreError
+from .migrate import MIGRATIONS, migrate
+from .store import DEFAULT_MAX_EVENTS, DEFAULT_RETENTION_DAYS, Store
+
+__all__ = [
+    "DEFAULT_MAX_EVENTS",
+    "DEFAULT_RETENTION_DAYS",
+    "MIGRATIONS",
+    "NewerSchemaError",
+    "Store",
+    "StoreError",
+    "loads",
+    "migrate",
+]

@@ -1,0 +1,45 @@
+"""One sender per data folder, across processes: the advisory sender lock.
+
+Two senders reading the same queue would both POST the same records, so every way of sending
+(the host's background worker, `upload send-now`, the app's Send now) takes this lock first.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from .endpoint import UploadError
+
+__all__ = ["SENDER_BUSY_MESSAGE", "SENDER_LOCK", "SenderBusyError", "try_sender_lock"]
+
+SENDER_LOCK = ".upload-sender.lock"
+SENDER_BUSY_MESSAGE = (
+    "another program is sending right now, so nothing was sent from here "
+    "(it delivers what is queued itself)"
+)
+
+
+class SenderBusyError(UploadError):
+    """Another sender holds this data folder's sender lock: sending too would send twice."""
+
+    def __init__(self, message: str = SENDER_BUSY_MESSAGE) -> None:
+        super().__init__(message)
+
+
+def try_sender_lock(data_dir: Path) -> FileLock | None:
+    """The one-sender-per-data-folder lock, tried without waiting; None when it is held.
+
+    Senders keep it while they send: the host's background worker for its lifetime, one-shot
+    sends for the call. It is an OS advisory lock (flock/LockFileEx), so a crashed holder
+    releases it with its process. Not thread-local: a worker may be stopped from another
+    thread than the one that locked.
+    """
+    lock = FileLock(str(Path(data_dir) / SENDER_LOCK), timeout=0, mode=0o600, thread_local=False)
+    try:
+        Path(data_dir).mkdir(parents=True, exist_ok=True, mode=0o700)
+        lock.acquire()
+    except (Timeout, OSError):
+        return None
+    return lock

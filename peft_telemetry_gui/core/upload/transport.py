@@ -1,0 +1,110 @@
+"""One HTTP request to the collector, and its answer in the user's words.
+
+Only 429, 502, 503, 504 and network failures are retryable; everything else is final for that
+batch. `Retry-After` is read in both forms RFC 9110 allows.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+
+from .encode import decode_response
+
+__all__ = ["RETRYABLE_STATUSES", "Answer", "host_of", "parse_retry_after", "plain_status", "post"]
+
+RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+
+
+@dataclass
+class Answer:
+    status: int | None  # None: no HTTP answer (refused, timeout, ...)
+    retryable: bool
+    message: str
+    retry_after: float | None = None
+    rejected: int = 0
+    partial_message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+def host_of(url: str) -> str:
+    return httpx.URL(url).host or url
+
+
+def plain_status(status: int, url: str, detail: str) -> str:
+    host = host_of(url)
+    extra = f": {detail}" if detail else ""
+    if status == 429:
+        return f"{host} asked us to slow down (HTTP 429); will retry later"
+    if status in (502, 503, 504):
+        return f"{host} is temporarily unavailable (HTTP {status}); will retry later"
+    if status in (401, 403):
+        return f"{host} refused the upload token (HTTP {status}); check the token"
+    if status == 404:
+        return f"nothing at {url} accepts logs (HTTP 404); check the endpoint"
+    if status == 413:
+        return f"{host} found the batch too large (HTTP 413); it was not sent"
+    if 300 <= status < 400:
+        return f"{host} redirected the upload (HTTP {status}); set the final address instead"
+    return f"{host} refused the batch (HTTP {status}){extra}; it will not be retried"
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds, from either form RFC 9110 allows: delay-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def post(
+    http: httpx.Client,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    timeout: float,
+    now: datetime,
+) -> Answer:
+    """Never raises for network trouble: every outcome is an `Answer`."""
+    try:
+        response = http.post(url, content=body, headers=headers)
+    except httpx.TimeoutException:
+        return Answer(None, True, f"{host_of(url)} did not answer within {timeout:g} s; will retry")
+    except httpx.TransportError as exc:
+        reason = "connection refused" if isinstance(exc, httpx.ConnectError) else "network error"
+        return Answer(None, True, f"could not reach {host_of(url)} ({reason}); will retry")
+    status = response.status_code
+    if 200 <= status < 300:
+        decoded = decode_response(response.content, response.headers.get("content-type", ""))
+        rejected, partial = 0, ""
+        if decoded is not None and decoded.HasField("partial_success"):
+            rejected = int(decoded.partial_success.rejected_log_records)
+            partial = decoded.partial_success.error_message[:300]
+        return Answer(status, False, "", rejected=rejected, partial_message=partial)
+    retry_after = None
+    if status in RETRYABLE_STATUSES:
+        retry_after = parse_retry_after(response.headers.get("retry-after"), now)
+    detail = ""
+    if "text/plain" in response.headers.get("content-type", ""):
+        detail = response.text.strip().splitlines()[0][:200] if response.text.strip() else ""
+    return Answer(
+        status,
+        status in RETRYABLE_STATUSES,
+        plain_status(status, url, detail),
+        retry_after=retry_after,
+    )

@@ -1,0 +1,268 @@
+"""The Upload page's view-model: every upload read and action, off the GUI thread.
+
+This is the one module in `gui/` that calls the upload core (its settings, status, worker, Send
+now and preview): when those functions move, only this file is re-pointed. The page formats
+what this model reports and forwards the user's intent to it; it decides nothing itself.
+
+Everything here touches the network, the keyring or the disk, so it all runs on the model's own
+`QThreadPool` (one thread, so actions stay ordered) through `JobRunner`; results come back as
+queued signals carrying plain values. With `autostart_worker`, the model keeps the process's
+upload worker running while upload is on, so queued records are delivered without a host app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, SignalInstance
+
+from ..core.services import upload as upload_actions
+from ..core.upload.credentials import token_state
+from ..core.upload.endpoint import UploadError
+from ..core.upload.runtime import UploadRuntime
+from ..core.upload.sender import SENDER_BUSY_MESSAGE
+from ..core.upload.status import preview_next_batch, upload_status
+from .jobs import JobRunner
+
+if TYPE_CHECKING:  # `HistoryEntry` is also what the history table (table_models) shows
+    from ..core.models import StoreDocument
+    from ..core.store import Store
+    from ..core.upload.history import HistoryEntry
+    from ..core.upload.status import Preview, UploadStatus
+
+__all__ = ["UploadHost", "UploadModel"]
+
+
+class UploadHost(Protocol):
+    """What the model needs from the app's view-model (`AppState`, which owns it): the store,
+    the loaded document, its change signal, and a reload once an action changed the store.
+    A protocol, not an import, so `state` and this module do not import each other."""
+
+    store: Store
+    document: StoreDocument | None
+    document_changed: SignalInstance
+
+    def reload(self, force: bool = False) -> None: ...
+
+
+class UploadModel(QObject):
+    """Status, switch, token, Send now and Preview for one store."""
+
+    status_changed = Signal(object)  # UploadStatus, after every refresh
+    token_state_changed = Signal(str)  # "set", "not set", or why the keyring cannot be used
+    message = Signal(str)  # what an action did, or why it failed, in words
+    preview_ready = Signal(str)  # the next request, as it would be sent
+
+    def __init__(
+        self,
+        host: UploadHost,
+        *,
+        runtime: UploadRuntime | None = None,
+        refresh_interval_ms: int = 1000,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._host = host
+        self.store = host.store
+        #: Whose workers this model may start; owned (and stopped) by whoever passed it in.
+        self.runtime = runtime or UploadRuntime(autostart=False)
+        self.status: UploadStatus | None = None
+        self.token_state: str | None = None
+        # The keyring is asked once, then again only after an action (token set or cleared
+        # among them), not on every tick: `_token_read_at` is the action count it was read at.
+        self._actions = 0
+        self._token_read_at = -1
+        self._refreshing = False
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._jobs = JobRunner(
+            self,
+            on_error=self._on_task_error,
+            user_errors=(UploadError, ValueError),
+        )
+        # Owned, so it stops with the model; a bound slot, so Qt drops the connection with it.
+        self._timer = QTimer(self)
+        self._timer.setInterval(refresh_interval_ms)
+        self._timer.timeout.connect(self.refresh)
+        host.document_changed.connect(self._on_document_changed)
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        """The first status read, then one a second."""
+        if not self.closed:
+            self._timer.start()
+            self.refresh()
+
+    @property
+    def closed(self) -> bool:
+        return self._jobs.closed
+
+    def is_busy(self) -> bool:
+        return self._jobs.pending > 0
+
+    def shutdown(self, timeout_ms: int = 3000) -> None:
+        """Stop refreshing, drop tasks not started yet, wait for the running one (a request in
+        flight is bounded by the HTTP timeout). The runtime's workers are its owner's to stop
+        (`AppState.shutdown`). Safe to call twice."""
+        if self.closed:
+            return
+        self._jobs.close()
+        self._timer.stop()
+        self._pool.clear()
+        self._pool.waitForDone(timeout_ms)
+
+    @property
+    def autostart_worker(self) -> bool:
+        return self.runtime.autostart
+
+    # ------------------------------------------------------------------ reading
+    @property
+    def saved_endpoint(self) -> str | None:
+        """The endpoint on record in the store (the page's field starts from it)."""
+        doc = self._host.document
+        return doc.upload.endpoint if doc is not None else None
+
+    @property
+    def can_send_now(self) -> bool:
+        """Send now has something to do: upload is on, or a deletion request still waits."""
+        status = self.status
+        return status is not None and (status.upload_enabled or bool(status.deletion_pending))
+
+    def refresh(self) -> None:
+        """Re-read the status (and start the worker if it should run); one at a time."""
+        if self._refreshing or self.closed:
+            return
+        self._refreshing = True
+        store, runtime, actions = self.store, self.runtime, self._actions
+        known_token = self.token_state if self._token_read_at == actions else None
+
+        def work() -> tuple[UploadStatus, str, int]:
+            worker = runtime.get_worker(store.data_dir)
+            status = upload_status(store, worker)
+            if (status.upload_enabled or status.deletion_pending) and (
+                worker is None or not worker.running
+            ):
+                worker = runtime.ensure_worker(store)  # None unless the runtime starts workers
+                if worker is not None:
+                    status = upload_status(store, worker)
+            return status, known_token or token_state(store.data_dir), actions
+
+        self._jobs.submit(self._pool, work, self._on_refreshed, on_settled=self._refresh_settled)
+
+    def _refresh_settled(self) -> None:
+        self._refreshing = False
+
+    def _on_refreshed(self, result: tuple[UploadStatus, str, int]) -> None:
+        status, token_state, actions = result
+        self.status = status
+        self.token_state = token_state
+        self._token_read_at = actions
+        self.token_state_changed.emit(token_state)
+        self.status_changed.emit(status)
+
+    def _on_document_changed(self, _doc: StoreDocument) -> None:
+        self.refresh()
+
+    # ------------------------------------------------------------------ actions
+    def set_enabled(self, on: bool, endpoint: str | None = None) -> None:
+        """The upload switch; turning it on saves `endpoint` (checked by the core) with it."""
+        store = self.store
+        if on:
+
+            def work() -> str:
+                upload_actions.enable_upload(store, endpoint, actor="gui")
+                return "Upload is on."
+
+        else:
+
+            def work() -> str:
+                dropped = upload_actions.disable_upload(store, actor="gui")
+                return f"Upload is off; {dropped:,} unsent records were discarded."
+
+        self._act(work)
+
+    def save_token(self, token: str) -> None:
+        store = self.store
+
+        def work() -> str:
+            upload_actions.set_token(store, token, actor="gui")
+            return "Token saved in the system keyring."
+
+        self._act(work)
+
+    def clear_token(self) -> None:
+        store, runtime = self.store, self.runtime
+
+        def work() -> str:
+            had = upload_actions.clear_token(store, actor="gui", runtime=runtime)
+            return "Token removed." if had else "No token was stored."
+
+        self._act(work)
+
+    def send_now(self) -> None:
+        """Returns at once; the request runs on the model's pool, or on the running worker.
+
+        Every way of sending goes through the data folder's sender lock, so pressing this while
+        a host app's worker (or `upload send-now`) is sending says so instead of sending the
+        same records a second time."""
+        store, runtime = self.store, self.runtime
+
+        def work() -> str:
+            outcome = upload_actions.request_send_now(store, runtime)
+            if outcome.kind == "busy":
+                return SENDER_BUSY_MESSAGE[:1].upper() + SENDER_BUSY_MESSAGE[1:] + "."
+            if outcome.kind == "delegated":
+                return "Sending now."
+            return _sent_message(list(outcome.entries))
+
+        self._act(work)
+
+    def preview(self) -> None:
+        """The exact next request, decoded; nothing is sent. Answers with `preview_ready`."""
+        store = self.store
+
+        def work() -> str:
+            return _preview_text(preview_next_batch(store))
+
+        self._jobs.submit(self._pool, work, self.preview_ready.emit)
+
+    # ------------------------------------------------------------------ plumbing
+    def _act(self, work: Callable[[], str]) -> None:
+        self._actions += 1  # the token state is read again after this
+        self._jobs.submit(self._pool, work, self._on_action_done)
+
+    def _on_action_done(self, message: str) -> None:
+        self.message.emit(message)
+        self._host.reload(force=True)  # the switch and the token are in the store's audit log
+        self.refresh()
+
+    def _on_task_error(self, message: str) -> None:
+        self.message.emit(message)
+        self.refresh()
+
+
+def _sent_message(entries: Sequence[HistoryEntry]) -> str:
+    if not entries:
+        return "Nothing was sent (nothing queued, or upload is off)."
+    records = sum(e.records for e in entries if e.outcome in ("delivered", "partial"))
+    failed = [e for e in entries if e.outcome not in ("delivered", "partial")]
+    text = f"Sent {records:,} records in {len(entries)} request(s)."
+    if failed:
+        text += f" Last problem: {failed[-1].message}"
+    return text
+
+
+def _preview_text(preview: Preview) -> str:
+    """The request as a person reads it: the POST line, the headers, then the body as JSON."""
+    if preview.kind == "nothing":
+        return preview.note
+    lines = [f"POST {preview.url}"]
+    lines += [f"{name}: {value}" for name, value in preview.headers.items()]
+    deletion = preview.kind == "deletion_request"
+    what = "the deletion request" if deletion else f"{preview.records} records"
+    lines += ["", f"# {what}, decoded from the OTLP request (protobuf on the wire)"]
+    if preview.note:
+        lines.append(f"# {preview.note}")
+    lines.append(preview.body_json)
+    return "\n".join(lines)
