@@ -24,11 +24,12 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider $(QT_FREE_TESTS:%=--ignore=%)
 	$(MAKE) --no-print-directory test-noqt
 
 # The library and the CLI as a host app gets them: the wheel without extras, in a venv that has
-# never seen PySide6; tests/core and the CLI tests run there against the installed wheel.
+# never seen PySide6. The core and CLI tests run there (only there: each test runs once).
+QT_FREE_TESTS := tests/core tests/test_cli.py tests/test_cli_output.py
 test-noqt:
 	test -x $(NOQT)/bin/python || python3 -m venv $(NOQT)
 	rm -rf $(NOQT)/dist
@@ -40,7 +41,7 @@ test-noqt:
 	cd tests && ../$(NOQT)/bin/python -c "import peft_telemetry_gui as p, sys; \
 	  sys.exit(0 if 'site-packages' in p.__file__ else 'not the installed wheel: ' + p.__file__)"
 	cd tests && ../$(NOQT)/bin/python -m pytest -q -p no:cacheprovider -c ../pyproject.toml \
-	  --rootdir .. core ../tests/test_cli.py ../tests/test_qt_free.py ../tests/test_launch.py
+	  --rootdir .. $(QT_FREE_TESTS:tests/%=%) test_qt_free.py test_launch.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

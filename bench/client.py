@@ -212,6 +212,30 @@ def round_consent_off() -> float:
     return per_event_us(took)
 
 
+def round_consent_off_at_start() -> float:
+    """From the very first call after construction: no flush first, so the writer has not
+    read the store yet (it may still be importing); consent is known from the file's head."""
+    with fresh_dir() as data:
+        set_consent(Store(data, max_events=STORE_CAP), enabled=False, actor="api")
+        client = TelemetryClient(
+            "bench",
+            data,
+            max_events=STORE_CAP,
+            secret_store=MemorySecretStore(),
+            environ={},
+            start_session=False,
+        )
+        try:
+            start = time.perf_counter()
+            for _ in range(N_EVENTS):
+                client.track_event(EVENT_TYPE, PROPS)
+            took = time.perf_counter() - start
+            assert not client._intake.queue, "events of a user who said no were kept"
+        finally:
+            client.close()
+    return per_event_us(took)
+
+
 def round_baseline() -> float:
     dumps = json.dumps
     start = time.perf_counter()
@@ -293,6 +317,7 @@ def measure(rounds: int) -> list[Row]:
     host = median_of(rounds, round_host_only)
     durable = median_of(rounds, round_durable)
     off = median_of(rounds, round_consent_off)
+    off_at_start = median_of(rounds, round_consent_off_at_start)
     flush_ms, noop_ms = full_store_flush_ms()
     stdlib_ms = import_ms("import logging, threading, uuid, dataclasses, pathlib")
     host_import = import_ms("from peft_telemetry_gui import TelemetryClient")
@@ -311,6 +336,7 @@ def measure(rounds: int) -> list[Row]:
         Row("(a) consent on, host side only", host, "us/event", None, f"x{host / baseline:.1f}"),
         Row("(b) consent on, durable (incl. flush)", durable, "us/event", 25.0),
         Row("(c) consent off", off, "us/event", 0.5),
+        Row("(c') consent off, first call after construction", off_at_start, "us/event", 0.3),
         Row("flush of 1 event into a full 1000-event store", flush_ms, "ms", 15.0),
         Row("Store.update(no-op) on a full 1000-event store", noop_ms, "ms"),
         Row("analytics.compute, 1 000 events", analytics_ms(1_000, rounds * 4), "ms"),
@@ -371,6 +397,8 @@ def main(argv: list[str] | None = None) -> int:
                 profile(writer_path, row.name + " (writer work, same thread)")
             elif row.name.startswith("(c)"):
                 profile(round_consent_off, row.name)
+            elif row.name.startswith("(c')"):
+                profile(round_consent_off_at_start, row.name)
             elif row.name.startswith("analytics"):
                 profile(lambda: analytics.compute(realistic_events(100_000)), row.name)
     return 1 if missed else 0
@@ -379,6 +407,7 @@ def main(argv: list[str] | None = None) -> int:
 def _writer(client: TelemetryClient) -> Writer:
     """The client's writer object (built on the writer thread: wait for it)."""
     deadline = time.monotonic() + 10
+    client.flush()  # the writer is built on its thread by its first answer
     while client._writer is None and time.monotonic() < deadline:
         time.sleep(0.01)
     assert client._writer is not None, "the writer did not start"

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -135,6 +136,10 @@ def test_export_and_delete(
         (["export", "--output", "/nonexistent-dir/x.json"], 1, "does not exist"),
         (["frobnicate"], 2, "invalid choice"),
         (["export"], 2, "required"),
+        (["track", "   "], 2, "the event name is empty"),
+        (["track", "x", "--prop", "n=1e999"], 2, "--prop n: 1e999 is not a finite number"),
+        (["stats", "--since", ""], 2, "--since is empty"),
+        (["export", "--output", ""], 2, "--output is empty"),
     ],
 )
 def test_user_mistakes_give_one_line_and_no_traceback(
@@ -221,3 +226,104 @@ def test_an_empty_data_dir_never_means_the_real_store(data_dir: Path) -> None:
     )
     assert proc.returncode == 2 and "--data-dir is empty" in proc.stderr
     assert not data_dir.exists()  # nothing was touched, not even the fallback folder
+
+
+def _one_error_line(err: str) -> str:
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("peft-telemetry: error: ") and "Traceback" not in err
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["track", ""], "the event name is empty"),
+        (["track", "   "], "the event name is empty"),
+        (["track", "x", "--prop", "n=1e999"], "--prop n: 1e999 is not a finite number"),
+        (["track", "x", "--prop", "n=-1e999"], "--prop n: -1e999 is not a finite number"),
+        (["track", "x", "--prop", "ok=1", "--prop", "n=NaN"], "--prop n: NaN is not a finite"),
+        (["track", "x", "--prop", "n=Infinity"], "--prop n: Infinity is not a finite number"),
+        (["track", "x", "--prop", "n=-Infinity"], "--prop n: -Infinity is not a finite"),
+        (["stats", "--since", ""], "--since is empty"),
+        (["stats", "--until", " "], "--until is empty"),
+        (["events", "--since", ""], "--since is empty"),
+        (["events", "--until", ""], "--until is empty"),
+        (["events", "--type", ""], "--type is empty"),
+        (["export", "--output", ""], "--output is empty"),
+        (["export", "--output", "x\x00.json"], "--output contains a NUL character"),
+    ],
+)
+def test_each_mistake_is_one_usage_line_and_records_nothing(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, args: list[str], message: str
+) -> None:
+    run(capsys, data_dir, "enable")
+    code, out, err = run(capsys, data_dir, *args)
+    assert code == 2 and out == ""
+    assert message in _one_error_line(err)
+    assert Store(data_dir).read().events == []
+
+
+def test_a_nul_in_the_data_dir_is_a_usage_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code = main(["--data-dir", f"{tmp_path}/a\x00b", "status"])
+    _, err = capsys.readouterr()
+    assert code == 2 and "--data-dir contains a NUL character" in _one_error_line(err)
+
+
+def test_a_quoted_value_is_stored_as_the_text_inside(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    run(capsys, data_dir, "enable")
+    code, _, err = run(
+        capsys, data_dir, "track", "x", "--prop", 'n="NaN"', "--prop", 'v="1"', "--prop", "f=1.5"
+    )
+    assert code == 0, err
+    (event,) = Store(data_dir).read().events
+    assert event.properties == {"n": "NaN", "v": "1", "f": 1.5}
+
+
+@pytest.mark.parametrize("value", ["2", "true", "yes", "anything"])
+def test_any_do_not_track_value_stops_the_cli_recording(
+    capsys: pytest.CaptureFixture[str],
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    value: str,
+) -> None:
+    run(capsys, data_dir, "enable")
+    monkeypatch.setenv("DO_NOT_TRACK", value)
+    assert run_json(capsys, data_dir, "status")["env_override"] == f"DO_NOT_TRACK={value}"  # type: ignore[index]
+    code, out, _ = run(capsys, data_dir, "track", "x")
+    assert code == 0 and f"Not recorded: DO_NOT_TRACK={value} is set" in out
+    assert Store(data_dir).read().events == []
+
+
+@pytest.fixture
+def read_only_data_dir(tmp_path: Path) -> Iterator[Path]:
+    """A real read-only filesystem (root ignores a folder's mode bits, not a ro mount)."""
+    mnt = tmp_path / "ro"
+    mnt.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        data = mnt / "data"
+        assert main(["--data-dir", str(data), "enable"]) == 0
+        subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True)
+        yield data
+    finally:
+        subprocess.run(["umount", str(mnt)], check=False)
+
+
+def test_a_store_that_cannot_be_written_is_one_line_naming_the_cause(
+    read_only_data_dir: Path,
+) -> None:
+    env = {**os.environ, "PEFT_TELEMETRY_SECRETS": "file"}
+    cmd = [sys.executable, "-m", "peft_telemetry_gui.cli", "--data-dir", str(read_only_data_dir)]
+    proc = subprocess.run([*cmd, "track", "x"], capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 1
+    line = _one_error_line(proc.stderr)
+    assert "could not be saved" in line and "Read-only file system" in line

@@ -1,14 +1,17 @@
 """A real OTLP/HTTP logs receiver on 127.0.0.1 for the upload tests and the benchmark.
 
 It decodes every request with opentelemetry-proto (gunzip first, protobuf or JSON) and can be
-scripted to misbehave: any status with any headers (429 + Retry-After, 503 storms, 500, 400),
+scripted to misbehave: any status with any headers (429 + Retry-After, 503 storms, 500, 400;
+`Action(503, {"Retry-After": "²"})` sends the value as is, latin-1 encoded),
 `partial_success`, slow answers (beyond the client's timeout), dropping the connection without
-an answer, and being stopped (connection refused) and restarted on the same port.
+an answer, and being stopped (connection refused) and restarted on the same port. With an
+`ssl_context` it speaks https (the tests build the certificates themselves, in tmp_path).
 """
 
 from __future__ import annotations
 
 import gzip
+import ssl
 import threading
 import time
 from collections import deque
@@ -143,11 +146,17 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     receiver: Receiver
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that fails the TLS handshake (the point of some tests) is no test failure.
+        self.receiver.handshake_failures += 1
+
 
 class Receiver:
     """`with Receiver() as rx:`; `rx.endpoint` is the base URL to give `enable_upload`."""
 
-    def __init__(self) -> None:
+    def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.ssl_context = ssl_context
+        self.handshake_failures = 0
         self.lock = threading.Lock()
         self.requests: list[ReceivedRequest] = []
         self.script: deque[Action] = deque()
@@ -162,6 +171,10 @@ class Receiver:
         self.stopping.clear()
         server = _Server(("127.0.0.1", self.port), _Handler)
         server.receiver = self
+        if self.ssl_context is not None:  # the handshake happens in the handler's thread
+            server.socket = self.ssl_context.wrap_socket(
+                server.socket, server_side=True, do_handshake_on_connect=False
+            )
         self.port = server.server_address[1]
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02})
@@ -201,7 +214,8 @@ class Receiver:
     # ------------------------------------------------------------------ results
     @property
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     def delivered(self) -> list[ReceivedRequest]:
         """Requests we answered with a 2xx (what the client may consider sent)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +26,10 @@ from .common import (
     UsageError,
     data_dir_of,
     emit,
+    library_warnings,
     open_store,
+    path_arg,
+    printable,
     read_store,
     time_arg,
 )
@@ -63,19 +67,24 @@ def cmd_status(args: argparse.Namespace) -> int:
         state = "off"
     lines = [f"Telemetry: {state}"]
     if override:
-        lines.append(f"  overridden by {override}: nothing is recorded whatever the setting")
+        lines.append(
+            f"  overridden by {printable(override)}: nothing is recorded whatever the setting"
+        )
     for c in CATEGORIES:
         mark = "on " if consent.category_on(c) else "off"
         lines.append(f"  {c:<12} {mark}  {text.categories.get(c, '')}")
     lines += [
         f"Upload:        {'on' if consent.upload_enabled else 'off (local only)'}",
         f"Anonymous id:  {anonymous_id or 'none yet (made when you first decide)'}",
-        f"Data folder:   {store.data_dir}",
+        f"Data folder:   {printable(store.data_dir)}",
         f"Events stored: {len(doc.events)}",
-        f"Removed so far by scrubbing: {describe_redactions(doc.redactions)}",
+        f"Removed so far by scrubbing: {printable(describe_redactions(doc.redactions))}",
     ]
     for notice in doc.quarantined:
-        lines.append(f"Note: an unreadable store was moved to {notice.moved_to} ({notice.reason})")
+        lines.append(
+            f"Note: an unreadable store was moved to {printable(notice.moved_to)} "
+            f"({printable(notice.reason)})"
+        )
     lines.append("Never collected: " + "; ".join(text.never_collected))
     emit(args, payload, "\n".join(lines))
     return EXIT_OK
@@ -90,7 +99,8 @@ def cmd_enable(args: argparse.Namespace) -> int:
     categories = {c: (c in names) for c in CATEGORIES} if names else dict.fromkeys(CATEGORIES, True)
     consent = set_consent(open_store(args), enabled=True, actor="cli", categories=categories)
     on = [c for c in CATEGORIES if consent.category_on(c)]
-    note = f" (but {env_override()} is set: nothing is recorded)" if env_override() else ""
+    override = env_override()
+    note = f" (but {printable(override)} is set: nothing is recorded)" if override else ""
     emit(
         args,
         {"enabled": True, "categories": consent.categories},
@@ -111,23 +121,49 @@ def cmd_reset_id(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _prop_value(text: str) -> Any:
+PROP_HELP = (
+    "a property; VALUE is stored as a number, true, false or null when it reads as one (NaN, "
+    "Infinity and numbers too large to store are refused), else as text; quote it "
+    """('KEY="1"') to store text that looks like a number"""
+)
+
+
+def _prop_value(key: str, text: str) -> Any:
+    """JSON scalars as themselves, everything else as the text typed. JSON has no NaN or
+    infinity (`1e999` overflows to one): the store would keep null, so refuse rather than
+    record something other than what the user wrote."""
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return text
+    if isinstance(value, float) and not math.isfinite(value):
+        raise UsageError(
+            f"--prop {key}: {text.strip()} is not a finite number, which the store cannot keep; "
+            f"quote it ({key}='\"{text.strip()}\"') to record it as text"
+        )
+    if isinstance(value, str):
+        return value  # `KEY="1"`: text on purpose
     return value if isinstance(value, int | float | bool | type(None)) else text
+
+
+def _track_failure(path: Path, warnings: list[str]) -> StoreError:
+    # The writer's warning says why (read-only, full disk, ...); name the cause in the one line.
+    cause = next((w for w in reversed(warnings) if "not saved" in w), None)
+    cause = cause or (warnings[-1] if warnings else None)
+    return StoreError(f"the event could not be saved to {path}" + (f" ({cause})" if cause else ""))
 
 
 def cmd_track(args: argparse.Namespace) -> int:
     from ..core.client import TelemetryClient
 
+    if not args.event.strip():
+        raise UsageError("the event name is empty")
     props: dict[str, Any] = {}
     for item in args.prop or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise UsageError(f"--prop takes key=value, not {item!r}")
-        props[key.strip()] = _prop_value(value)
+        props[key.strip()] = _prop_value(key.strip(), value)
     store = open_store(args)
     doc = read_store(store)
     reason = None
@@ -136,21 +172,27 @@ def cmd_track(args: argparse.Namespace) -> int:
     elif not doc.consent.category_on("usage"):
         reason = "telemetry is off for usage events (run 'peft-telemetry enable')"
     if reason:
-        emit(args, {"recorded": False, "reason": reason}, f"Not recorded: {reason}.")
+        emit(args, {"recorded": False, "reason": reason}, f"Not recorded: {printable(reason)}.")
         return EXIT_OK
-    client = TelemetryClient(
-        app_name="peft-telemetry", data_dir=store.data_dir, start_session=False
-    )
-    client.track_event(args.event, props)
-    ok = client.flush()
-    client.close()
+    with library_warnings() as seen:
+        client = TelemetryClient(
+            app_name="peft-telemetry", data_dir=store.data_dir, start_session=False
+        )
+        client.track_event(args.event, props)
+        ok = client.flush()
+        client.close()
     if not ok:
-        raise StoreError(f"the event could not be saved to {store.path}")
-    emit(args, {"recorded": True, "event_type": args.event}, f"Recorded {args.event}.")
+        raise _track_failure(store.path, seen.messages)
+    emit(
+        args,
+        {"recorded": True, "event_type": args.event},
+        f"Recorded {printable(args.event)}.",
+    )
     return EXIT_OK
 
 
 def _summary(event_dict: dict[str, Any]) -> str:
+    """Raw, for `printable` to escape once it is cut to the column's width."""
     if "metric_name" in event_dict:
         return (
             f"{event_dict['metric_name']} = {event_dict.get('value')} {event_dict.get('unit', '')}"
@@ -161,15 +203,22 @@ def _summary(event_dict: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in list(props.items())[:4])
 
 
+def _time_range(args: argparse.Namespace) -> tuple[Any, Any]:
+    since = None if args.since is None else time_arg(args.since, "--since")
+    until = None if args.until is None else time_arg(args.until, "--until", end_of_day=True)
+    return since, until
+
+
 def cmd_events(args: argparse.Namespace) -> int:
+    since, until = _time_range(args)
+    if args.type is not None and not args.type.strip():
+        raise UsageError("--type is empty; give an event type (or leave the option out)")
     doc = read_store(open_store(args))
-    since = time_arg(args.since) if args.since else None
-    until = time_arg(args.until, end_of_day=True) if args.until else None
     events = analytics.filter_events(doc.events, since, until, event_type=args.type)
     records = [e.stored_dict() for e in events]
     lines = [
-        f"{r['timestamp'][:19].replace('T', ' ')}  {r['category']:<11}  "
-        f"{r['event_type']:<24}  {_summary(r)[:80]}"
+        f"{r['timestamp'][:19].replace('T', ' ')}  {printable(r['category']):<11}  "
+        f"{printable(r['event_type']):<24}  {printable(_summary(r)[:80])}"
         for r in records
     ]
     emit(args, records, "\n".join(lines) if lines else "No events stored for that selection.")
@@ -181,9 +230,8 @@ def _fmt(value: float | None) -> str:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
+    since, until = _time_range(args)
     doc = read_store(open_store(args))
-    since = time_arg(args.since) if args.since else None
-    until = time_arg(args.until, end_of_day=True) if args.until else None
     result = analytics.compute(doc.events, since, until)
     lines = [
         f"Events: {result.total_events}   Sessions: {result.sessions.count}   "
@@ -191,9 +239,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
     ]
     if result.event_counts:
         lines.append("By type:")
-        lines += [f"  {name:<28} {n}" for name, n in result.event_counts.items()]
+        lines += [f"  {printable(name):<28} {n}" for name, n in result.event_counts.items()]
         lines.append("By category:")
-        lines += [f"  {name:<28} {n}" for name, n in result.category_counts.items()]
+        lines += [f"  {printable(name):<28} {n}" for name, n in result.category_counts.items()]
     if result.performance:
         lines.append(
             f"  {'metric':<28} {'count':>6} {'avg':>9} {'min':>9} {'max':>9} "
@@ -201,21 +249,21 @@ def cmd_stats(args: argparse.Namespace) -> int:
         )
         for name, m in result.performance.items():
             lines.append(
-                f"  {name:<28} {m.count:>6} {_fmt(m.avg):>9} {_fmt(m.min):>9} {_fmt(m.max):>9} "
-                f"{_fmt(m.p50):>9} {_fmt(m.p95):>9} {m.unit}"
+                f"  {printable(name):<28} {m.count:>6} {_fmt(m.avg):>9} {_fmt(m.min):>9} "
+                f"{_fmt(m.max):>9} {_fmt(m.p50):>9} {_fmt(m.p95):>9} {printable(m.unit)}"
             )
     emit(args, result.model_dump(mode="json"), "\n".join(lines))
     return EXIT_OK
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    output = path_arg(args.output, "--output")
     doc = read_store(open_store(args))
-    output = Path(args.output).expanduser()
     result = export_data(doc, output, args.format, overwrite=args.force)
     emit(
         args,
         {"path": str(result.path), "format": result.format, "events": result.event_count},
-        f"Exported {result.event_count} events to {result.path}",
+        f"Exported {result.event_count} events to {printable(result.path)}",
     )
     return EXIT_OK
 
@@ -237,7 +285,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
         store, actor="cli", secret_store=default_secret_store(store.data_dir), deliver_within=3.0
     )
     for warning in report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {printable(warning)}", file=sys.stderr)
     emit(
         args,
         {
@@ -271,7 +319,7 @@ def add_local_commands(add: AddCommand) -> None:
     add("reset-id", cmd_reset_id, "replace the anonymous id with a new random one")
     p = add("track", cmd_track, "record one event through the same pipeline as the library")
     p.add_argument("event")
-    p.add_argument("--prop", action="append", metavar="KEY=VALUE")
+    p.add_argument("--prop", action="append", metavar="KEY=VALUE", help=PROP_HELP)
     p = add("events", cmd_events, "list stored events")
     p.add_argument("--since", metavar="ISO")
     p.add_argument("--until", metavar="ISO")
@@ -282,7 +330,11 @@ def add_local_commands(add: AddCommand) -> None:
     p = add("export", cmd_export, "write everything stored to a file (0600)")
     p.add_argument("--output", "-o", required=True, metavar="FILE")
     p.add_argument("--format", choices=("json", "csv"), default="json")
-    p.add_argument("--force", action="store_true", help="replace an existing file")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing regular file (links, devices and FIFOs are always refused)",
+    )
     p = add("delete", cmd_delete, "delete all local data and start a new anonymous id")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     add("gui", cmd_gui, "open the desktop app on this data folder")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import sys
+import logging
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -17,17 +20,56 @@ __all__ = [
     "EXIT_FAILURE",
     "EXIT_OK",
     "EXIT_USAGE",
+    "LibraryWarnings",
     "Parser",
     "UsageError",
     "add_common_options",
     "data_dir_of",
     "emit",
+    "json_text",
+    "library_warnings",
     "open_store",
+    "path_arg",
+    "printable",
     "read_store",
     "time_arg",
 ]
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+#: What a terminal acts on instead of showing: C0 controls (newline, escape, carriage return),
+#: DEL, C1 controls (U+009B is a one-character CSI on some terminals), the line and paragraph
+#: separators, the bidi marks, embeddings, overrides and isolates (which reorder what follows on
+#: the line), and lone surrogates (which cannot even be encoded for output).
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+#: In `json.dumps` output every C0 control left is indentation (it escapes those in strings).
+_JSON_UNSAFE = re.compile(
+    "[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def printable(value: object) -> str:
+    """`value` as one inert line: stored names and values come from host apps (and files anyone
+    could edit), so a newline, an escape sequence or a bidi override in them must be shown, not
+    obeyed: `\\x1b[2J` stays eight visible characters and a record can never forge a line."""
+    return _UNSAFE.sub(_escape, str(value))
+
+
+def json_text(payload: Any) -> str:
+    """Exact JSON that is also inert on a terminal. `json.dumps` escapes C0 controls only; the
+    other characters of `_UNSAFE` become `\\uXXXX` escapes, which every parser reads back as the
+    very same string (they only occur inside strings: JSON's own syntax is plain ASCII)."""
+    text = json.dumps(payload, indent=2, default=str, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 class UsageError(Exception):
@@ -52,18 +94,32 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def time_arg(text: str, *, end_of_day: bool = False) -> Any:
+def time_arg(text: str, option: str, *, end_of_day: bool = False) -> Any:
+    """An empty value (an unset shell variable) is a mistake, not "no filter": the user asked
+    for a bound and would silently get everything."""
+    if not text.strip():
+        raise UsageError(f"{option} is empty; give a date or time (or leave the option out)")
     try:
         return analytics.parse_time(text, end_of_day=end_of_day)
     except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(f"{option}: {exc}") from None
+
+
+def path_arg(text: str, option: str) -> Path:
+    if not text.strip():
+        raise UsageError(f"{option} is empty; give a file name")
+    if "\x00" in text:
+        raise UsageError(f"{option} contains a NUL character, which no file name can hold")
+    return Path(text).expanduser()
 
 
 def emit(args: argparse.Namespace, payload: Any, human: str) -> None:
+    """Print the result. Commands escape each stored field with `printable`; escaping all but
+    the newlines of `human` again here is the net for any field a command forgot."""
     if getattr(args, "json", False):
-        print(json.dumps(payload, indent=2, default=str, ensure_ascii=False))
+        print(json_text(payload))
     elif human:
-        print(human)
+        print("\n".join(printable(line) for line in human.split("\n")))
 
 
 def data_dir_of(args: argparse.Namespace) -> Path:
@@ -71,6 +127,8 @@ def data_dir_of(args: argparse.Namespace) -> Path:
     given = getattr(args, "data_dir", None)
     if given is not None and not str(given).strip():
         raise UsageError("--data-dir is empty; give a folder (or leave the option out)")
+    if given is not None and "\x00" in str(given):
+        raise UsageError("--data-dir contains a NUL character, which no folder name can hold")
     return resolve_data_dir(given)
 
 
@@ -79,11 +137,45 @@ def open_store(args: argparse.Namespace) -> Store:
 
 
 def read_store(store: Store) -> StoreDocument:
-    doc = store.read()
-    for notice in store.quarantine_log:
-        print(
-            f"warning: the store could not be read ({notice.reason}); it was moved to "
-            f"{notice.moved_to} and a new one was started",
-            file=sys.stderr,
-        )
-    return doc
+    """A store set aside on the way (corrupt, too large) is reported once, by the store's own
+    warning, which `main` prints as one `peft-telemetry: warning:` line."""
+    return store.read()
+
+
+class LibraryWarnings(logging.Handler):
+    """What the library logs while one command runs, kept as one inert line per message.
+
+    Without it Python's last-resort handler prints each warning, and any traceback attached to
+    it, straight to stderr: a failing command would say three things instead of one.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage()
+        except Exception:  # a malformed log call must not break the command
+            text = str(record.msg)
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            text = f"{text} ({type(exc).__name__}: {exc})"
+        line = printable(text)
+        if line not in self.messages:
+            self.messages.append(line)
+
+
+@contextlib.contextmanager
+def library_warnings() -> Iterator[LibraryWarnings]:
+    """Collect the package's log records for the duration; the caller decides what to show."""
+    logger = logging.getLogger(__name__.partition(".")[0])
+    handler = LibraryWarnings()
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate

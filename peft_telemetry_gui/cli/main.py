@@ -14,7 +14,16 @@ from ..core.export import ExportError
 from ..core.secrets import SecretStoreError
 from ..core.store import StoreError
 from .commands import Command, add_local_commands
-from .common import EXIT_FAILURE, EXIT_USAGE, Parser, UsageError, add_common_options
+from .common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    Parser,
+    UsageError,
+    add_common_options,
+    library_warnings,
+    printable,
+)
 from .upload import add_upload_commands
 
 __all__ = ["build_parser", "main"]
@@ -42,16 +51,35 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if os.environ.get("PEFT_TELEMETRY_DEBUG"):
+        return _run(argv, debug=True)  # log records and tracebacks as Python prints them
+    with library_warnings() as seen:
+        code = _run(argv, debug=False)
+    if code == EXIT_OK:  # a failure has said its one line; warnings would only add noise
+        for line in seen.messages:
+            print(f"peft-telemetry: warning: {line}", file=sys.stderr)
+    return code
+
+
+def _fail(message: object, code: int) -> int:
+    print(f"peft-telemetry: error: {printable(message)}", file=sys.stderr)
+    return code
+
+
+def _os_error(exc: OSError) -> str:
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return f"{exc.filename}: {reason}" if exc.filename else reason
+
+
+def _run(argv: Sequence[str] | None, *, debug: bool) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
         return int(args.func(args))
     except UsageError as exc:
-        print(f"peft-telemetry: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _fail(exc, EXIT_USAGE)
     except (StoreError, ExportError, SecretStoreError) as exc:
-        print(f"peft-telemetry: error: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+        return _fail(str(exc) or type(exc).__name__, EXIT_FAILURE)
     except KeyboardInterrupt:
         print("peft-telemetry: interrupted", file=sys.stderr)
         return EXIT_FAILURE
@@ -61,13 +89,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILURE
     except OSError as exc:
-        print(f"peft-telemetry: error: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_FAILURE
+        return _fail(_os_error(exc), EXIT_FAILURE)
     except Exception as exc:  # a bug: still one line, with a way to get the details
-        if os.environ.get("PEFT_TELEMETRY_DEBUG"):
+        if debug:
             raise
         print(
-            f"peft-telemetry: unexpected error ({type(exc).__name__}: {exc}); "
+            f"peft-telemetry: unexpected error ({type(exc).__name__}: {printable(exc)}); "
             "set PEFT_TELEMETRY_DEBUG=1 for details and please report it",
             file=sys.stderr,
         )

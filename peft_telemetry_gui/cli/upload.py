@@ -1,8 +1,10 @@
 """`peft-telemetry upload ...` and `peft-telemetry token ...`: upload from the command line.
 
-The token is read from a
-hidden prompt, or from stdin when stdin is not a terminal, never from the command line (argv is
-visible to every user of the machine and lands in shell history).
+The token is read from a hidden prompt, or from stdin when stdin is not a terminal, never from
+the command line (argv is visible to every user of the machine and lands in shell history).
+
+The sending side (httpx, protobuf) is imported inside the commands that need it, so the other
+commands (`status`, `events`, ...) do not pay for it at start-up.
 """
 
 from __future__ import annotations
@@ -14,25 +16,21 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from ..core.services.upload import (
-    clear_token,
-    disable_upload,
-    enable_upload,
-    send_now,
-    set_token,
-)
+from ..core.env import env_override
 from ..core.store import Store
 from ..core.upload.credentials import TokenUnavailableError, token_state
 from ..core.upload.endpoint import UploadError
+from ..core.upload.history import HistoryEntry
 from ..core.upload.sender import SenderBusyError
-from ..core.upload.status import preview_next_batch, upload_status
-from .common import UsageError, add_common_options, emit, open_store
+from .common import UsageError, add_common_options, emit, open_store, printable
 
 __all__ = ["add_upload_commands", "status_payload"]
 
 
 def status_payload(store: Store) -> dict[str, Any]:
     """The `upload status --json` object (also handy for the main `status`)."""
+    from ..core.upload.status import upload_status
+
     status = upload_status(store)  # a CLI process runs no worker of its own
     return {
         "upload_enabled": status.upload_enabled,
@@ -51,6 +49,8 @@ def status_payload(store: Store) -> dict[str, Any]:
         "last_error": status.last_error,
         "last_error_at": status.last_error_at,
         "deletion_pending": status.deletion_pending,
+        "blocked_by": status.blocked_by,
+        "deletion_problem": status.deletion_problem,
         "token": token_state(store.data_dir),
         "history": [h.model_dump(mode="json") for h in status.history],
     }
@@ -60,7 +60,7 @@ def cmd_upload_status(args: argparse.Namespace) -> int:
     payload = status_payload(open_store(args))
     lines = [
         f"Upload: {payload['state_text']}",
-        f"  endpoint:   {payload['endpoint'] or '(none)'}"
+        f"  endpoint:   {printable(payload['endpoint'] or '(none)')}"
         + (
             f" (from {payload['endpoint_source']})"
             if payload["endpoint_source"] not in (None, "settings")
@@ -70,11 +70,13 @@ def cmd_upload_status(args: argparse.Namespace) -> int:
         f"  dropped:    {payload['drops_total']:,}"
         + (f" {payload['drops']}" if payload["drops"] else ""),
         f"  delivered:  last at {payload['last_success'] or 'never'}",
-        f"  last error: {payload['last_error'] or 'none'}",
+        f"  last error: {printable(payload['last_error'] or 'none')}",
         f"  token:      {payload['token']}",
     ]
     if payload["deletion_pending"]:
         lines.append(f"  deletion requests waiting: {payload['deletion_pending']}")
+    if payload["deletion_problem"]:
+        lines.append(f"  problem:    {printable(payload['deletion_problem'])}")
     recent = payload["history"][-5:]
     if recent:
         lines.append("  recent requests:")
@@ -88,19 +90,25 @@ def cmd_upload_status(args: argparse.Namespace) -> int:
 
 
 def cmd_upload_enable(args: argparse.Namespace) -> int:
+    from ..core.services.upload import enable_upload
+
     try:
         settings = enable_upload(open_store(args), args.endpoint, actor="cli")
     except UploadError as exc:  # the endpoint, or telemetry is off: the user's to fix
         raise UsageError(str(exc)) from None
+    override = env_override()
+    note = f" (but {override} is set: nothing is sent from here)" if override else ""
     emit(
         args,
         {"upload_enabled": True, "endpoint": settings.endpoint},
-        f"Upload is on ({settings.endpoint or 'endpoint from the environment'}).",
+        f"Upload is on ({settings.endpoint or 'endpoint from the environment'}){note}.",
     )
     return 0
 
 
 def cmd_upload_disable(args: argparse.Namespace) -> int:
+    from ..core.services.upload import disable_upload
+
     dropped = disable_upload(open_store(args), actor="cli")
     emit(
         args,
@@ -110,7 +118,17 @@ def cmd_upload_disable(args: argparse.Namespace) -> int:
     return 0
 
 
+def _entry_lines(entries: list[HistoryEntry]) -> str:
+    return "\n".join(
+        f"{e.kind}: {e.records} records, {e.bytes} bytes, HTTP {e.status or '-'}, "
+        f"{e.outcome}" + (f" ({printable(e.message)})" if e.message else "")
+        for e in entries
+    )
+
+
 def cmd_upload_send_now(args: argparse.Namespace) -> int:
+    from ..core.services.upload import EventsBlockedError, send_now
+
     try:
         entries = send_now(open_store(args), timeout=args.timeout)
     except SenderBusyError as exc:
@@ -118,21 +136,26 @@ def cmd_upload_send_now(args: argparse.Namespace) -> int:
         text = str(exc)
         emit(args, {"sent": False, "reason": "busy", "message": text}, text[:1].upper() + text[1:])
         return 1
+    except EventsBlockedError as exc:  # DO_NOT_TRACK: the deletion requests alone went out
+        payload = {
+            "sent": False,
+            "reason": "do_not_track",
+            "message": str(exc),
+            "requests": [e.model_dump(mode="json") for e in exc.entries],
+        }
+        emit(args, payload, _entry_lines(exc.entries))
+        print(f"peft-telemetry: {printable(str(exc))}", file=sys.stderr)
+        return 1
     payload = [e.model_dump(mode="json") for e in entries]
-    if not entries:
-        human = "Nothing was sent (nothing queued, or upload is off)."
-    else:
-        human = "\n".join(
-            f"{e.kind}: {e.records} records, {e.bytes} bytes, HTTP {e.status or '-'}, "
-            f"{e.outcome}" + (f" ({e.message})" if e.message else "")
-            for e in entries
-        )
+    human = _entry_lines(entries) or "Nothing was sent (nothing queued, or upload is off)."
     emit(args, payload, human)
     failed = entries and entries[-1].outcome in ("retry", "failed")
     return 1 if failed else 0
 
 
 def cmd_upload_preview(args: argparse.Namespace) -> int:
+    from ..core.upload.status import preview_next_batch
+
     preview = preview_next_batch(open_store(args))
     payload = {
         "kind": preview.kind,
@@ -149,6 +172,17 @@ def cmd_upload_preview(args: argparse.Namespace) -> int:
         human = "\n".join([*head, "", preview.body_json])
     emit(args, payload, human)
     return 0
+
+
+def _timeout_arg(text: str) -> float:
+    """`--timeout nan`, `inf`, `0` or `-1` would mean "wait forever" or "fail at once"."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and 3600 seconds")
+    return value
 
 
 def _read_token() -> str:
@@ -170,6 +204,8 @@ TOKEN_ON_ARGV_MESSAGE = (
 def cmd_token_set(args: argparse.Namespace) -> int:
     if args.argv_token or args.option_token is not None:
         raise UsageError(TOKEN_ON_ARGV_MESSAGE)  # refused before anything is read or stored
+    from ..core.services.upload import set_token
+
     store = open_store(args)
     try:
         set_token(store, _read_token(), actor="cli")
@@ -182,6 +218,8 @@ def cmd_token_set(args: argparse.Namespace) -> int:
 
 
 def cmd_token_clear(args: argparse.Namespace) -> int:
+    from ..core.services.upload import clear_token
+
     had = clear_token(open_store(args), actor="cli")
     emit(args, {"token": "not set", "removed": had}, "Token removed." if had else "No token.")
     return 0
@@ -214,7 +252,13 @@ def add_upload_commands(sub: Any) -> None:
     )
     add(upload, "disable", cmd_upload_disable, "turn upload off and discard unsent records")
     p = add(upload, "send-now", cmd_upload_send_now, "send everything queued now")
-    p.add_argument("--timeout", type=float, default=10.0, metavar="S", help="per request")
+    p.add_argument(
+        "--timeout",
+        type=_timeout_arg,
+        default=None,
+        metavar="S",
+        help="per request (default: OTEL_EXPORTER_OTLP_TIMEOUT, else 10)",
+    )
     add(upload, "preview", cmd_upload_preview, "show exactly what the next request would send")
     token = group("token", "the upload token, kept in the system keyring")
     p = add(token, "set", cmd_token_set, "read a token from a hidden prompt (or stdin) and save it")

@@ -17,20 +17,23 @@ DISABLE_ENV_VARS = ("DO_NOT_TRACK", "PEFT_TELEMETRY_DISABLED")
 #: leave delivery to the desktop app); everything else still records and queues.
 UPLOAD_WORKER_ENV = "PEFT_TELEMETRY_UPLOAD_WORKER"
 
-_TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 
 
 def env_override(environ: Mapping[str, str] | None = None) -> str | None:
     """`"DO_NOT_TRACK=1"` when the environment forbids recording, else None.
 
-    Only a true value disables; `DO_NOT_TRACK=0` or an empty value never turns anything on.
+    Any non-empty value other than 0/false/no/off (any case, spaces ignored) opts out: someone
+    who sets the variable at all means it, whether they wrote `1`, `2`, `true` or `yes please`,
+    and reading an unexpected value as "track me" is the one mistake an opt-out may not make.
+    0/false/no/off or an empty value (an unset shell variable, expanded) leave consent in charge;
+    they never turn anything on.
     """
     env = os.environ if environ is None else environ
     for name in DISABLE_ENV_VARS:
-        value = env.get(name, "")
-        if value.strip().lower() in _TRUE:
-            return f"{name}={value.strip()}"
+        value = env.get(name, "").strip()
+        if value and value.lower() not in _FALSE:
+            return f"{name}={value}"
     return None
 
 

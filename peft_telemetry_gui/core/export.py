@@ -1,10 +1,32 @@
-"""Everything stored, handed to the user as a file they can read or open in a spreadsheet."""
+"""Everything stored, handed to the user as a file they can read or open in a spreadsheet.
+
+What an export promises about the file it writes (`write_private_file`):
+
+- The target is absent or a regular file, checked with `lstat` (nothing is opened to find out,
+  so a FIFO cannot hang us) when the export starts and again right before the swap. A symbolic
+  link is never followed or replaced, even with `overwrite`; FIFOs, devices, sockets and folders
+  are refused too. Each refusal is one sentence for the user (`ExportError`).
+- The data goes to a hidden 0600 temp file beside the target (`fsio.temp_name`), fsynced, then
+  takes the final name in one step, and the folder is fsynced: the final name holds the old file
+  or the whole export, never part of one. A killed export leaves at most that hidden temp file,
+  and the next export to that folder sweeps it (`fsio.sweep_stale_temp_files`: only our exact
+  pattern, only files of this user whose writing process is gone).
+- Without `overwrite` a file that appears meanwhile is never replaced: the temp file is
+  hard-linked to the final name (fails if it exists). Where hard links do not exist (FAT, exFAT,
+  some network mounts) the name is claimed with an exclusive, no-follow create and the temp file
+  is renamed over that placeholder; a crash in the instant between the two leaves an empty file
+  under the final name, still never a partial export.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
 import io
 import json
+import os
+import stat
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +36,7 @@ from pydantic import BaseModel
 
 from . import analytics
 from .clock import Clock, utc_now
-from .fsio import atomic_write
+from .fsio import fsync_dir, sweep_stale_temp_files, temp_name, write_all
 from .models import SCHEMA_VERSION, AuditEntry, ConsentState, Event, StoreDocument
 
 __all__ = [
@@ -117,22 +139,105 @@ def render_csv(events: list[Event]) -> str:
     return buffer.getvalue()
 
 
-def write_private_file(path: Path, data: bytes, *, overwrite: bool) -> None:
-    """Atomic 0600 write; refuses to replace an existing file unless asked to."""
-    path = Path(path)
-    if path.is_dir():
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+#: What `link()` says on filesystems without hard links (FAT and exFAT say EPERM).
+_NO_HARD_LINKS = frozenset(
+    {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EMLINK, errno.EXDEV}
+)
+_KINDS = (
+    (stat.S_ISLNK, "a symbolic link"),
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _check_target(path: Path, *, overwrite: bool) -> os.stat_result | None:
+    """Refuse what is at `path` unless it is nothing, or a regular file we may replace."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    mode = st.st_mode
+    if stat.S_ISLNK(mode):
+        raise ExportError(
+            f"{path} is a symbolic link; an export never follows or replaces a link "
+            "(give the name of the file itself, or a new one)"
+        )
+    if stat.S_ISDIR(mode):
         raise ExportError(f"{path} is a folder; give a file name")
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _KINDS if test(mode)), "a special file")
+        raise ExportError(f"{path} is {kind}, not a regular file; an export writes only files")
+    if not overwrite:
+        raise ExportError(f"{path} already exists; choose another name or allow overwriting")
+    return st
+
+
+def _claim(tmp: Path, path: Path) -> None:
+    """Give `tmp` the name `path` only if no file has it: never half-written under that name."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        _check_target(path, overwrite=False)  # says what is there
+        raise
+    except OSError as exc:
+        if exc.errno not in _NO_HARD_LINKS:
+            raise
+    else:
+        os.unlink(tmp)
+        return
+    # No hard links here (FAT, exFAT): the exclusive create is the no-overwrite guard.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
+    except FileExistsError:
+        _check_target(path, overwrite=False)
+        raise
+    try:
+        ours = os.fstat(fd)
+    finally:
+        os.close(fd)
+    now = os.lstat(path)
+    if (now.st_dev, now.st_ino) != (ours.st_dev, ours.st_ino):
+        raise ExportError(f"{path} was replaced by another program while exporting; try again")
+    os.replace(tmp, path)
+
+
+def write_private_file(path: Path, data: bytes, *, overwrite: bool) -> None:
+    """Atomic 0600 write of a regular file; refuses to replace one unless asked to, and refuses
+    links and special files always (the module docstring has the details)."""
+    path = Path(path)
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise ExportError(f"cannot write {path}: folder {parent} does not exist")
+    _check_target(path, overwrite=overwrite)
+    sweep_stale_temp_files(parent)  # what an export killed here earlier left behind
+    tmp = temp_name(path)
     try:
-        atomic_write(path, data, overwrite=overwrite)
-    except FileExistsError:
-        raise ExportError(
-            f"{path} already exists; choose another name or allow overwriting"
-        ) from None
-    except OSError as exc:
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
+        try:
+            write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if overwrite:
+            _check_target(path, overwrite=True)  # what is there now, right before the swap
+            os.replace(tmp, path)
+        else:
+            _claim(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, FileExistsError):
+            raise ExportError(
+                f"{path} already exists; choose another name or allow overwriting"
+            ) from None
+        if isinstance(exc, OSError):
+            raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise
+    fsync_dir(parent)
 
 
 def export_data(

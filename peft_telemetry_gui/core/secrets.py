@@ -16,7 +16,8 @@ import threading
 from pathlib import Path
 from typing import Protocol
 
-from .fsio import atomic_write
+from .fsio import atomic_write, read_regular_file
+from .paths import SECRETS_FILE_NAME, ensure_private_dir
 
 __all__ = [
     "HMAC_KEY_NAME",
@@ -37,7 +38,8 @@ log = logging.getLogger(__name__)
 KEYRING_SERVICE = "peft-telemetry"
 HMAC_KEY_NAME = "hmac-key"
 UPLOAD_TOKEN_NAME = "upload-token"
-SECRETS_FILE_NAME = "secrets.json"
+#: A few keys and tokens; anything bigger (or a FIFO) is not our file and is never read.
+_MAX_SECRETS_BYTES = 1 << 20
 
 
 class SecretStoreError(Exception):
@@ -79,7 +81,7 @@ class FileSecretStore:
 
     def _load(self) -> dict[str, str]:
         try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            raw = json.loads(read_regular_file(self.path, _MAX_SECRETS_BYTES).decode("utf-8"))
         except FileNotFoundError:
             return {}
         except (OSError, ValueError) as exc:
@@ -87,7 +89,7 @@ class FileSecretStore:
         return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
 
     def _save(self, values: dict[str, str]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        ensure_private_dir(self.path.parent)
         atomic_write(self.path, json.dumps(values).encode())
 
     def get(self, name: str) -> str | None:

@@ -214,6 +214,8 @@ class UploadModel(QObject):
                 return SENDER_BUSY_MESSAGE[:1].upper() + SENDER_BUSY_MESSAGE[1:] + "."
             if outcome.kind == "delegated":
                 return "Sending now."
+            if outcome.kind == "blocked":  # DO_NOT_TRACK: no event leaves the machine
+                return outcome.message[:1].upper() + outcome.message[1:] + "."
             return _sent_message(list(outcome.entries))
 
         self._act(work)

@@ -179,7 +179,109 @@ def hold_lock(lock_path: str, release_file: str) -> None:
     _say("RELEASED")
 
 
+# ------------------------------------------------------------------------------ store faults
+def slow_category_off(data_dir: str, go_file: str) -> None:
+    """One transaction that holds the lock (in `mutate`) until `go_file` appears: switches the
+    performance category off, as the app would, and reports how often `mutate` ran."""
+    from peft_telemetry_gui.core.consent import apply_consent
+
+    store = Store(Path(data_dir))
+    go = Path(go_file)
+    runs = 0
+
+    def mutate(doc: object) -> None:
+        nonlocal runs
+        runs += 1
+        apply_consent(
+            doc,  # type: ignore[arg-type]
+            store.clock(),
+            enabled=None,
+            actor="gui",
+            categories={"performance": False},
+        )
+        _say("IN_MUTATE")
+        deadline = time.monotonic() + 30
+        while not go.exists() and time.monotonic() < deadline:
+            time.sleep(0.005)
+
+    try:
+        store.update(mutate)
+    except StoreError as exc:
+        _say(json.dumps({"error": str(exc), "runs": runs}))
+        return
+    _say(json.dumps({"error": None, "runs": runs}))
+
+
+def killed_mid_write(target: str, what: str, limit: str, source: str = "") -> None:
+    """Die by SIGXFSZ inside a real write once a file would pass `limit` bytes: a writer
+    killed between creating its temp file and the swap, with nothing of ours to clean up."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_DFL)  # CPython ignores it; the kernel kills
+    resource.setrlimit(resource.RLIMIT_FSIZE, (int(limit), int(limit)))
+    path = Path(target)
+    _say(f"PID {os.getpid()}")
+    if what == "store":
+        from datetime import UTC, datetime
+
+        store = Store(path, max_events=10_000)
+
+        def grow(doc: object) -> None:
+            for i in range(200):
+                doc.events.append(  # type: ignore[attr-defined]
+                    Event(
+                        timestamp=datetime(2030, 1, 1, tzinfo=UTC),
+                        category="usage",
+                        event_type="grow",
+                        session_id="s",
+                        properties={"i": i, "pad": "x" * 500},
+                    )
+                )
+
+        store.update(grow)
+    elif what == "secrets":
+        from peft_telemetry_gui.core.secrets import FileSecretStore
+
+        FileSecretStore(path / "secrets.json").set("hmac-key", "ab" * 32)
+    elif what == "export":
+        from peft_telemetry_gui.core.export import export_data
+
+        export_data(Store(Path(source)).read(), path, "json")
+    _say("SURVIVED")  # the test fails on this: the limit was meant to kill us mid-write
+
+
+def fifo_host(data_dir: str) -> None:
+    """A host app whose store path is a FIFO: every call must return, none may raise."""
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="LOG %(message)s")
+    client = _client(data_dir, 1000, flush_interval=0.01)
+    raised = None
+    try:
+        client.track_event("x", {"a": 1})
+        enabled = client.enable()
+        flushed = client.flush(timeout=5)
+    except Exception as exc:  # the test asserts this never happens
+        raised, enabled, flushed = repr(exc), None, None
+    client.close(timeout=5)
+    _say(json.dumps({"raised": raised, "enabled": enabled, "flushed": flushed}))
+
+
+def cli_peak_memory(report: str, *argv: str) -> None:
+    """Run one CLI command in this process, then write its peak RSS (VmHWM, this process's own
+    memory since exec: `ru_maxrss` would include the parent's, inherited across exec)."""
+    from peft_telemetry_gui.cli import main
+
+    code = main(list(argv))
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            Path(report).write_text(line.split()[1])  # KiB
+    sys.exit(code)
+
+
 MODES = {
+    "cli_peak_memory": cli_peak_memory,
+    "slow_category_off": slow_category_off,
+    "killed_mid_write": killed_mid_write,
+    "fifo_host": fifo_host,
     "writer": writer,
     "zygote": zygote,
     "host": host,

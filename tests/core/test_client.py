@@ -132,10 +132,11 @@ def test_disable_drops_unflushed_events_and_enable_starts_a_new_id(data_dir: Pat
     ]
 
 
-def test_env_override_makes_every_call_a_no_op(data_dir: Path) -> None:
+@pytest.mark.parametrize("value", ["1", "2", "true", "anything"])
+def test_env_override_makes_every_call_a_no_op(data_dir: Path, value: str) -> None:
     set_consent(Store(data_dir), enabled=True, actor="cli")
-    with _client(data_dir, environ={"DO_NOT_TRACK": "1"}) as client:
-        assert client.env_override == "DO_NOT_TRACK=1"
+    with _client(data_dir, environ={"DO_NOT_TRACK": value}) as client:
+        assert client.env_override == f"DO_NOT_TRACK={value}"
         client.track_event("x")
         assert client.enable() is False
     assert Store(data_dir).read().events == []

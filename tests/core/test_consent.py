@@ -85,9 +85,13 @@ def test_sampling_rate_is_validated_and_logged(data_dir: Path) -> None:
         ({"DO_NOT_TRACK": "0"}, None),
         ({"DO_NOT_TRACK": ""}, None),
         ({"DO_NOT_TRACK": "false"}, None),
+        ({"DO_NOT_TRACK": "2"}, "DO_NOT_TRACK=2"),
+        ({"PEFT_TELEMETRY_DISABLED": "anything"}, "PEFT_TELEMETRY_DISABLED=anything"),
     ],
 )
-def test_env_override_only_true_values_disable(env: dict[str, str], expected: str | None) -> None:
+def test_env_override_any_value_but_an_explicit_no_disables(
+    env: dict[str, str], expected: str | None
+) -> None:
     assert env_override(env) == expected
 
 

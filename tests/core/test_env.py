@@ -25,3 +25,20 @@ def test_an_injected_environment_is_the_only_one_read(monkeypatch: pytest.Monkey
     assert upload_worker_allowed({}) is True
     assert env_override() == "DO_NOT_TRACK=1"
     assert upload_worker_allowed() is False
+
+
+@pytest.mark.parametrize("name", ["DO_NOT_TRACK", "PEFT_TELEMETRY_DISABLED"])
+@pytest.mark.parametrize("value", ["1", "2", "true", "TRUE", "yes", "on", "anything", " 2 ", "-1"])
+def test_any_value_but_an_explicit_no_opts_out(name: str, value: str) -> None:
+    assert env_override({name: value}) == f"{name}={value.strip()}"
+
+
+@pytest.mark.parametrize("name", ["DO_NOT_TRACK", "PEFT_TELEMETRY_DISABLED"])
+@pytest.mark.parametrize("value", ["", "   ", "0", "false", "False", " NO ", "off", "OFF"])
+def test_an_explicit_no_or_an_empty_value_leaves_consent_in_charge(name: str, value: str) -> None:
+    assert env_override({name: value}) is None
+
+
+def test_either_variable_is_enough_and_the_first_that_says_no_is_named() -> None:
+    both = {"DO_NOT_TRACK": "0", "PEFT_TELEMETRY_DISABLED": "2"}
+    assert env_override(both) == "PEFT_TELEMETRY_DISABLED=2"

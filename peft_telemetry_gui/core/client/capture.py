@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import math
 import os
 import platform
 import threading
@@ -28,7 +29,7 @@ __all__ = [
     "Intake",
     "Pending",
     "error_type_name",
-    "positive_int",
+    "metric_value",
     "safe_name",
     "sampling_rates",
     "snapshot",
@@ -99,14 +100,13 @@ def error_type_name(exc: BaseException) -> str:
     return safe_name(name, 200)
 
 
-def positive_int(value: object, default: int) -> int:
-    """A host's bad setting (None, "1k") falls back to the default: never raised into it."""
-    try:
-        number = int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError, OverflowError):
-        log.warning("telemetry setting %r is not a whole number; using %d", value, default)
-        return default
-    return max(1, number)
+def metric_value(value: object) -> float:
+    """A finite float, or ValueError/TypeError. Run by the writer for anything but a plain
+    int or float: a host's number-like object may be slow or raise in `__float__`."""
+    number = float(value)  # type: ignore[arg-type]
+    if not math.isfinite(number):
+        raise ValueError("not a finite number")
+    return number
 
 
 def sampling_rates(sampling: object) -> dict[str, float]:
@@ -141,13 +141,17 @@ def uuid4_strings(count: int) -> list[str]:
 
 @dataclass(slots=True)
 class Pending:
+    """One call, as the host made it. Names, the metric value and the error itself are the
+    host's objects, converted by the writer (`safe_name`, `metric_value`, `str`): a host object
+    whose `__str__` or `__float__` is slow must never hold up the host's own thread."""
+
     timestamp: datetime
     category: str
-    event_type: str
+    event_type: object
     properties: object
     session_id: str
-    error: tuple[str, str, list[str]] | None = None
-    metric: tuple[str, float, str] | None = None
+    error: tuple[str, object, list[str]] | None = None
+    metric: tuple[object, object, object] | None = None
     attach_system: bool = False
 
 
@@ -174,6 +178,9 @@ class Intake:
         # lower it further.
         self.sampling: dict[str, float] = dict(host_sampling)
         self.dropped = 0  # events refused because the queue was full or input was unusable
+        #: False until a writer thread runs for this queue: started lazily in a forked child
+        #: (and wherever starting one failed), by the first call that needs it.
+        self.started = False
 
     def remember_consent(
         self, allowed: frozenset[str], stored_sampling: Mapping[str, float]

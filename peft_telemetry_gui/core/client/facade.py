@@ -11,32 +11,33 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import math
 import os
 import random
-import threading
 import time
 import types
 import uuid
+import weakref
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..clock import Clock, utc_now
 from ..constants import CATEGORIES, DEFAULT_MAX_EVENTS, DEFAULT_RETENTION_DAYS
-from ..env import env_override, upload_worker_allowed
-from ..paths import resolve_data_dir
+from ..env import env_override
+from ..paths import STORE_FILE_NAME, resolve_data_dir
+from .background import Background, StoreSettings
 from .capture import (
-    MAX_UNIT,
-    FlushRequest,
     Intake,
     Pending,
     error_type_name,
     log,
-    positive_int,
     safe_name,
     sampling_rates,
     snapshot,
 )
+from .peek import peek_consent
+from .settings import bounded_float, host_environ, positive_int, safe_clock, timeout_seconds
 
 if TYPE_CHECKING:
     from ..scrub import ScrubLimits
@@ -48,12 +49,27 @@ if TYPE_CHECKING:
 __all__ = ["TelemetryClient"]
 
 
+def _in_child(ref: weakref.ref[TelemetryClient]) -> None:
+    """`os.register_at_fork(after_in_child=...)`, through a weak reference: a client that is
+    gone costs a forking host nothing but this call. Never raises into `fork()`."""
+    client = ref()
+    if client is not None:
+        try:
+            client._after_fork_in_child()
+        except Exception:
+            log.debug("telemetry fork hook failed", exc_info=True)
+
+
 class TelemetryClient:
     """See design §1. One per host process is the norm; several are safe.
 
     Collaborators are injected: `clock`, `secret_store`, `environ` (read here, once, for
     `DO_NOT_TRACK` and the data folder), `upload_runtime` (the workers; by default the client
-    owns one and stops it on `close`, after its final flush).
+    owns one and stops it on `close`, after its final flush), `rng` (sampling draws from it,
+    never from the host's global `random`). Settings of the wrong type or range are replaced,
+    with one warning each (`settings.py`). A forked child gets its own queue, locks, store
+    object and writer (started by its first call that needs one) and none of the parent's
+    pending events or upload workers; see docs/store.md, "Host processes".
     """
 
     def __init__(
@@ -75,43 +91,59 @@ class TelemetryClient:
         upload_runtime: UploadRuntime | None = None,
         start_session: bool = True,
         sampling: Mapping[str, float] | None = None,
+        rng: random.Random | None = None,
     ) -> None:
         self.app_name = safe_name(app_name)
         self.app_version = app_version
-        self.clock = clock
+        self.clock = safe_clock(clock)
+        environ = host_environ(environ)
+        if data_dir is not None and not isinstance(data_dir, str | os.PathLike):
+            log.warning("telemetry data_dir %r is not a path; using the default", data_dir)
+            data_dir = None
         self.data_dir = resolve_data_dir(data_dir, environ)
         self.env_override = env_override(environ)
         self.session_id = str(uuid.uuid4())
-        self._max_events = positive_int(max_events, DEFAULT_MAX_EVENTS)
-        self._retention_days = positive_int(retention_days, DEFAULT_RETENTION_DAYS)
-        self._store: Store | None = None
-        self._store_lock = threading.Lock()
-        self._environ = environ
-        self._secret_store = secret_store
-        self._scrub_limits = scrub_limits
-        self._upload_sink = upload_sink
-        self._runtime = upload_runtime
-        self._owns_runtime = upload_runtime is None
-        self._flush_interval = flush_interval
+        if rng is not None and not callable(getattr(rng, "random", None)):
+            log.warning("telemetry rng %r has no random(); using a private one", rng)
+            rng = None
+        self._owns_rng = rng is None
+        self._rng = rng if rng is not None else random.Random()
         self._intake = Intake(
-            max_pending=max(1, max_pending),
-            flush_batch=max(1, flush_batch),
+            max_pending=positive_int(max_pending, 10_000, "max_pending"),
+            flush_batch=positive_int(flush_batch, 100, "flush_batch"),
             host_sampling=sampling_rates(sampling),
         )
+        settings = StoreSettings(
+            data_dir=self.data_dir,
+            max_events=positive_int(max_events, DEFAULT_MAX_EVENTS, "max_events"),
+            retention_days=positive_int(retention_days, DEFAULT_RETENTION_DAYS, "retention_days"),
+            clock=self.clock,
+            flush_interval=bounded_float(
+                flush_interval, 2.0, name="flush_interval", low=0.001, high=3600.0
+            ),
+            app_name=self.app_name,
+            app_version=app_version,
+            environ=environ,
+            secret_store=secret_store,
+            scrub_limits=scrub_limits,
+            upload_sink=upload_sink,
+        )
+        self._bg = Background(self._intake, settings, upload_runtime)
         self._closed = False
         self._off = self.env_override is not None
         self._started = time.monotonic()
-        self._session = start_session
-        self._writer_thread: threading.Thread | None = None
-        self._writer: Writer | None = None
+        self._session = bool(start_session)
         if self._off:
             return
-        self._writer_thread = threading.Thread(
-            target=self._run_writer, name="peft-telemetry-writer", daemon=True
-        )
-        self._writer_thread.start()
-        atexit.register(self.close)
-        if start_session:
+        known = peek_consent(self.data_dir / STORE_FILE_NAME)
+        if known is not None:  # else the writer's first read decides, and calls wait for it
+            self._intake.remember_consent(known.allowed, known.sampling)
+        self._bg.start()
+        atexit.register(self._close_at_exit)
+        if hasattr(os, "register_at_fork"):
+            ref = weakref.ref(self)
+            os.register_at_fork(after_in_child=functools.partial(_in_child, ref))
+        if self._session and self._allows("usage"):
             props: dict[str, object] = {"app_name": self.app_name}
             if app_version:
                 props["app_version"] = app_version
@@ -127,17 +159,11 @@ class TelemetryClient:
     def store(self) -> Store:
         """Built on first use (by the writer thread, as a rule): the store module brings
         pydantic, which a host should not pay for at import time."""
-        with self._store_lock:
-            if self._store is None:
-                from ..store import Store
+        return self._bg.store
 
-                self._store = Store(
-                    self.data_dir,
-                    max_events=self._max_events,
-                    retention_days=self._retention_days,
-                    clock=self.clock,
-                )
-            return self._store
+    @property
+    def _writer(self) -> Writer | None:
+        return self._bg.writer
 
     def _allows(self, category: str) -> bool:
         allowed = self._intake.allowed
@@ -146,8 +172,8 @@ class TelemetryClient:
     def track_event(self, event_type: str, properties: Mapping[str, Any] | None = None) -> None:
         if not self._allows("usage"):
             return
-        try:
-            self._enqueue("usage", safe_name(event_type), properties)
+        try:  # the name is converted by the writer: a host object's __str__ may be slow
+            self._enqueue("usage", event_type, properties)
         except Exception:  # never into the host
             self._intake.dropped += 1
 
@@ -159,17 +185,12 @@ class TelemetryClient:
         try:
             from ..scrub import stack_frames  # errors are rare: their cost is paid here
 
-            try:
-                message = str(error)
-            except Exception:
-                message = "[unrepresentable]"
+            # The frames are read here (code objects only, no host code runs); `str(error)`
+            # is the writer's, which is woken at once so the exception is not kept long.
             tb = getattr(error, "__traceback__", None)
             frames = stack_frames(tb if isinstance(tb, types.TracebackType) else None)
             self._enqueue(
-                "error",
-                "error",
-                properties,
-                error=(error_type_name(error), message[:10_000], frames),
+                "error", "error", properties, error=(error_type_name(error), error, frames)
             )
         except Exception:
             self._intake.dropped += 1
@@ -184,15 +205,16 @@ class TelemetryClient:
         if not self._allows("performance"):
             return
         try:
-            number = float(value)
-            if not math.isfinite(number):
-                self._intake.dropped += 1
-                return
+            number: object = value
+            if type(value) is float or type(value) is int:
+                number = float(value)
+                if not math.isfinite(number):
+                    self._intake.dropped += 1
+                    return
+            # Anything else (a tensor, a Decimal) is converted by the writer: `__float__` may
+            # be slow, or wait for a device.
             self._enqueue(
-                "performance",
-                "performance",
-                properties,
-                metric=(safe_name(metric_name), number, safe_name(unit, MAX_UNIT)),
+                "performance", "performance", properties, metric=(metric_name, number, unit)
             )
         except Exception:
             self._intake.dropped += 1
@@ -221,19 +243,11 @@ class TelemetryClient:
 
     def flush(self, timeout: float | None = 10.0) -> bool:
         """Block until everything accepted so far is durable on disk (True) or it failed."""
-        thread = self._writer_thread
-        if thread is None or not thread.is_alive():
-            return not self._intake.queue
-        request = FlushRequest(threading.Event())
-        self._intake.queue.append(request)
-        self._intake.wake.set()
-        deadline = None if timeout is None else time.monotonic() + timeout
-        # In slices: a writer that stops (close() from another thread) right after its last
-        # look at the queue never answers, and the caller must not wait out the whole timeout.
-        while not request.done.wait(0.05):
-            if not thread.is_alive() or (deadline is not None and time.monotonic() > deadline):
-                return request.done.is_set() and request.ok
-        return request.ok
+        try:
+            return self._bg.flush(timeout_seconds(timeout, 10.0))
+        except Exception:  # never into the host
+            log.debug("telemetry flush failed", exc_info=True)
+            return False
 
     def close(self, timeout: float = 10.0) -> None:
         """Flush, record `session_ended`, stop the writer, then the upload workers this client
@@ -241,23 +255,26 @@ class TelemetryClient:
         if self._closed:
             return
         try:
+            seconds = timeout_seconds(timeout, 10.0)
             if not self._off:
                 duration = round(time.monotonic() - self._started, 3)
                 if self._session and self._allows("usage"):
                     self._enqueue("usage", "session_ended", {"duration_s": duration})
             self._closed = self._intake.closed = True
-            self.flush(timeout)
-            self._intake.wake.set()
-            if self._writer_thread is not None:
-                self._writer_thread.join(timeout)
-            if self._owns_runtime and self._runtime is not None:
-                self._runtime.stop(min(timeout, 2.0))
+            self._bg.flush(seconds)
+            self._bg.stop(seconds)
         except Exception:
             log.debug("telemetry close failed", exc_info=True)
         finally:
             self._closed = self._intake.closed = True
             with contextlib.suppress(Exception):
-                atexit.unregister(self.close)
+                atexit.unregister(self._close_at_exit)
+
+    def _close_at_exit(self) -> None:
+        """The `atexit` hook. One owner decides the order: the final flush first, then this
+        client's upload workers, and no new thread for either (`Background.prepare_exit`)."""
+        self._bg.prepare_exit()
+        self.close()
 
     def __enter__(self) -> TelemetryClient:
         return self
@@ -269,18 +286,18 @@ class TelemetryClient:
     def _enqueue(
         self,
         category: str,
-        event_type: str,
+        event_type: object,
         properties: object,
         *,
-        error: tuple[str, str, list[str]] | None = None,
-        metric: tuple[str, float, str] | None = None,
+        error: tuple[str, object, list[str]] | None = None,
+        metric: tuple[object, object, object] | None = None,
         attach_system: bool = False,
     ) -> None:
         intake = self._intake
         if intake.closed:
             return
         rate = intake.sampling.get(category, 1.0)
-        if rate < 1.0 and random.random() >= rate:
+        if rate < 1.0 and self._rng.random() >= rate:  # never the host's global `random`
             return
         if len(intake.queue) >= intake.max_pending:
             intake.dropped += 1
@@ -297,7 +314,11 @@ class TelemetryClient:
                 attach_system,
             )
         )
-        if len(intake.queue) >= intake.flush_batch and not intake.wake.is_set():
+        if not intake.started:
+            self._bg.start()
+        # An error wakes the writer at once: the exception it holds keeps the host's frames.
+        due = error is not None or len(intake.queue) >= intake.flush_batch
+        if due and not intake.wake.is_set():
             intake.wake.set()
 
     def _set_consent(self, enabled: bool, categories: Mapping[str, bool] | None) -> bool:
@@ -315,36 +336,19 @@ class TelemetryClient:
         self._intake.remember_consent(allowed, consent.sampling)
         return True
 
-    def _run_writer(self) -> None:
-        try:
-            writer = self._build_writer()
-        except Exception:
-            log.exception("telemetry writer could not start")
+    def _after_fork_in_child(self) -> None:
+        """See `Background.after_fork_in_child`. The child's events belong to the host's
+        session, whose `session_ended` is the parent's to record."""
+        if self._closed or self._off:
             return
-        self._writer = writer
-        writer.run(self._flush_interval)
-
-    def _build_writer(self) -> Writer:
-        from ..upload.runtime import UploadRuntime
-        from ..upload.sink import UploadSink
-        from .writer import Writer
-
-        if self._runtime is None:
-            self._runtime = UploadRuntime(autostart=upload_worker_allowed(self._environ))
-        sink = self._upload_sink
-        if sink is None:  # service.name = this app's name
-            sink = UploadSink(
-                self._runtime,
-                self.app_name,
-                self.app_version,
-                environ=self._environ,
-                secret_store=self._secret_store,
+        self._intake, usable = self._bg.after_fork_in_child()
+        self._session = False
+        if not usable:
+            self._off = True
+            log.warning(
+                "telemetry is off in this forked process: it was forked while the telemetry "
+                "writer was still loading its modules, and loading them here could hang "
+                "(call flush() once before forking)"
             )
-        return Writer(
-            self._intake,
-            self.store,
-            secret_store=self._secret_store,
-            scrub_limits=self._scrub_limits,
-            upload_sink=sink,
-            runtime=self._runtime,
-        )
+        if self._owns_rng:
+            self._rng.seed()  # else parent and child would sample the very same calls

@@ -7,8 +7,10 @@ the keyring load off the host's start-up path. It must outlive any bug: the host
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import os
+import threading
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +22,17 @@ from ..secrets import SecretStore, default_secret_store, load_or_create_hmac_key
 from ..store import Store, StoreError
 from ..upload.deletion import read_deletion_requests
 from ..upload.runtime import UploadRuntime
-from .capture import FlushRequest, Intake, Pending, system_info, uuid4_strings
+from .capture import (
+    MAX_NAME,
+    MAX_UNIT,
+    FlushRequest,
+    Intake,
+    Pending,
+    metric_value,
+    safe_name,
+    system_info,
+    uuid4_strings,
+)
 
 __all__ = ["Prepared", "UploadSinkFn", "Writer"]
 
@@ -47,23 +59,49 @@ class Writer:
         self.secret_store = secret_store
         self.upload_sink = upload_sink
         self.runtime = runtime
-        try:
-            key = load_or_create_hmac_key(secret_store or default_secret_store(store.data_dir))
-        except Exception:
-            key = os.urandom(32)
-        self.scrubber = Scrubber(hmac_key=key, limits=scrub_limits or ScrubLimits())
+        if scrub_limits is not None and not isinstance(scrub_limits, ScrubLimits):
+            log.warning(
+                "telemetry scrub_limits %r is not a ScrubLimits; defaults used", scrub_limits
+            )
+            scrub_limits = None
+        self.scrub_limits = scrub_limits or ScrubLimits()
+        self._scrubber: Scrubber | None = None
+        self.upload_on = False  # as last read from the store
         self._clean_names: set[str] = set()
         self._seen_stat: tuple[int, int, int] | None = None
         self._last_warning = ""
 
+    @property
+    def scrubber(self) -> Scrubber:
+        """Built for the first event that has to be scrubbed, not before: the hashing key may
+        live in the keyring, whose first probe can take a second or more, and a host whose
+        user never agreed must not pay for it (nor wait for consent to be read behind it)."""
+        if self._scrubber is None:
+            store = self.secret_store or default_secret_store(self.store.data_dir)
+            try:
+                key = load_or_create_hmac_key(store)
+            except Exception:
+                key = os.urandom(32)
+            self._scrubber = Scrubber(hmac_key=key, limits=self.scrub_limits)
+        return self._scrubber
+
+    @scrubber.setter
+    def scrubber(self, scrubber: Scrubber) -> None:
+        self._scrubber = scrubber
+
     # ------------------------------------------------------------------ loop
-    def run(self, flush_interval: float) -> None:
+    def run(self, flush_interval: float, settled: threading.Event | None = None) -> None:
         intake = self.intake
         try:
-            self.refresh_consent()
-        except Exception:  # consent stays unknown: every event is re-checked under the lock
-            log.warning("telemetry consent not read", exc_info=True)
-        self.resume_pending_deletion()
+            try:
+                self.refresh_consent()
+            except Exception:  # consent stays unknown: every event is re-checked under the lock
+                log.warning("telemetry consent not read", exc_info=True)
+            self.resume_pending_deletion()
+            self.warm_up()
+        finally:
+            if settled is not None:
+                settled.set()
         retry: list[Prepared] = []
         while True:
             intake.wake.wait(flush_interval)
@@ -77,6 +115,20 @@ class Writer:
                 break
         with contextlib.suppress(Exception):
             self.drain(retry)
+
+    def warm_up(self) -> None:
+        """Do the imports this writer will need while consent is on, now, in one window the
+        host's `fork()` waits for (`Background.before_fork`): a child forked while this thread
+        is inside an import inherits that module's import lock held, and its own first import
+        of the module would wait forever. With consent off nothing is loaded (the keyring
+        included) until an event has to be scrubbed."""
+        if not self.intake.allowed:
+            return
+        with contextlib.suppress(Exception):
+            self.scrubber  # noqa: B018 - the hashing key (the keyring's first probe) and patterns
+        if self.upload_on and self.runtime.autostart:
+            with contextlib.suppress(Exception):
+                importlib.import_module("peft_telemetry_gui.core.upload.worker")
 
     def resume_pending_deletion(self) -> None:
         """A deletion request left by an earlier "delete all" must reach the server even if the
@@ -107,6 +159,7 @@ class Writer:
             self._warn_once(f"telemetry store unreadable: {exc}")
             return
         self._seen_stat = key
+        self.upload_on = doc.consent.upload_enabled
         self.remember_consent(doc.consent)
 
     def _warn_once(self, message: str) -> None:
@@ -140,9 +193,14 @@ class Writer:
         if prepared:
             try:
                 accepted: list[Event] = []
+
+                def merge(doc: StoreDocument) -> None:
+                    # The store may run this again (lock lost, reserve freed): each run
+                    # replaces what the last one accepted, never adds to it.
+                    accepted[:] = self.merge(doc, prepared)
+
                 self.store.update(
-                    lambda doc: accepted.extend(self.merge(doc, prepared)),
-                    after_write=lambda doc: self._queue_for_upload(doc, accepted),
+                    merge, after_write=lambda doc: self._queue_for_upload(doc, accepted)
                 )
                 prepared = []
             except StoreError as exc:
@@ -175,16 +233,17 @@ class Writer:
         event_type = self.clean_name(item.event_type, counts)
         error_type = error_message = stack = metric_name = value = unit = None
         if item.error is not None:
-            error_type, message, frames = item.error
+            error_type, error, frames = item.error
             # A class, module or function name can carry a user or host name too.
-            error_type = self.clean_name(error_type, counts)
-            stack = [self.clean_name(frame, counts) for frame in frames]
-            error_message, more = scrubber.scrub_text(message)
+            error_type = self.clean_name(error_type, counts, 200)
+            stack = [self.clean_name(frame, counts, 1000) for frame in frames]
+            error_message, more = scrubber.scrub_text(_message(error))
             counts.update(more)
         elif item.metric is not None:
-            metric_name, value, unit = item.metric
+            metric_name, raw, unit = item.metric
+            value = raw if type(raw) is float else metric_value(raw)
             metric_name = self.clean_name(metric_name, counts)
-            unit = self.clean_name(unit, counts)
+            unit = self.clean_name(unit, counts, MAX_UNIT)
         # Every value here is already of its type: no validation needed (see Event.trusted).
         event = Event.trusted(
             {
@@ -204,10 +263,14 @@ class Writer:
         )
         return event, counts, item.attach_system
 
-    def clean_name(self, name: str, counts: Counter[str]) -> str:
+    def clean_name(self, raw: object, counts: Counter[str], limit: int = MAX_NAME) -> str:
         """Event and metric names are the host's constants as a rule, but an f-string can
         smuggle a path in. Names that need no scrubbing are remembered: the same few names
-        come by thousands, and the scrubber's per-call bookkeeping is most of their cost."""
+        come by thousands, and the scrubber's per-call bookkeeping is most of their cost.
+        A remembered name is already `safe_name`'s output, which `safe_name` keeps as it is."""
+        if type(raw) is str and raw in self._clean_names and len(raw) <= limit:
+            return raw
+        name = safe_name(raw, limit)
         if name in self._clean_names:
             return name
         cleaned, more = self.scrubber.scrub_text(name)
@@ -245,5 +308,24 @@ class Writer:
             return
         try:
             self.upload_sink(self.store, doc, survivors)
+        except RuntimeError as exc:
+            if self.intake.closed and "shutdown" in str(exc):
+                # Python 3.12.0-3.12.1 start no thread from an atexit handler: the records are
+                # queued already, and the next process that runs a worker sends them.
+                log.info("upload worker not started at interpreter exit; records stay queued")
+            else:
+                log.warning("telemetry upload queue not updated", exc_info=True)
         except Exception:
             log.warning("telemetry upload queue not updated", exc_info=True)
+
+
+def _message(error: object) -> str:
+    """`str(error)` on the writer's thread, bounded; a host exception whose `__str__` raises
+    is still recorded, as "[unrepresentable]"."""
+    if type(error) is str:
+        return error[:10_000]
+    try:
+        text = str(error)
+    except Exception:
+        return "[unrepresentable]"
+    return (text if type(text) is str else "[unrepresentable]")[:10_000]

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..consent import collection_text
+from ..fsio import temp_files
 from ..models import Actor, AuditEntry, StoreDocument, new_anonymous_id
+from ..paths import UPLOAD_FILE_PREFIX, is_data_file_name
 from ..secrets import HMAC_KEY_NAME, UPLOAD_TOKEN_NAME, SecretStore, SecretStoreError
 from ..store import Store
 from ..upload.deletion import (
@@ -16,6 +18,7 @@ from ..upload.deletion import (
     read_deletion_requests,
     write_deletion_requests_locked,
 )
+from ..upload.files import DELETION_COPY_FILE, DELETION_FILE, SENT_IDS_FILE
 from ..upload.runtime import UploadRuntime
 
 __all__ = ["DeleteReport", "delete_all_data", "describe_deletion"]
@@ -51,12 +54,25 @@ def describe_deletion() -> list[str]:
 
 
 def _leftover_files(data_dir: Path) -> list[Path]:
-    patterns = ("telemetry.corrupt-*.json", ".telemetry.json.tmp-*", "upload-*", ".upload-*")
-    found: list[Path] = []
+    """Files set aside, the uploader's files, and every temp copy of ours (whoever's pid): a
+    killed writer's copy of the store, or of `secrets.json` with the hashing key in it. Called
+    under the store lock, where none of them is being written (the secrets file's temp copy
+    might be, by a process that then fails to save and says so)."""
+    patterns = ("telemetry.corrupt-*.json", UPLOAD_FILE_PREFIX + "*")
+    found: list[Path] = [path for path, _pid in temp_files(data_dir, is_data_file_name)]
     for pattern in patterns:
         with contextlib.suppress(OSError):
             found.extend(p for p in data_dir.glob(pattern) if p.is_file())
     return found
+
+
+def _remove(paths: list[Path], report: DeleteReport) -> None:
+    for path in paths:
+        try:
+            path.unlink()
+            report.files_removed.append(path.name)
+        except OSError as exc:
+            report.warnings.append(f"could not remove {path}: {exc.strerror or exc}")
 
 
 def delete_all_data(
@@ -99,16 +115,20 @@ def delete_all_data(
         ]
         for name in StoreDocument.model_fields:
             setattr(doc, name, getattr(fresh, name))
-        # Files are removed under the same lock so no writer re-creates them in between.
-        for path in _leftover_files(store.data_dir):
-            try:
-                path.unlink()
-                report.files_removed.append(path.name)
-            except OSError as exc:
-                report.warnings.append(f"could not remove {path}: {exc.strerror or exc}")
-        write_deletion_requests_locked(store, deletion)  # survives the removal above
+        # Files are removed under the same lock so no writer re-creates them in between. The
+        # record of delivered ids goes last, once the deletion requests made from it are on
+        # disk: a crash in between must not lose the ids the collector still has to erase.
+        # (Everything else goes first: on a full disk that is the room the requests need.)
+        leftovers = _leftover_files(store.data_dir)
+        last = [p for p in leftovers if p.name == SENT_IDS_FILE]
+        kept = {DELETION_FILE, DELETION_COPY_FILE}
+        _remove([p for p in leftovers if p.name not in kept and p not in last], report)
+        write_deletion_requests_locked(store, deletion)
+        _remove(last, report)
 
-    store.update(mutate)
+    # Essential: on a full disk it may spend the store's reserve, and as a last resort remove the
+    # old document (all of it is being erased) before writing the small fresh one.
+    store.update(mutate, essential=True, discard_old_if_full=True)
     if secret_store is not None:
         try:
             secret_store.delete(HMAC_KEY_NAME)

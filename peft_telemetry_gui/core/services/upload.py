@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..consent import audit
+from ..env import env_override
 from ..models import Actor, StoreDocument, UploadSettings
 from ..secrets import UPLOAD_TOKEN_NAME, SecretStore
 from ..store import Store
@@ -34,6 +35,7 @@ from ..upload.worker import UploadWorker
 
 __all__ = [
     "DeletionDelivery",
+    "EventsBlockedError",
     "SendOutcome",
     "clear_token",
     "deliver_deletion_requests",
@@ -137,6 +139,19 @@ def clear_token(
     return had
 
 
+class EventsBlockedError(UploadError):
+    """The environment forbids sending events (`DO_NOT_TRACK=1`, ...). Deletion requests were
+    still sent (they only ask the collector to erase): `entries` are those requests."""
+
+    def __init__(self, override: str, entries: list[HistoryEntry] | None = None) -> None:
+        super().__init__(
+            f"{override} is set in the environment, so no events were sent "
+            "(pending deletion requests still are)"
+        )
+        self.override = override
+        self.entries = list(entries or [])
+
+
 def send_now(
     store: Store,
     *,
@@ -150,8 +165,13 @@ def send_now(
     Stops at the first failure (the records stay queued for the next try). Uses the worker's
     rules but not its thread; returns the requests made. Holds the sender lock while it sends
     and raises SenderBusyError, sending nothing, when another sender holds it (another process,
-    or this process's own running worker: ask that one with `request_send_now`).
+    or this process's own running worker: ask that one with `request_send_now`). With
+    `DO_NOT_TRACK` (or `PEFT_TELEMETRY_DISABLED`) set in `environ` (default: the process's) it
+    delivers pending deletion requests only and then raises EventsBlockedError.
     """
+    blocked = env_override(options.get("environ"))
+    if blocked and not read_deletion_requests(store):
+        raise EventsBlockedError(blocked)  # nothing it may send: not even the lock is taken
     running = runtime.get_worker(store.data_dir) if runtime is not None else None
     if runtime is not None:
         options.setdefault("deletion_tokens", runtime.deletion_tokens)
@@ -167,16 +187,21 @@ def send_now(
         worker.shutdown()
         if running is not None:
             running.wake()
+    if blocked:
+        raise EventsBlockedError(blocked, worker.requests)
     return worker.requests
 
 
 @dataclass(frozen=True)
 class SendOutcome:
     """What the app's Send now did: handed to this process's worker, refused because another
-    program is the sender, or sent here (`entries`: the requests made)."""
+    program is the sender, refused for events because the environment forbids it ("blocked":
+    `message` says so; deletion requests were still sent), or sent here (`entries`: the
+    requests made)."""
 
-    kind: Literal["delegated", "busy", "sent"]
+    kind: Literal["delegated", "busy", "sent", "blocked"]
     entries: tuple[HistoryEntry, ...] = ()
+    message: str = ""
 
 
 def request_send_now(store: Store, runtime: UploadRuntime, **options: Any) -> SendOutcome:
@@ -186,12 +211,17 @@ def request_send_now(store: Store, runtime: UploadRuntime, **options: Any) -> Se
     if worker is not None and worker.running:
         if not worker.is_sender:  # it waits for the lock another program holds
             return SendOutcome("busy")
-        worker.request_send_now()
+        worker.request_send_now()  # (it obeys its own environment: deletion requests only)
+        blocked = env_override(options.get("environ", worker.environ))
+        if blocked:
+            return SendOutcome("blocked", message=str(EventsBlockedError(blocked)))
         return SendOutcome("delegated")
     try:
         return SendOutcome("sent", tuple(send_now(store, runtime=runtime, **options)))
     except SenderBusyError:
         return SendOutcome("busy")
+    except EventsBlockedError as exc:
+        return SendOutcome("blocked", tuple(exc.entries), str(exc))
 
 
 @dataclass(frozen=True)
@@ -228,6 +258,8 @@ def deliver_deletion_requests(
     else:
         try:
             send_now(store, runtime=runtime, timeout=timeout, **options)
+        except EventsBlockedError:
+            pass  # the deletion requests were still sent: they only ask the collector to erase
         except SenderBusyError:
             return DeletionDelivery(
                 "busy",

@@ -6,7 +6,8 @@ with `os.replace`, so a reader (or a crash) only ever sees a whole document. A d
 read is moved aside and reported, never silently overwritten.
 
 Layout (a DAG, in import order): `errors` -> `migrate` -> `document` -> `incremental`;
-`errors` -> `quarantine`; `store` (the `Store` class) uses them all. Import from the package.
+`errors` -> `quarantine`, `lockfile`; `reserve`; `store` (the `Store` class) uses them all.
+Import from the package.
 """
 
 from __future__ import annotations
@@ -15,12 +16,24 @@ from .document import _orjson as _orjson  # tests check which parser is in use
 from .document import loads
 from .errors import NewerSchemaError, StoreError
 from .migrate import MIGRATIONS, migrate
-from .store import DEFAULT_MAX_EVENTS, DEFAULT_RETENTION_DAYS, Store
+from .reserve import RESERVE_FILE_NAME
+from .store import (
+    DEFAULT_LOCK_RETRIES,
+    DEFAULT_MAX_EVENTS,
+    DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_RESERVE_MAX_BYTES,
+    DEFAULT_RETENTION_DAYS,
+    Store,
+)
 
 __all__ = [
+    "DEFAULT_LOCK_RETRIES",
     "DEFAULT_MAX_EVENTS",
+    "DEFAULT_MAX_FILE_BYTES",
+    "DEFAULT_RESERVE_MAX_BYTES",
     "DEFAULT_RETENTION_DAYS",
     "MIGRATIONS",
+    "RESERVE_FILE_NAME",
     "NewerSchemaError",
     "Store",
     "StoreError",

@@ -5,11 +5,13 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import os
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 from ..models import SCHEMA_VERSION, StoreDocument
+from .errors import StoreError
 from .migrate import migrate
 
 try:  # optional: about 3x faster than the standard library on a large store
@@ -17,7 +19,7 @@ try:  # optional: about 3x faster than the standard library on a large store
 except ImportError:  # pragma: no cover - exercised by test_store_reads_without_orjson
     _orjson = None
 
-__all__ = ["dump_document", "gc_paused", "loads", "parse_document"]
+__all__ = ["dump_document", "dump_within", "gc_paused", "loads", "parse_document"]
 
 #: Below this size the cyclic GC costs little while parsing; above it, it dominates (see below).
 _GC_PAUSE_MIN_BYTES = 1 << 20
@@ -68,8 +70,17 @@ class _GcPause:
                 if self._depth == 0 and self._was_enabled:
                     gc.enable()
 
+    def reset_in_forked_child(self) -> None:
+        """A child forked mid-parse inherits a count no thread of its will ever bring back to
+        zero (and maybe a held lock): start over, with the collector as it was before."""
+        self._lock = threading.Lock()
+        if self._depth and self._was_enabled:
+            gc.enable()
+        self._depth = 0
+
 
 _gc_pause = _GcPause()
+os.register_at_fork(after_in_child=_gc_pause.reset_in_forked_child)
 
 
 @contextlib.contextmanager
@@ -114,3 +125,16 @@ def parse_document(data: bytes) -> StoreDocument:
 def dump_document(doc: StoreDocument) -> bytes:
     """Compact, `events` last and `id` first in every record: the layout `incremental` cuts."""
     return doc.model_dump_json(by_alias=True, exclude_none=True).encode()
+
+
+def dump_within(doc: StoreDocument, max_bytes: int, path: object) -> bytes:
+    """`dump_document`, within `max_bytes`: never write what a reader would refuse to read.
+    The oldest events go first, as with the event cap (`doc.events` is trimmed in place)."""
+    data = dump_document(doc)
+    while len(data) > max_bytes and doc.events:
+        keep = int(len(doc.events) * max_bytes / len(data) * 0.95)
+        doc.events = doc.events[len(doc.events) - keep :] if keep > 0 else []
+        data = dump_document(doc)
+    if len(data) > max_bytes:
+        raise StoreError(f"cannot write {path}: the document would be over {max_bytes} bytes")
+    return data

@@ -7,18 +7,17 @@ the file went.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
-import time
 from datetime import datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from ..fsio import sweep_stale_temp_files as fsio_sweep
 from ..models import QuarantineNotice
-from ..paths import STORE_FILE_NAME
+from ..paths import is_data_file_name
 from .errors import StoreError, os_message
 
 __all__ = ["quarantine", "quarantined_files", "sweep_stale_temp_files"]
@@ -58,7 +57,13 @@ def quarantine(path: Path, now: datetime, exc: Exception) -> QuarantineNotice:
         raise StoreError(
             f"{path} is unreadable ({reason}) and could not be moved aside: {os_message(move_exc)}"
         ) from move_exc
-    log.warning("telemetry store %s was unreadable (%s); moved to %s", path, reason, target)
+    log.warning(
+        "the telemetry store %s could not be read (%s); it was moved to %s and a new one was "
+        "started",
+        path,
+        reason,
+        target,
+    )
     return QuarantineNotice(at=now, moved_to=str(target), reason=reason)
 
 
@@ -69,33 +74,13 @@ def quarantined_files(data_dir: Path) -> list[Path]:
         return []
 
 
-def sweep_stale_temp_files(data_dir: Path, max_age_s: float = 60.0) -> None:
+def sweep_stale_temp_files(data_dir: Path, max_age_s: float | None = 60.0) -> list[Path]:
     """A writer killed between its temp write and `os.replace` leaves a full copy behind.
 
-    Under the lock no live writer of ours is mid-write, but another process might be about
-    to take the lock after us, so only files of dead processes or older than a minute go.
+    Temp files of dead processes go at once, with or without the lock (a live writer's pid is
+    alive). Under the lock (`max_age_s` given) no live writer of ours is mid-write, but another
+    process might be about to take the lock after us, so a live pid's files go only once older
+    than a minute (the pid may have been reused). Only our own files' temp copies: the store,
+    the secrets file (a copy of the hashing key) and the uploader's files.
     """
-    now = time.time()
-    with contextlib.suppress(OSError):
-        for path in data_dir.glob(f".{STORE_FILE_NAME}.tmp-*"):
-            try:
-                pid = int(path.name.rsplit("-", 2)[-2])
-            except (ValueError, IndexError):
-                pid = -1
-            with contextlib.suppress(OSError):
-                if pid != os.getpid() and (
-                    not _pid_alive(pid) or now - path.stat().st_mtime > max_age_s
-                ):
-                    path.unlink()
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # exists, owned by someone else
-    return True
+    return fsio_sweep(data_dir, is_data_file_name, max_age_s=max_age_s)

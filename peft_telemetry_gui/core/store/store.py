@@ -2,12 +2,15 @@
 
 Writes follow the filelock model: a sibling `.lock` file serialises writers, the document is
 re-read under the lock, merged, written to a temp file in the same folder, fsynced and swapped in
-with `os.replace`, so a reader (or a crash) only ever sees a whole document.
+with `os.replace`, so a reader (or a crash) only ever sees a whole document. What is guaranteed
+under faults (a full disk, a lock file deleted mid-write, a FIFO or a huge file in place of the
+store, a folder we did not create) is in docs/store.md.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -15,21 +18,44 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from filelock import FileLock, Timeout
 from pydantic import ValidationError
 
 from ..clock import Clock, utc_now
 from ..constants import DEFAULT_MAX_EVENTS, DEFAULT_RETENTION_DAYS
-from ..fsio import atomic_write
+from ..fsio import (
+    FileTooLargeError,
+    NotRegularFileError,
+    atomic_write,
+    is_disk_full,
+    read_regular_file,
+)
 from ..models import Event, QuarantineNotice, StoreDocument
-from ..paths import STORE_FILE_NAME, ensure_private_dir
-from .document import dump_document, parse_document
+from ..paths import STORE_FILE_NAME, ensure_private_dir, open_to_others
+from .document import dump_within, parse_document
 from .errors import NewerSchemaError, StoreError, os_message
 from .incremental import IncrementalReader
+from .lockfile import HeldLock, LockLostError, hold
 from .quarantine import quarantine, quarantined_files, sweep_stale_temp_files
+from .reserve import Reserve, collection, collects_less
 
-__all__ = ["DEFAULT_MAX_EVENTS", "DEFAULT_RETENTION_DAYS", "Store"]
+__all__ = [
+    "DEFAULT_LOCK_RETRIES",
+    "DEFAULT_MAX_EVENTS",
+    "DEFAULT_MAX_FILE_BYTES",
+    "DEFAULT_RESERVE_MAX_BYTES",
+    "DEFAULT_RETENTION_DAYS",
+    "Store",
+]
 
+log = logging.getLogger(__name__.rpartition(".")[0])
+
+#: No store of ours comes near this (1000 events of at most ~16 KiB each is ~16 MiB): a bigger
+#: `telemetry.json` is set aside unread, so it can cost neither minutes nor gigabytes of memory.
+DEFAULT_MAX_FILE_BYTES = 256 << 20
+#: The reserve follows the document's size up to this (see `reserve`).
+DEFAULT_RESERVE_MAX_BYTES = 16 << 20
+#: Transactions retried when the lock file turned out to be deleted or replaced under us.
+DEFAULT_LOCK_RETRIES = 5
 
 T = TypeVar("T")
 _StatKey = tuple[int, int, int]
@@ -46,6 +72,9 @@ class Store:
         retention_days: int = DEFAULT_RETENTION_DAYS,
         clock: Clock = utc_now,
         lock_timeout: float = 30.0,
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+        reserve_max_bytes: int = DEFAULT_RESERVE_MAX_BYTES,
+        lock_retries: int = DEFAULT_LOCK_RETRIES,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.path = self.data_dir / STORE_FILE_NAME
@@ -54,7 +83,11 @@ class Store:
         self.retention_days = max(1, int(retention_days))
         self.clock = clock
         self.lock_timeout = lock_timeout
+        self.max_file_bytes = max(1 << 16, int(max_file_bytes))
+        self.lock_retries = max(0, int(lock_retries))
+        self._reserve = Reserve(self.data_dir, reserve_max_bytes)
         self._mutex = threading.RLock()
+        self._looked = False
         # The last document this object wrote, keyed by the file's stat: a writer that is the only
         # one writing skips re-parsing its own output on every flush.
         self._cache: tuple[_StatKey, StoreDocument] | None = None
@@ -66,19 +99,22 @@ class Store:
     # ----------------------------------------------------------------- reading
     def read(self) -> StoreDocument:
         """A fresh copy of the document; a missing store reads as an empty, undecided one."""
+        self._first_look()
         try:
-            data = self.path.read_bytes()
+            data = self._read_bytes()
         except FileNotFoundError:
             return StoreDocument()
+        except FileTooLargeError:
+            return self.update(_copy)  # set aside under the lock, unread
         except OSError as exc:
-            raise StoreError(f"cannot read {self.path}: {os_message(exc)}") from exc
+            raise StoreError(self._unreadable(exc)) from exc
         try:
             return parse_document(data)
         except NewerSchemaError:
             raise
         except ValueError:
             # Quarantine under the lock, where a concurrent writer cannot race us.
-            return self.update(lambda doc: doc.model_copy())
+            return self.update(_copy)
 
     def read_incremental(self, previous: StoreDocument | None) -> StoreDocument:
         """`read`, minus re-validating the events `previous` already holds.
@@ -97,13 +133,35 @@ class Store:
             self._incremental.forget_records()
             return self.read()
         try:
-            data = self.path.read_bytes()
+            data = self._read_bytes()
         except OSError:
-            return self.read()  # missing: an empty store; unreadable: the usual StoreError
+            return self.read()  # missing: an empty store; odd or unreadable: as `read` says
         doc = self._incremental.read(data, previous.events)
         if doc is None:
             return self.read()
         return doc
+
+    def read_bytes(self) -> bytes:
+        """The raw document, refused unread when it is not a regular file or is over
+        `max_file_bytes` (`FileNotFoundError`, `StoreError`). For readers beside the store that
+        only need a part of it; everything else calls `read`."""
+        try:
+            return self._read_bytes()
+        except FileNotFoundError:
+            raise
+        except OSError as exc:
+            raise StoreError(self._unreadable(exc)) from exc
+
+    def _read_bytes(self) -> bytes:
+        return read_regular_file(self.path, self.max_file_bytes)
+
+    def _unreadable(self, exc: OSError) -> str:
+        if isinstance(exc, NotRegularFileError):
+            return (
+                f"{self.path} is {exc.strerror}: it was left as it is and nothing was read; "
+                "remove or rename it (or use another data folder) to start a new store"
+            )
+        return f"cannot read {self.path}: {os_message(exc)}"
 
     def stat_key(self) -> _StatKey | None:
         try:
@@ -121,9 +179,14 @@ class Store:
             return self._cache[1]
         self._cache = None
         try:
-            data = self.path.read_bytes()
+            data = self._read_bytes()
+        except FileNotFoundError:
+            return StoreDocument()
+        except FileTooLargeError as exc:
+            reason = f"the file is {exc.strerror} for a store; it was set aside unread"
+            return self._quarantine(ValueError(reason))
         except OSError as exc:
-            raise StoreError(f"cannot read {self.path}: {os_message(exc)}") from exc
+            raise StoreError(self._unreadable(exc)) from exc
         try:
             return parse_document(data)
         except NewerSchemaError:
@@ -139,53 +202,110 @@ class Store:
     def quarantined_files(self) -> list[Path]:
         return quarantined_files(self.data_dir)
 
+    def _first_look(self) -> None:
+        """Once per `Store`: sweep what writers killed mid-write left (dead pids only: no lock
+        is held here), and say once if the folder lets others in."""
+        if self._looked:
+            return
+        self._looked = True
+        sweep_stale_temp_files(self.data_dir, max_age_s=None)
+        warning = open_to_others(self.data_dir)
+        if warning:
+            log.warning("%s", warning)
+
     # ----------------------------------------------------------------- writing
     def update(
         self,
         mutate: Callable[[StoreDocument], T],
         after_write: Callable[[StoreDocument], None] | None = None,
+        *,
+        essential: bool = False,
+        discard_old_if_full: bool = False,
     ) -> T:
         """Lock, re-read, let `mutate` change the document, prune, write it atomically.
 
         `after_write(doc)` runs still under the lock, only once the document is safely on disk
         (and pruned): the place for work that must follow a successful write, such as queueing
         the events just stored for upload.
+
+        `mutate` may run more than once, each time on a freshly read document: when the lock
+        file turned out to be deleted under us (another writer may have committed meanwhile),
+        or after the reserve was freed on a full disk. It must depend only on the document it
+        is given (collect results by assignment, not by appending to an outer list).
+
+        A write after which less is collected than before (or nothing), or one marked
+        `essential`, may use the space kept in reserve on a full disk; `discard_old_if_full`
+        (delete-all: the old document is being thrown away anyway) lets it, as a last resort,
+        remove the old document before writing the new one.
         """
         with self._mutex:
+            self._first_look()
+            for _attempt in range(self.lock_retries + 1):
+                try:
+                    with self.lock() as held:
+                        return self._transaction(
+                            held, mutate, after_write, essential, discard_old_if_full
+                        )
+                except LockLostError:
+                    self._cache = None
+                    log.warning("the lock file %s was removed while held; retrying", self.lock_path)
+                except OSError as exc:
+                    self._cache = None
+                    raise StoreError(f"cannot write {self.path}: {os_message(exc)}") from exc
+            raise StoreError(
+                f"cannot write {self.path}: its lock file {self.lock_path} was removed or "
+                f"replaced while held, {self.lock_retries + 1} times in a row; is another "
+                f"program deleting files in {self.data_dir}?"
+            )
+
+    def _transaction(
+        self,
+        held: HeldLock,
+        mutate: Callable[[StoreDocument], T],
+        after_write: Callable[[StoreDocument], None] | None,
+        essential: bool,
+        discard_old_if_full: bool,
+    ) -> T:
+        freed = False
+        while True:
+            doc = self._load_locked()
+            self._cache = None  # the document is about to change under our hands
+            before = collection(doc)
             try:
-                with self.lock():
-                    doc = self._load_locked()
-                    self._cache = None  # the document is about to change under our hands
-                    result = mutate(doc)
-                    self.prune(doc)
-                    self._write_locked(doc)
-                    sweep_stale_temp_files(self.data_dir)
-                    if after_write is not None:
-                        after_write(doc)
-                    return result
+                result = mutate(doc)
+                self.prune(doc)
+                data = dump_within(doc, self.max_file_bytes, self.path)
+                self._commit(doc, data, held, discard_old=freed and discard_old_if_full)
             except OSError as exc:
-                raise StoreError(f"cannot write {self.path}: {os_message(exc)}") from exc
+                may_free = essential or collects_less(before, doc)
+                if freed or not is_disk_full(exc) or not may_free:
+                    raise
+                # The one place the reserve is spent; the transaction runs again on a fresh read.
+                freed = True
+                if not self._reserve.release() and not discard_old_if_full:
+                    raise
+                log.warning("the disk is full: used the space kept in reserve for this change")
+                continue
+            break
+        sweep_stale_temp_files(self.data_dir)
+        if not freed:  # right after using it the space is needed elsewhere (the secrets file)
+            self._reserve.ensure(len(data))
+        if after_write is not None:
+            after_write(doc)
+        return result
 
     @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
+    def lock(self) -> Iterator[HeldLock]:
         """The inter-process lock (sibling `.lock` file), for work beside the document itself
-        (the upload queue). Not re-entrant across processes: never call it inside `update`."""
+        (the upload queue). Not re-entrant across processes: never call it inside `update`.
+        What it yields can tell whether the lock file is still the one locked (`check()`)."""
+        self._first_look()
         try:
             ensure_private_dir(self.data_dir)
         except OSError as exc:
             raise StoreError(f"cannot create {self.data_dir}: {os_message(exc)}") from exc
-        lock = FileLock(str(self.lock_path), timeout=self.lock_timeout, mode=0o600)
-        try:
-            lock.acquire()
-        except Timeout as exc:
-            raise StoreError(
-                f"the store is locked by another process ({self.lock_path}) for more than "
-                f"{self.lock_timeout:g} s"
-            ) from exc
-        try:
-            yield
-        finally:
-            lock.release()
+        with hold(self.lock_path, self.lock_timeout) as held:
+            yield held
 
     def prune(self, doc: StoreDocument) -> None:
         """Newest `max_events`, none past retention."""
@@ -199,10 +319,33 @@ class Store:
         doc.events = events
 
     def _write_locked(self, doc: StoreDocument) -> None:
-        atomic_write(self.path, dump_document(doc))
+        """The write step alone, for a caller already holding the lock (bench/client.py times
+        it); `update` is the way to change the store."""
+        self._commit(doc, dump_within(doc, self.max_file_bytes, self.path), None, discard_old=False)
+
+    def _commit(
+        self, doc: StoreDocument, data: bytes, held: HeldLock | None, *, discard_old: bool
+    ) -> None:
+        """Swap `data` in, but only while our lock is still the lock on disk (checked right
+        before the replace: a writer that lost it retries instead of undoing another's commit)."""
+        check = held.check if held is not None else None
+        try:
+            atomic_write(self.path, data, before_replace=check)
+        except OSError as exc:
+            if not (discard_old and is_disk_full(exc)):
+                raise
+            if check is not None:
+                check()
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path)  # absent reads as "never asked": nothing is recorded
+            atomic_write(self.path, data, before_replace=check)
         key = self.stat_key()
         if key is not None:
             self._cache = (key, doc)
+
+
+def _copy(doc: StoreDocument) -> StoreDocument:
+    return doc.model_copy()
 
 
 def _timestamp(event: Event) -> datetime:

@@ -147,4 +147,4 @@ def forget_deletion_token(
     try:
         secrets.delete(DELETION_TOKEN_PREFIX + request_id)
     except (SecretStoreError, OSError) as exc:
-        log.warning("deletion request token not removed from the keyring: %s", exc)
+        log.warning("deletion request token not removed from the keyring: %s", type(exc).__name__)

@@ -21,6 +21,7 @@ __all__ = [
     "EndpointError",
     "LogsUrl",
     "UploadError",
+    "is_loopback_host",
     "otlp_headers",
     "resolve_logs_url",
     "validate_endpoint",
@@ -41,11 +42,17 @@ class EndpointError(UploadError, ValueError):
     """The endpoint is not acceptable (not https, or http to a non-loopback host)."""
 
 
-def _is_loopback(host: str) -> bool:
-    if host.lower() in ("localhost", "localhost.") or host.lower().endswith(".localhost"):
+def is_loopback_host(host: str) -> bool:
+    """True only for a literal loopback address or the name `localhost` itself.
+
+    Never resolved, and no look-alikes: `foo.localhost` and `localhost.` reach whatever a
+    resolver (or a hosts file, or a search domain) makes of them, possibly another machine, so
+    plain http to them could cross a network in clear text.
+    """
+    if host.lower() == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(host).is_loopback  # 127.0.0.0/8 and ::1, literals only
     except ValueError:
         return False
 
@@ -70,9 +77,10 @@ def validate_endpoint(url: str) -> str:
         )
     if parts.query or parts.fragment:
         raise EndpointError("the endpoint must not contain a query string or fragment")
-    if scheme == "http" and not _is_loopback(host):
+    if scheme == "http" and not is_loopback_host(host):
         raise EndpointError(
-            f"plain http is only allowed to this computer (localhost); use https for {host}"
+            "plain http is only allowed to this computer (localhost, 127.0.0.1 or ::1, written "
+            f"exactly so); use https for {host}"
         )
     return text.rstrip("/")
 

@@ -9,15 +9,25 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..clock import ensure_utc
+from ..fsio import write_all
 from ..store import Store
-from .files import STATE_FILE, atomic_write
+from .files import (
+    SENT_IDS_FILE,
+    STATE_FILE,
+    atomic_write,
+    fsync_dir,
+    keep_aside,
+    read_small_file,
+)
+from .salvage import damage_reason, is_anonymous_id, salvage_state
 
 __all__ = [
     "HISTORY_LIMIT",
@@ -25,7 +35,10 @@ __all__ = [
     "HistoryEntry",
     "Outcome",
     "UploadState",
+    "delivered_anonymous_ids",
+    "read_sent_ids",
     "read_state",
+    "remember_sent_ids_locked",
     "update_state",
     "update_state_locked",
 ]
@@ -99,16 +112,42 @@ class UploadState(BaseModel):
             del self.sent_anonymous_ids[:-_SENT_IDS_LIMIT]
 
 
-def read_state(store: Store) -> UploadState:
-    """Lock-free read (the file is only ever replaced atomically); unreadable reads as empty."""
+def _parse_state(data: bytes) -> tuple[UploadState, str | None]:
+    """(state, None), or what can be recovered and why the file is damaged."""
+    try:
+        return UploadState.model_validate_json(data), None
+    except (ValueError, ValidationError) as exc:
+        reason = damage_reason(exc)
+    state = UploadState.model_validate(salvage_state(data.decode("utf-8", errors="replace")))
+    return state, reason
+
+
+def _read(store: Store) -> tuple[UploadState, str | None]:
     path = store.data_dir / STATE_FILE
     try:
-        return UploadState.model_validate_json(path.read_bytes())
+        data = read_small_file(path)
     except FileNotFoundError:
-        return UploadState()
-    except (OSError, ValueError, ValidationError) as exc:
-        log.warning("upload history %s unreadable (%s); starting a new one", path, type(exc))
-        return UploadState()
+        return UploadState(), None
+    except OSError as exc:
+        return UploadState(), damage_reason(exc)
+    return _parse_state(data)
+
+
+def _damaged_message(reason: str, kept: str | None) -> str:
+    where = f"kept as {kept}" if kept else "set aside at the next change"
+    return (
+        f"the upload history ({STATE_FILE}) was damaged ({reason}); it is {where} and a new "
+        "one was started (the anonymous ids that had records delivered were recovered)"
+    )
+
+
+def read_state(store: Store) -> UploadState:
+    """Lock-free read (the file is only ever replaced atomically). A damaged file reads as what
+    can be recovered from it, its `last_error` saying so; it is set aside by the next write."""
+    state, damaged = _read(store)
+    if damaged is not None:
+        state.last_error = _damaged_message(damaged, None)
+    return state
 
 
 def _write_state(store: Store, state: UploadState) -> None:
@@ -117,8 +156,17 @@ def _write_state(store: Store, state: UploadState) -> None:
 
 
 def update_state_locked(store: Store, mutate: Callable[[UploadState], T]) -> T:
-    """For callers that already hold the store lock (inside `Store.update`)."""
-    state = read_state(store)
+    """For callers that already hold the store lock (inside `Store.update`). A damaged file is
+    moved aside first (never overwritten), and the new history says where it went."""
+    state, damaged = _read(store)
+    if damaged is not None:
+        path = store.data_dir / STATE_FILE
+        try:
+            kept: str | None = keep_aside(path, store.clock()).name
+        except FileNotFoundError:
+            kept = None
+        log.warning("%s", _damaged_message(damaged, kept))
+        state.last_error, state.last_error_at = _damaged_message(damaged, kept), store.clock()
     result = mutate(state)
     _write_state(store, state)
     return result
@@ -127,3 +175,51 @@ def update_state_locked(store: Store, mutate: Callable[[UploadState], T]) -> T:
 def update_state(store: Store, mutate: Callable[[UploadState], T]) -> T:
     with store.lock():
         return update_state_locked(store, mutate)
+
+
+# ------------------------------------------------------------------ delivered anonymous ids
+def read_sent_ids(store: Store) -> list[str]:
+    """Every id in the append-only log, oldest first; a torn last line (no newline) is not
+    an id and is skipped."""
+    try:
+        data = read_small_file(store.data_dir / SENT_IDS_FILE)
+    except OSError:
+        return []
+    ids: list[str] = []
+    for line in data.split(b"\n")[:-1]:
+        text = line.decode("ascii", errors="replace").strip()
+        if is_anonymous_id(text) and text not in ids:
+            ids.append(text)
+    return ids
+
+
+def remember_sent_ids_locked(store: Store, anonymous_ids: Iterable[str]) -> None:
+    """Append the ids not yet in the log, fsynced, before anything else records a delivery
+    (under the store lock). A full disk is logged, not raised: the history keeps them too."""
+    known = read_sent_ids(store)
+    new = [i for i in dict.fromkeys(anonymous_ids) if is_anonymous_id(i) and i not in known]
+    if not new:
+        return
+    path = store.data_dir / SENT_IDS_FILE
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            size = os.fstat(fd).st_size
+            torn = size > 0 and os.pread(fd, 1, size - 1) != b"\n"
+            write_all(fd, (b"\n" if torn else b"") + "".join(f"{i}\n" for i in new).encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if size == 0:
+            fsync_dir(store.data_dir)
+    except OSError as exc:
+        log.warning("could not note a delivered anonymous id in %s: %s", path, damage_reason(exc))
+
+
+def delivered_anonymous_ids(store: Store) -> tuple[list[str], bool]:
+    """Every id that ever had a record delivered (the log and the history together), and
+    whether the history was damaged (then the caller cannot rule out more, e.g. the current
+    id, written by a version without the log)."""
+    state, damaged = _read(store)
+    ids = list(dict.fromkeys([*read_sent_ids(store), *state.sent_anonymous_ids]))
+    return ids, damaged is not None

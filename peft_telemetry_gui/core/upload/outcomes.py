@@ -9,12 +9,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..store import Store
-from .history import HistoryEntry, UploadState, update_state
+from .deletion import bump_deletion_attempts, clear_deletion_request
+from .history import HistoryEntry, UploadState, remember_sent_ids_locked, update_state
 from .queue import UploadQueue
-from .records import QueuedRecord
+from .records import DeletionRequest, QueuedRecord
 from .transport import Answer
 
-__all__ = ["settle_events"]
+__all__ = ["DELETION_FINAL_ATTEMPTS", "settle_deletion", "settle_events"]
+
+DELETION_FINAL_ATTEMPTS = 10  # a deletion request the server keeps *refusing* (401, 400, ...)
 
 
 def settle_events(
@@ -33,6 +36,9 @@ def settle_events(
         entry.message = answer.message
         update_state(store, lambda s: s.record(entry))
         return entry
+    if answer.ok:  # first the append-only note of who reached the collector (see files.py)
+        with store.lock():
+            remember_sent_ids_locked(store, (r.anonymous_id for r in chunk))
     queue.remove({r.id for r in chunk})
     if answer.ok:
         entry.rejected = answer.rejected
@@ -62,3 +68,33 @@ def settle_events(
 
     update_state(store, refused)
     return entry
+
+
+def settle_deletion(
+    store: Store, request: DeletionRequest, size: int, answer: Answer, at: datetime
+) -> tuple[HistoryEntry, bool]:
+    """Record the attempt; True when the request is finished (delivered, or refused for the
+    last time) and has left the pending file. Outages keep it pending forever."""
+    gave_up = (
+        not answer.ok and not answer.retryable and request.attempts + 1 >= DELETION_FINAL_ATTEMPTS
+    )
+    message = answer.message
+    if gave_up:
+        message = (
+            f"gave up on the deletion request after {request.attempts + 1} refusals: {message}"
+        )
+    entry = HistoryEntry(
+        at=at,
+        kind="deletion_request",
+        records=1,
+        bytes=size,
+        status=answer.status,
+        outcome="delivered" if answer.ok else ("failed" if gave_up else "retry"),
+        message="" if answer.ok else message,
+    )
+    update_state(store, lambda s: s.record(entry))
+    if answer.ok or gave_up:
+        clear_deletion_request(store, request.id)
+        return entry, True
+    bump_deletion_attempts(store, request.id)
+    return entry, False

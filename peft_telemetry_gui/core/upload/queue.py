@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..clock import ensure_utc
-from ..fsio import write_all
+from ..fsio import read_regular_file, write_all
 from ..models import StoreDocument
 from ..store import Store
 from .files import QUEUE_FILE, atomic_write, fsync_dir
@@ -108,8 +108,8 @@ class UploadQueue:
             return []
         if self._cached is not None and self._cached[0] == key:
             return list(self._cached[1])
-        try:
-            data = self.path.read_bytes()
+        try:  # never a FIFO (it would hang every reader), never past a sane multiple of the bound
+            data = read_regular_file(self.path, max(4 * self.limits.max_bytes, 64 << 20))
         except FileNotFoundError:
             return []
         except OSError as exc:

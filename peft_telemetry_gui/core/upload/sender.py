@@ -10,6 +10,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from ..paths import ensure_private_dir
 from .endpoint import UploadError
 
 __all__ = ["SENDER_BUSY_MESSAGE", "SENDER_LOCK", "SenderBusyError", "try_sender_lock"]
@@ -34,12 +35,14 @@ def try_sender_lock(data_dir: Path) -> FileLock | None:
     Senders keep it while they send: the host's background worker for its lifetime, one-shot
     sends for the call. It is an OS advisory lock (flock/LockFileEx), so a crashed holder
     releases it with its process. Not thread-local: a worker may be stopped from another
-    thread than the one that locked.
+    thread than the one that locked. Raises OSError when the lock cannot be made at all.
     """
     lock = FileLock(str(Path(data_dir) / SENDER_LOCK), timeout=0, mode=0o600, thread_local=False)
     try:
-        Path(data_dir).mkdir(parents=True, exist_ok=True, mode=0o700)
+        ensure_private_dir(Path(data_dir))
         lock.acquire()
-    except (Timeout, OSError):
+    except Timeout:
         return None
+    # Any other OSError (the folder is a file, not writable, ...) is raised as it is: "another
+    # program is sending" would send the user looking for a program that does not exist.
     return lock

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from ..env import env_override
 from ..secrets import SecretStore
 from ..store import Store
 from .credentials import get_token
-from .deletion import read_deletion_requests
+from .deletion import deletion_problem, read_deletion_requests
 from .encode import build_deletion_request, split_batches, to_json
 from .endpoint import EndpointError, resolve_logs_url
 from .history import HistoryEntry, UploadState, read_state
@@ -44,6 +45,11 @@ class UploadStatus:
     deletion_pending: int
     rejected_total: int
     history: list[HistoryEntry] = field(default_factory=list)
+    #: `DO_NOT_TRACK=1` (or the like) when the environment keeps this process from sending
+    #: events; deletion requests are still sent.
+    blocked_by: str | None = None
+    #: One line when the pending deletion requests file is damaged (see `deletion.py`).
+    deletion_problem: str | None = None
 
     @property
     def drops_total(self) -> int:
@@ -59,6 +65,11 @@ class UploadStatus:
             return text
         if self.endpoint_problem:
             return f"Upload is on but nothing can be sent: {self.endpoint_problem}"
+        if self.blocked_by:
+            return (
+                f"Upload is on, but {self.blocked_by} is set here, so no events are sent from "
+                f"this program ({self.queued:,} waiting)."
+            )
         if self.state == "idle" and self.queued:
             return (
                 f"Upload is on; {self.queued:,} records waiting (sent while an app using "
@@ -111,6 +122,8 @@ def upload_status(
         deletion_pending=len(read_deletion_requests(store)),
         rejected_total=state.rejected_total,
         history=list(state.history),
+        blocked_by=env_override(environ) if enabled else None,
+        deletion_problem=deletion_problem(store),
     )
 
 
@@ -150,7 +163,8 @@ def preview_next_batch(
             if name.lower() not in ("user-agent", "authorization"):
                 headers[name] = "(hidden)"  # OTEL_EXPORTER_OTLP_HEADERS values may be secrets
         headers["Content-Type"] = "application/x-protobuf"
-        headers["Content-Encoding"] = "gzip"
+        if worker.compress:  # (OTEL_EXPORTER_OTLP_COMPRESSION=none turns it off)
+            headers["Content-Encoding"] = "gzip"
         deletions = read_deletion_requests(store)
         if deletions:
             request = deletions[0]

@@ -7,6 +7,8 @@ batch. `Retry-After` is read in both forms RFC 9110 allows.
 from __future__ import annotations
 
 import email.utils
+import re
+import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -17,6 +19,7 @@ from .encode import decode_response
 __all__ = ["RETRYABLE_STATUSES", "Answer", "host_of", "parse_retry_after", "plain_status", "post"]
 
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+_DELAY_SECONDS = re.compile(r"[0-9]{1,10}")  # bounded: `Backoff` caps it at an hour anyway
 
 
 @dataclass
@@ -56,19 +59,52 @@ def plain_status(status: int, url: str, detail: str) -> str:
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds, from either form RFC 9110 allows: delay-seconds or an HTTP date."""
+    """Seconds, from either form RFC 9110 allows: delay-seconds (ASCII digits only) or an
+    HTTP date. Anything else is None, i.e. our own backoff: a header is the server's to get
+    wrong, never a reason for the worker to fail."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if not value.isascii():  # `str.isdigit` and `int` accept "²" and other scripts' digits
+        return None
+    if _DELAY_SECONDS.fullmatch(value):
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return max(0.0, (when - now).total_seconds())
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
+
+
+def _ssl_cause(exc: BaseException) -> ssl.SSLError | None:
+    """The ssl module's error under httpx's and httpcore's wrapping, if that is what it was."""
+    seen: BaseException | None = exc
+    for _ in range(10):  # a chain is short; never loop on a strange one
+        if seen is None:
+            return None
+        if isinstance(seen, ssl.SSLError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _network_message(exc: httpx.TransportError, url: str) -> str:
+    host = host_of(url)
+    cause = _ssl_cause(exc)
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        why = cause.verify_message or "not trusted"
+        return (
+            f"the certificate of {host} was not accepted ({why}); check "
+            "OTEL_EXPORTER_OTLP_CERTIFICATE or SSL_CERT_FILE; will retry"
+        )
+    if cause is not None:
+        return f"the secure connection to {host} failed ({cause.reason or cause}); will retry"
+    if isinstance(exc, httpx.ProxyError):
+        return f"the proxy did not connect us to {host} ({str(exc)[:200]}); will retry"
+    reason = "connection refused" if isinstance(exc, httpx.ConnectError) else "network error"
+    return f"could not reach {host} ({reason}); will retry"
 
 
 def post(
@@ -86,8 +122,13 @@ def post(
     except httpx.TimeoutException:
         return Answer(None, True, f"{host_of(url)} did not answer within {timeout:g} s; will retry")
     except httpx.TransportError as exc:
-        reason = "connection refused" if isinstance(exc, httpx.ConnectError) else "network error"
-        return Answer(None, True, f"could not reach {host_of(url)} ({reason}); will retry")
+        return Answer(None, True, _network_message(exc, url))
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
+        # e.g. a header value that cannot be encoded: kept queued, shown, retried with backoff
+        detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        return Answer(
+            None, True, f"the request to {host_of(url)} could not be made ({detail}); will retry"
+        )
     status = response.status_code
     if 200 <= status < 300:
         decoded = decode_response(response.content, response.headers.get("content-type", ""))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..models import ConsentState, UploadSettings
-from ..store import Store
+from ..store import Store, StoreError
 
 __all__ = ["UploadView", "read_view"]
 
@@ -28,8 +28,8 @@ class UploadView(BaseModel):
 
 def read_view(store: Store) -> UploadView | None:
     """None when there is no readable store: then nothing is allowed."""
-    try:
-        view = UploadView.model_validate_json(store.path.read_bytes())
-    except (OSError, ValueError, ValidationError):
+    try:  # bounded and FIFO-safe: a huge or odd file is refused unread (as the store does)
+        view = UploadView.model_validate_json(store.read_bytes())
+    except (OSError, StoreError, ValueError, ValidationError):
         return None
     return view if view.schema_version >= 1 else None

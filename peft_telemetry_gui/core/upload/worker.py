@@ -26,10 +26,12 @@ from filelock import FileLock
 
 from ..._version import __version__
 from ..clock import Clock
+from ..env import env_override
 from ..secrets import SecretStore
 from ..store import Store, StoreError
+from .connection import Connections, ConnectionSetupError, otlp_compression, otlp_timeout
 from .credentials import deletion_token, forget_deletion_token, get_token
-from .deletion import bump_deletion_attempts, clear_deletion_request, read_deletion_requests
+from .deletion import read_deletion_requests
 from .encode import (
     DEFAULT_SERVICE_NAME,
     MAX_REQUEST_BYTES,
@@ -41,7 +43,7 @@ from .encode import (
 )
 from .endpoint import EndpointError, otlp_headers, resolve_logs_url
 from .history import HistoryEntry, UploadState, read_state, update_state
-from .outcomes import settle_events
+from .outcomes import settle_deletion, settle_events
 from .queue import UploadQueue
 from .records import DeletionRequest, QueuedRecord
 from .retry import Backoff
@@ -59,8 +61,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-DELETION_FINAL_ATTEMPTS = 10  # a deletion request the server keeps *refusing* (401, 400, ...)
 
 State = Literal["off", "idle", "waiting", "sending", "backing_off", "circuit_open"]
 
@@ -90,12 +90,12 @@ class UploadWorker:
         app_name: str | None = None,
         app_version: str | None = None,
         transport: httpx.BaseTransport | None = None,
-        timeout: float = 10.0,
+        timeout: float | None = None,
         batch_size: int = 100,
         flush_interval: float = 5.0,
         poll_interval: float = 5.0,
         encoding: Encoding = "protobuf",
-        compress: bool = True,
+        compress: bool | None = None,
         max_request_bytes: int = MAX_REQUEST_BYTES,
         secret_store: SecretStore | None = None,
         environ: Mapping[str, str] | None = None,
@@ -117,13 +117,15 @@ class UploadWorker:
         self.flush_interval = flush_interval
         self.poll_interval = poll_interval
         self.encoding: Encoding = encoding
-        self.compress = compress
+        # Explicit arguments win; then the OTLP variables; then ours (10 s, gzip).
+        compression = otlp_compression(environ) if compress is None else compress
+        self.compress = True if compression is None else compression
         self.max_request_bytes = max_request_bytes
         self.secret_store = secret_store
         self.environ = environ
         self.clock = clock
         self.wall_clock: Clock = wall_clock or store.clock
-        self.timeout = timeout
+        self.timeout = timeout if timeout is not None else (otlp_timeout(environ) or 10.0)
         #: Tokens "delete all data" handed over in this process (see `UploadRuntime`).
         self.deletion_tokens: MutableMapping[str, str] = (
             {} if deletion_tokens is None else deletion_tokens
@@ -137,9 +139,7 @@ class UploadWorker:
             threshold=breaker_threshold,
             cooldown=breaker_cooldown,
         )
-        self._http = httpx.Client(
-            transport=transport, timeout=timeout, follow_redirects=False, trust_env=False
-        )
+        self._connections = Connections(environ, timeout=self.timeout, transport=transport)
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -184,8 +184,7 @@ class UploadWorker:
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
         if thread is None or not thread.is_alive():
-            with contextlib.suppress(Exception):
-                self._http.close()
+            self._connections.close()
             # Still in a request otherwise: the thread lets go itself when it ends, so nobody
             # else starts sending the same records meanwhile.
             self._release_sender_lock()
@@ -214,7 +213,12 @@ class UploadWorker:
     # -------------------------------------------------------------- thread
     def _run(self) -> None:
         while not self._stop.is_set():
-            if not self.acquire_sender_lock():
+            try:
+                sender = self.acquire_sender_lock()
+            except OSError as exc:  # the folder went away or became unwritable: look later
+                log.warning("upload cannot lock %s: %s", self.store.data_dir, exc.strerror or exc)
+                sender = False
+            if not sender:
                 self._wake.wait(self.poll_interval)
                 self._wake.clear()
                 continue
@@ -258,8 +262,8 @@ class UploadWorker:
         deletions = read_deletion_requests(self.store)
         if deletions:
             return self._send_deletion(deletions[0])
-        view, batch = self._take_batch()
-        if view is None or not view.allowed:
+        view, batch = (None, []) if self.blocked_by else self._take_batch()
+        if view is None or not view.allowed:  # (the environment's opt-out keeps the queue)
             self._set_state("off")
             return StepResult(self.poll_interval)
         if not batch:
@@ -298,7 +302,17 @@ class UploadWorker:
         return headers
 
     def _post(self, url: str, body: bytes, headers: dict[str, str]) -> Answer:
-        return post(self._http, url, body, headers, timeout=self.timeout, now=self.wall_clock())
+        try:
+            http = self._connections.client_for(url)
+        except ConnectionSetupError as exc:  # kept queued; the user is told what to fix
+            return Answer(None, True, str(exc))
+        return post(http, url, body, headers, timeout=self.timeout, now=self.wall_clock())
+
+    @property
+    def blocked_by(self) -> str | None:
+        """`DO_NOT_TRACK=1` (or the like) when the environment forbids sending events; read
+        before every batch, so a host that sets it at run time is obeyed at once."""
+        return env_override(self.environ)
 
     def _failed(self, answer: Answer) -> float:
         state, delay = self.backoff.failed(answer.retry_after)
@@ -317,6 +331,9 @@ class UploadWorker:
             # The one check that matters: consent (master, upload and each record's category),
             # read from disk right before sending.
             view = read_view(self.store)
+            if self.blocked_by:
+                self._set_state("off")
+                return StepResult(self.poll_interval, sent, requests)
             if view is None or not view.allowed:
                 with contextlib.suppress(StoreError), self.store.lock():
                     self.queue.clear_locked()
@@ -370,31 +387,10 @@ class UploadWorker:
         headers.update(content_headers)
         self._set_state("sending")
         answer = self._post(request.logs_url, body, headers)
-        gave_up = (
-            not answer.ok
-            and not answer.retryable
-            and request.attempts + 1 >= DELETION_FINAL_ATTEMPTS
-        )
-        message = answer.message
-        if gave_up:
-            message = (
-                f"gave up on the deletion request after {request.attempts + 1} refusals: {message}"
-            )
-        entry = HistoryEntry(
-            at=self.wall_clock(),
-            kind="deletion_request",
-            records=1,
-            bytes=len(body),
-            status=answer.status,
-            outcome="delivered" if answer.ok else ("failed" if gave_up else "retry"),
-            message="" if answer.ok else message,
-        )
-        update_state(self.store, lambda s: s.record(entry))
+        entry, finished = settle_deletion(self.store, request, len(body), answer, self.wall_clock())
         self.requests.append(entry)
-        if answer.ok or gave_up:
-            clear_deletion_request(self.store, request.id)
+        if finished:  # delivered, or finally refused
             forget_deletion_token(data_dir, request.id, self.deletion_tokens, self.secret_store)
             self.backoff.succeeded()
-            return StepResult(0.0, 1, 1, failed=gave_up)
-        bump_deletion_attempts(self.store, request.id)
+            return StepResult(0.0, 1, 1, failed=entry.outcome == "failed")
         return StepResult(self._failed(answer), 0, 1, failed=True)
