@@ -185,10 +185,91 @@ def test_status_of_a_store_never_written_shows_no_made_up_id(
     assert run_json(capsys, data_dir, "status")["anonymous_id"] is None  # type: ignore[index]
     code, out, _ = run(capsys, data_dir, "status")
     assert code == 0
-    assert "none yet" in out
+    assert "Anonymous id:  none (made only when you first turn telemetry on)" in out
     run(capsys, data_dir, "enable")
     first = run_json(capsys, data_dir, "status")["anonymous_id"]  # type: ignore[index]
     assert first and first == run_json(capsys, data_dir, "status")["anonymous_id"]  # type: ignore[index]
+
+
+def test_no_anonymous_id_after_a_no_and_none_to_reset(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    assert run(capsys, data_dir, "disable")[0] == 0  # "don't allow", before any yes
+    assert run_json(capsys, data_dir, "status")["anonymous_id"] is None  # type: ignore[index]
+    assert "Anonymous id:  none" in run(capsys, data_dir, "status")[1]
+    code, out, err = run(capsys, data_dir, "reset-id")
+    assert (code, err) == (0, "")
+    assert out.startswith("There is no anonymous id to reset")
+    assert run_json(capsys, data_dir, "reset-id") == {"anonymous_id": None, "reset": False}
+    assert [e.what for e in Store(data_dir).read().audit_log] == ["decision"]  # no reset logged
+
+
+def test_status_prints_the_last_change_and_who_made_it(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from peft_telemetry_gui import TelemetryClient
+    from peft_telemetry_gui.core.secrets import MemorySecretStore
+
+    run(capsys, data_dir, "enable", "--category", "error")
+    with TelemetryClient(
+        app_name="PEFT Studio",
+        app_version="2.1",
+        data_dir=data_dir,
+        start_session=False,
+        secret_store=MemorySecretStore(),
+        environ={},
+        clock=lambda: datetime(2026, 12, 1, 14, 2, tzinfo=UTC),
+    ) as client:
+        client.enable(categories={"usage": True})
+    code, out, _ = run(capsys, data_dir, "status")
+    assert code == 0
+    assert "Last change: PEFT Studio turned on usage at 2026-12-01 14:02 UTC (host app)" in out
+    last = run_json(capsys, data_dir, "status")["last_change"]  # type: ignore[index]
+    assert {k: last[k] for k in ("at", "actor", "app_name", "what", "from", "to")} == {  # type: ignore[index]
+        "at": "2026-12-01T14:02:00+00:00",
+        "actor": "api",
+        "app_name": "PEFT Studio",
+        "what": "category:usage",
+        "from": False,
+        "to": True,
+    }
+    run(capsys, data_dir, "disable")
+    last = run_json(capsys, data_dir, "status")["last_change"]  # type: ignore[index]
+    assert (last["actor"], last["what"], last["to"], last["app_name"]) == (  # type: ignore[index]
+        "cli",
+        "consent",
+        False,
+        None,
+    )
+    assert "Last change: You turned off telemetry at " in run(capsys, data_dir, "status")[1]
+
+
+def test_enable_without_category_keeps_the_earlier_choice(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    run(capsys, data_dir, "enable", "--category", "usage")
+    run(capsys, data_dir, "disable")
+    code, out, _ = run(capsys, data_dir, "enable")
+    assert code == 0
+    assert out.splitlines() == [
+        "Telemetry on for: usage",
+        "Still off: error, performance, system (choose with --category)",
+    ]
+    assert [c for c, on in Store(data_dir).read().consent.categories.items() if on] == ["usage"]
+
+
+def test_disable_says_what_happens_to_what_is_already_stored(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    run(capsys, data_dir, "enable")
+    run(capsys, data_dir, "track", "x")
+    code, out, _ = run(capsys, data_dir, "disable")
+    assert code == 0
+    assert "1 event already stored stays on this computer until you delete them" in out
+    assert "peft-telemetry delete" in out
+    assert run_json(capsys, data_dir, "disable")["events_kept"] == 1  # type: ignore[index]
 
 
 def test_a_reader_that_stops_early_gets_no_error_message(data_dir: Path) -> None:

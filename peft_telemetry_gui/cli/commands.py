@@ -12,6 +12,7 @@ from typing import Any
 
 from ..core import analytics
 from ..core.consent import collection_text, validate_categories
+from ..core.consent_changes import last_change
 from ..core.constants import CATEGORIES
 from ..core.env import env_override
 from ..core.export import export_data
@@ -42,9 +43,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     doc = read_store(store)
     consent = doc.consent
     override = env_override()
-    # A store that was never written has no id yet: showing the placeholder of this one read
-    # would print a different "id" every time.
-    anonymous_id = doc.anonymous_id if store.path.exists() else None
+    anonymous_id = doc.anonymous_id or None  # none before the first "yes"
+    change = last_change(doc.audit_log)
     payload = {
         "enabled": consent.enabled,
         "decided": consent.decided,
@@ -57,6 +57,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         "redactions": doc.redactions,
         "quarantined": [n.model_dump(mode="json") for n in doc.quarantined],
         "collection_text_version": collection_text().version,
+        "last_change": change.payload() if change else None,
     }
     text = collection_text()
     if not consent.decided:
@@ -75,7 +76,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         lines.append(f"  {c:<12} {mark}  {text.categories.get(c, '')}")
     lines += [
         f"Upload:        {'on' if consent.upload_enabled else 'off (local only)'}",
-        f"Anonymous id:  {anonymous_id or 'none yet (made when you first decide)'}",
+        f"Anonymous id:  {anonymous_id or 'none (made only when you first turn telemetry on)'}",
         f"Data folder:   {printable(store.data_dir)}",
         f"Events stored: {len(doc.events)}",
         f"Removed so far by scrubbing: {printable(describe_redactions(doc.redactions))}",
@@ -85,6 +86,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"Note: an unreadable store was moved to {printable(notice.moved_to)} "
             f"({printable(notice.reason)})"
         )
+    if change:
+        lines.append(f"Last change: {change.sentence()}")
     lines.append("Never collected: " + "; ".join(text.never_collected))
     emit(args, payload, "\n".join(lines))
     return EXIT_OK
@@ -96,28 +99,48 @@ def cmd_enable(args: argparse.Namespace) -> int:
         names = validate_categories(chosen)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    categories = {c: (c in names) for c in CATEGORIES} if names else dict.fromkeys(CATEGORIES, True)
+    # Without --category the user's earlier category choices stay (all on if none is), as
+    # with the app's master switch; --category names the complete choice.
+    categories = {c: (c in names) for c in CATEGORIES} if names else None
     consent = set_consent(open_store(args), enabled=True, actor="cli", categories=categories)
     on = [c for c in CATEGORIES if consent.category_on(c)]
+    off = [c for c in CATEGORIES if not consent.category_on(c)]
     override = env_override()
     note = f" (but {printable(override)} is set: nothing is recorded)" if override else ""
+    kept = f"\nStill off: {', '.join(off)} (choose with --category)" if off and not names else ""
     emit(
         args,
         {"enabled": True, "categories": consent.categories},
-        f"Telemetry on for: {', '.join(on) or 'no category'}{note}",
+        f"Telemetry on for: {', '.join(on) or 'no category'}{note}{kept}",
     )
     return EXIT_OK
 
 
 def cmd_disable(args: argparse.Namespace) -> int:
-    set_consent(open_store(args), enabled=False, actor="cli")
-    emit(args, {"enabled": False}, "Telemetry off. Stored events are kept until you delete them.")
+    store = open_store(args)
+    set_consent(store, enabled=False, actor="cli")
+    kept = len(read_store(store).events)
+    stored = "1 event already stored stays" if kept == 1 else f"{kept} events already stored stay"
+    emit(
+        args,
+        {"enabled": False, "events_kept": kept},
+        f"Telemetry off: nothing more is recorded (upload is off too). {stored} on this "
+        "computer until you delete them: peft-telemetry delete (which also asks the collector "
+        "to erase anything uploaded).",
+    )
     return EXIT_OK
 
 
 def cmd_reset_id(args: argparse.Namespace) -> int:
     new_id = reset_anonymous_id(open_store(args), actor="cli")
-    emit(args, {"anonymous_id": new_id}, f"New anonymous id: {new_id}")
+    if new_id is None:
+        emit(
+            args,
+            {"anonymous_id": None, "reset": False},
+            "There is no anonymous id to reset: one is made only when you first turn telemetry on.",
+        )
+        return EXIT_OK
+    emit(args, {"anonymous_id": new_id, "reset": True}, f"New anonymous id: {new_id}")
     return EXIT_OK
 
 
@@ -294,8 +317,8 @@ def cmd_delete(args: argparse.Namespace) -> int:
             "warnings": report.warnings,
             "deletion_request": report.deletion_request,
         },
-        f"Deleted {report.events_deleted} events and all history. Telemetry is off; "
-        "a new anonymous id was made."
+        f"Deleted {report.events_deleted} events and all history. Telemetry is off and the "
+        "anonymous id is gone (a new one is made when you next turn telemetry on)."
         + (f"\n{report.deletion_message}" if report.deletion_message else ""),
     )
     return EXIT_OK
@@ -335,6 +358,6 @@ def add_local_commands(add: AddCommand) -> None:
         action="store_true",
         help="replace an existing regular file (links, devices and FIFOs are always refused)",
     )
-    p = add("delete", cmd_delete, "delete all local data and start a new anonymous id")
+    p = add("delete", cmd_delete, "delete all local data, the anonymous id included")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     add("gui", cmd_gui, "open the desktop app on this data folder")

@@ -24,6 +24,7 @@ from .common import (
     library_warnings,
     printable,
 )
+from .receipt import add_receipt_commands
 from .upload import add_upload_commands
 
 __all__ = ["build_parser", "main"]
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_local_commands(add)
     add_upload_commands(sub)
+    add_receipt_commands(sub)
     return parser
 
 

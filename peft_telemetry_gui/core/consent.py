@@ -8,26 +8,36 @@ with what else a change implies (emptying the upload queue), so every user actio
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from .constants import CATEGORIES
 from .env import DISABLE_ENV_VARS, env_override
-from .models import Actor, AuditEntry, ConsentState, StoreDocument, new_anonymous_id
+from .ledger import append as ledger_append
+from .ledger import content_sha256, default_method, locale_from_environ
+from .models import Actor, AuditEntry, ConsentState, Method, StoreDocument, new_anonymous_id
 from .paths import resources_dir
 
 __all__ = [
     "DISABLE_ENV_VARS",
+    "USER_ACTORS",
     "CollectionText",
     "apply_consent",
+    "apply_host_consent",
     "apply_reset_anonymous_id",
     "apply_sampling",
+    "apply_undo",
     "audit",
+    "categories_chosen",
     "collection_text",
+    "collection_text_sha256",
     "env_override",
+    "host_categories",
+    "revertible",
     "validate_categories",
     "validate_sampling",
 ]
@@ -78,9 +88,35 @@ def validate_sampling(category: str, rate: float) -> str:
     return name
 
 
-def audit(doc: StoreDocument, at: datetime, actor: Actor, what: str, old: Any, new: Any) -> None:
-    """Append one change to the audit log, stamped with the "what is collected" text in force."""
-    doc.audit_log.append(
+@lru_cache(maxsize=1)
+def collection_text_sha256() -> str:
+    """SHA-256 of the "what is collected" text in force, as `collection_text()` loaded it
+    (canonical JSON of its fields: the wording counts, the file's spacing does not)."""
+    return content_sha256(asdict(collection_text()))
+
+
+def audit(
+    doc: StoreDocument,
+    at: datetime,
+    actor: Actor,
+    what: str,
+    old: Any,
+    new: Any,
+    *,
+    method: Method = "",
+    app_name: str | None = None,
+    app_version: str | None = None,
+    locale: str | None = None,
+) -> None:
+    """Append one change to the ledger (`core/ledger.py`: seq, prev_hash, hash), stamped with
+    the "what is collected" text in force (version and SHA-256), how the change was made and
+    the user's locale.
+
+    `method` defaults to what the actor implies (`cli`, `host_api`; the app's callers name
+    theirs). `locale` None means this process's environment; a caller that was given an
+    environment (a host's `environ=`) passes `ledger.locale_from_environ(environ)`."""
+    ledger_append(
+        doc.audit_log,
         AuditEntry(
             at=at,
             actor=actor,
@@ -88,7 +124,12 @@ def audit(doc: StoreDocument, at: datetime, actor: Actor, what: str, old: Any, n
             from_value=old,
             to_value=new,
             text_version=collection_text().version,
-        )
+            text_sha256=collection_text_sha256(),
+            locale=locale_from_environ(os.environ) if locale is None else locale,
+            method=method or default_method(actor),
+            app_name=app_name,
+            app_version=app_version,
+        ),
     )
 
 
@@ -99,40 +140,64 @@ def apply_consent(
     enabled: bool | None,
     actor: Actor,
     categories: Mapping[str, bool] | None = None,
+    method: Method = "",
+    app_name: str | None = None,
+    app_version: str | None = None,
+    locale: str | None = None,
 ) -> ConsentState:
     """Turn consent on or off (and optionally set categories), logging every change.
 
     `enabled=None` keeps the master switch as it is and only changes `categories`, so a
     category toggle cannot undo another process's opt-out when decided under the lock. Turning
     consent on without naming categories keeps the user's category choices (all, if none is
-    on). Turning consent on after it was off (or never on) starts a new anonymous id, so data
-    from before and after an opt-out cannot be linked. Turning it off also turns upload off.
+    on: the app's master switch and `peft-telemetry enable`, where the user acts; a host goes
+    through `apply_host_consent`, which never turns on what it did not name). Turning consent
+    on after it was off (or never on) makes a new anonymous id, so data from before and after
+    an opt-out cannot be linked; before the first "on" there is none. Turning it off also
+    turns upload off. `method`, `app_name`, `app_version` and `locale` go into every entry.
     """
     cats = dict(categories or {})
     validate_categories(cats)
+
+    def log(what: str, old: Any, new: Any) -> None:
+        audit(
+            doc,
+            now,
+            actor,
+            what,
+            old,
+            new,
+            method=method,
+            app_name=app_name,
+            app_version=app_version,
+            locale=locale,
+        )
+
     consent = doc.consent
     target = consent.enabled if enabled is None else enabled
     if target and not cats and not any(consent.categories.get(c) for c in CATEGORIES):
         cats.update(dict.fromkeys(CATEGORIES, True))
     consent.changed_at = now
     if not consent.decided and enabled is not None:
-        audit(doc, now, actor, "decision", "undecided", "enabled" if enabled else "disabled")
+        log("decision", "undecided", "enabled" if enabled else "disabled")
         consent.decided = True
     if consent.enabled != target:
-        audit(doc, now, actor, "consent", consent.enabled, target)
+        log("consent", consent.enabled, target)
         if target:
             consent.enabled_since = now
             doc.anonymous_id = new_anonymous_id()
         consent.enabled = target
     elif target and consent.enabled_since is None:
         consent.enabled_since = now
+    if target and not doc.anonymous_id:
+        doc.anonymous_id = new_anonymous_id()  # on, yet no id (a hand-edited store): make one
     if not target and consent.upload_enabled:
-        audit(doc, now, actor, "upload", True, False)
+        log("upload", True, False)
         consent.upload_enabled = False
     for name, on in cats.items():
         old = consent.categories.get(name, False)
         if old != bool(on):
-            audit(doc, now, actor, f"category:{name}", old, bool(on))
+            log(f"category:{name}", old, bool(on))
             consent.categories[name] = bool(on)
             if on:
                 consent.category_since[name] = now
@@ -140,20 +205,152 @@ def apply_consent(
 
 
 def apply_sampling(
-    doc: StoreDocument, now: datetime, *, category: str, rate: float, actor: Actor
+    doc: StoreDocument,
+    now: datetime,
+    *,
+    category: str,
+    rate: float,
+    actor: Actor,
+    method: Method = "",
 ) -> ConsentState:
     name = validate_sampling(category, rate)
     old = doc.consent.sampling.get(name, 1.0)
     if old != rate:
         doc.consent.changed_at = now
-        audit(doc, now, actor, f"sampling:{name}", old, rate)
+        audit(doc, now, actor, f"sampling:{name}", old, rate, method=method)
         doc.consent.sampling[name] = rate
     return doc.consent.model_copy(deep=True)
 
 
-def apply_reset_anonymous_id(doc: StoreDocument, now: datetime, *, actor: Actor) -> str:
-    """A new random id. The audit entry names no id: logging old and new would link them."""
+def apply_reset_anonymous_id(
+    doc: StoreDocument, now: datetime, *, actor: Actor, method: Method = ""
+) -> str | None:
+    """A new random id; None, changing nothing, while there is none (consent was never on:
+    an id is only made by the first "yes"). The audit entry names no id: logging old and new
+    would link them."""
+    if not doc.anonymous_id:
+        return None
     doc.consent.changed_at = now
-    audit(doc, now, actor, "anonymous_id", "previous id", "new id")
+    audit(doc, now, actor, "anonymous_id", "previous id", "new id", method=method)
     doc.anonymous_id = new_anonymous_id()
     return doc.anonymous_id
+
+
+#: The actors that are the user: a change by one of them is the user's own choice.
+USER_ACTORS: tuple[Actor, ...] = ("gui", "cli")
+
+
+def categories_chosen(doc: StoreDocument) -> bool:
+    """Whether a category choice was ever made: a user (app or CLI) ticked or unticked one, or
+    they no longer all stand at their default (on). Until then a host's plain `enable()` may
+    turn them all on; afterwards it keeps them as they are. Delete all starts over."""
+    if any(e.actor in USER_ACTORS and e.what.startswith("category:") for e in doc.audit_log):
+        return True
+    return not all(doc.consent.categories.get(c, False) for c in CATEGORIES)
+
+
+def host_categories(categories: object) -> dict[str, bool]:
+    """What a host passed as `categories=`, checked: a mapping of known names to booleans."""
+    if categories is None:
+        return {}
+    if not isinstance(categories, Mapping):
+        raise ValueError(f"categories must be a mapping of category to bool, not {categories!r}")
+    names = validate_categories(str(name) for name in categories)
+    return {name: bool(on) for name, on in zip(names, categories.values(), strict=True)}
+
+
+def apply_host_consent(
+    doc: StoreDocument,
+    now: datetime,
+    *,
+    enabled: bool,
+    categories: Mapping[str, bool] | None = None,
+    app_name: str | None = None,
+    app_version: str | None = None,
+    locale: str | None = None,
+) -> ConsentState:
+    """A host app's `enable()`/`disable()`: the user's choices win (docs/consent.md).
+
+    Off is always allowed. On turns the master switch on and keeps every category as it is
+    once a choice was made (`categories_chosen`); all on only before that. A host naming
+    categories changes just those (on or off: off only collects less); while the master switch
+    was off and nothing was chosen, the others stay off, so nothing the host did not name
+    starts being collected. Every entry carries actor "api", method "host_api" and the app.
+    """
+    named = host_categories(categories)
+    origin: dict[str, Any] = {
+        "actor": "api",
+        "method": "host_api",
+        "app_name": app_name,
+        "app_version": app_version,
+        "locale": locale,
+    }
+    if not enabled:
+        return apply_consent(doc, now, enabled=False, **origin)
+    consent = doc.consent
+    chosen = categories_chosen(doc)
+    wanted = {c: consent.categories.get(c, False) for c in CATEGORIES}  # as they are
+    if not named and not chosen:
+        wanted = dict.fromkeys(CATEGORIES, True)
+    elif named and not chosen and not consent.enabled:
+        wanted = dict.fromkeys(CATEGORIES, False)
+    wanted.update(named)
+    return apply_consent(doc, now, enabled=True, categories=wanted, **origin)
+
+
+def _field(entry: AuditEntry) -> str | None:
+    """The switch an entry changed, when Undo can put it back."""
+    what = entry.what
+    if what in ("consent", "upload") or what.startswith(("category:", "sampling:")):
+        return what
+    return None
+
+
+def revertible(entries: Iterable[AuditEntry]) -> bool:
+    return any(_field(e) is not None for e in entries)
+
+
+def apply_undo(
+    doc: StoreDocument,
+    now: datetime,
+    entries: Iterable[AuditEntry],
+    *,
+    actor: Actor,
+    method: Method = "",
+) -> ConsentState:
+    """Put back what `entries` (another process's changes, oldest first) switched, each only
+    where it still stands as they left it: a later change by anyone else wins. Upload is only
+    ever put back *off*: sending data away is switched on on the Upload page, nowhere else."""
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for entry in entries:
+        key = _field(entry)
+        if key is not None:
+            before.setdefault(key, entry.from_value)
+            after[key] = entry.to_value
+    consent = doc.consent
+    now_value = {
+        "consent": consent.enabled,
+        "upload": consent.upload_enabled,
+        **{f"category:{c}": consent.categories.get(c, False) for c in CATEGORIES},
+        **{f"sampling:{c}": consent.sampling.get(c, 1.0) for c in CATEGORIES},
+    }
+    back = {k: v for k, v in before.items() if k in now_value and now_value[k] == after[k]}
+    for key, rate in back.items():
+        if key.startswith("sampling:") and isinstance(rate, int | float):
+            with_rate = float(rate)
+            if 0.0 <= with_rate <= 1.0:
+                apply_sampling(
+                    doc, now, category=key[9:], rate=with_rate, actor=actor, method=method
+                )
+    enabled = back.get("consent")
+    cats = {k[9:]: bool(v) for k, v in back.items() if k.startswith("category:")}
+    if enabled is not None or cats:
+        if enabled is True:  # keep the others exactly as they are
+            cats = {**{c: consent.categories.get(c, False) for c in CATEGORIES}, **cats}
+        on = None if enabled is None else bool(enabled)
+        apply_consent(doc, now, enabled=on, actor=actor, categories=cats, method=method)
+    if back.get("upload") is False and consent.upload_enabled:
+        audit(doc, now, actor, "upload", True, False, method=method)
+        consent.upload_enabled = False
+    return consent.model_copy(deep=True)

@@ -75,7 +75,7 @@ class ExportError(Exception):
 class ExportDocument(BaseModel):
     schema_version: int
     exported_at: datetime
-    anonymous_id: str
+    anonymous_id: str | None  # None before consent was ever on: no id exists
     consent: ConsentState
     audit_log: list[AuditEntry]
     redactions: dict[str, int]
@@ -95,7 +95,7 @@ def build_export(doc: StoreDocument, clock: Clock = utc_now) -> ExportDocument:
     return ExportDocument(
         schema_version=SCHEMA_VERSION,
         exported_at=clock(),
-        anonymous_id=doc.anonymous_id,
+        anonymous_id=doc.anonymous_id or None,
         consent=doc.consent,
         audit_log=doc.audit_log,
         redactions=doc.redactions,

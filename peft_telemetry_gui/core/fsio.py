@@ -105,6 +105,19 @@ def read_regular_file(path: Path, max_bytes: int | None) -> bytes:
     return data
 
 
+FileIdentity = tuple[int, int, int]
+
+
+def file_identity(path: str | os.PathLike[str]) -> FileIdentity | None:
+    """(inode, size, mtime_ns), or None when there is no such file: what changes whenever a
+    writer of ours replaces or appends to a file, so readers re-parse only then."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def temp_name(path: Path) -> Path:
     """`.<name>.tmp-<pid>-<random>` beside `path`: hidden, and the pid tells a sweeper whose."""
     return path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")

@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .clock import ensure_utc
 from .constants import CATEGORIES, Category
@@ -24,6 +24,7 @@ __all__ = [
     "Category",
     "ConsentState",
     "Event",
+    "Method",
     "QuarantineNotice",
     "StoreDocument",
     "UploadSettings",
@@ -86,8 +87,16 @@ class ConsentState(_Model):
         return not (since is not None and at < since)
 
 
+#: How a change was made, as a consent receipt names it.
+Method = Literal["first_run_dialog", "privacy_page", "cli", "host_api", "environment", "delete", ""]
+
+
 class AuditEntry(_Model):
-    """One consent change. `from`/`to` are python keywords, hence the aliases."""
+    """One consent change. `from`/`to` are python keywords, hence the aliases.
+
+    The ledger fields (`seq`, `prev_hash`, `hash`) chain every entry to the one before, so an
+    edited entry shows (see `core/ledger.py`); entries written before they existed have the
+    defaults and are chained from the first entry that has them."""
 
     at: datetime
     actor: Actor
@@ -95,6 +104,14 @@ class AuditEntry(_Model):
     from_value: Any = Field(default=None, alias="from")
     to_value: Any = Field(default=None, alias="to")
     text_version: str = ""
+    text_sha256: str = ""  # of the "what is collected" text (and catalogue) in force
+    locale: str = ""
+    method: Method = ""
+    app_name: str | None = None  # the host app that made the change (actor "api")
+    app_version: str | None = None
+    seq: int = 0
+    prev_hash: str = ""
+    hash: str = ""
 
     _norm = field_validator("at")(_utc)
 
@@ -150,10 +167,20 @@ class UploadSettings(_Model):
 
 class StoreDocument(_Model):
     schema_version: int = SCHEMA_VERSION
-    anonymous_id: str = Field(default_factory=new_anonymous_id)
+    #: "" until consent is first turned on (no identifier before a yes); kept once made.
+    anonymous_id: str = ""
     consent: ConsentState = Field(default_factory=ConsentState)
     audit_log: list[AuditEntry] = Field(default_factory=list)
     redactions: dict[str, int] = Field(default_factory=dict)
     quarantined: list[QuarantineNotice] = Field(default_factory=list)
     upload: UploadSettings = Field(default_factory=UploadSettings)
     events: list[Event] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _id_while_on(self) -> StoreDocument:
+        """Always an id while consent is on: a store edited by hand, or migrated from the seed
+        prototype, may say "on" without one (a made-up one would be different on every read
+        of a file not yet rewritten, as any unwritten default is)."""
+        if self.consent.enabled and not self.anonymous_id:
+            self.anonymous_id = new_anonymous_id()
+        return self

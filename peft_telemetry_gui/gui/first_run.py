@@ -38,8 +38,8 @@ class FirstRunDialog(QDialog):
         intro = QLabel(
             "PEFT Studio can record which features you use, errors, timings and basic system "
             "information, on this computer only, with personal details removed before anything "
-            "is written. Nothing is recorded unless you allow it, and you can change your mind "
-            "at any time on the Privacy page."
+            "is written. Nothing is recorded, and no identifier is made, unless you allow it; "
+            "you can change your mind at any time on the Privacy page."
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)

@@ -194,6 +194,9 @@ class MainWindow(QMainWindow):
             raise KeyError(name)
         index = names.index(name)
         page = PAGES[index].factory(self.state)
+        requested = getattr(page, "delete_requested", None)  # pages that offer Delete all
+        if requested is not None:
+            requested.connect(self.delete_all)
         placeholder = self.stack.widget(index)
         current = self.stack.currentIndex()
         self.stack.insertWidget(index, page)
@@ -332,7 +335,8 @@ class MainWindow(QMainWindow):
     def _on_delete_finished(self, report: Any) -> None:  # core.services.delete.DeleteReport
         text = (
             f"Deleted {report.events_deleted:,} events and {report.audit_entries_deleted:,} "
-            "consent changes. Telemetry is off and a new anonymous id was made."
+            "consent changes. Telemetry is off and the anonymous id is gone (a new one is made "
+            "only when you turn telemetry on again)."
         )
         if report.deletion_message:
             text += "\n\n" + report.deletion_message

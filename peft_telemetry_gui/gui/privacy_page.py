@@ -6,7 +6,10 @@ every switch writes the store through `AppState`, on the worker, with actor "gui
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QUrl
+from collections.abc import Sequence
+from datetime import date
+
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -21,8 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.consent import collection_text, env_override
-from ..core.models import CATEGORIES, StoreDocument
+from ..core.consent import collection_text, env_override, revertible
+from ..core.consent_changes import by_write, describe, who
+from ..core.models import CATEGORIES, AuditEntry, StoreDocument
 from ..core.redactions import describe_redactions
 from .state import AppState
 from .widgets import Banner, heading
@@ -46,6 +50,9 @@ def _bullets(items: list[str]) -> QLabel:
 
 class PrivacyPage(QWidget):
     title = "Privacy"
+    #: The user asked to delete everything; the window runs its one delete flow (confirmation
+    #: included), so this button and the sidebar's do exactly the same.
+    delete_requested = Signal()
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,6 +72,14 @@ class PrivacyPage(QWidget):
 
         self.env_banner = Banner("env_override_banner", dismissable=False)
         layout.addWidget(self.env_banner)
+        # What another process (a host app, the CLI) changed, with a way to take it back.
+        self.notice = Banner("consent_change_notice")
+        self.undo_button = QPushButton("Undo")
+        self.undo_button.setAccessibleName("Undo this consent change")
+        self.undo_button.clicked.connect(state.undo_consent_notice)
+        self.notice.layout().insertWidget(1, self.undo_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.notice.dismissed.connect(state.dismiss_consent_notice)
+        layout.addWidget(self.notice)
 
         columns = QGridLayout()
         columns.setColumnStretch(0, 1)
@@ -82,9 +97,17 @@ class PrivacyPage(QWidget):
         )
         self.master.toggled.connect(self._on_master_toggled)
         sw.addWidget(self.master)
+        status_row = QHBoxLayout()
         self.status = QLabel()
         self.status.setWordWrap(True)
-        sw.addWidget(self.status)
+        self.status.setAccessibleName("Telemetry status")
+        status_row.addWidget(self.status, 1)
+        # Withdrawing is as easy as agreeing: what is already stored is removed from right here.
+        self.delete_button = QPushButton("Delete all…")
+        self.delete_button.setAccessibleName("Delete all stored telemetry data")
+        self.delete_button.clicked.connect(self.delete_requested)
+        status_row.addWidget(self.delete_button, 0, Qt.AlignmentFlag.AlignTop)
+        sw.addLayout(status_row)
         self.category_boxes: dict[str, QCheckBox] = {}
         for name in CATEGORIES:
             box = QCheckBox(_CATEGORY_TITLES.get(name, name.title()))
@@ -132,6 +155,7 @@ class PrivacyPage(QWidget):
         self.copy_button = QPushButton("Copy")
         self.copy_button.setAccessibleName("Copy anonymous id")
         self.copy_button.clicked.connect(self._copy_id)
+        self.anonymous_id.setPlaceholderText("None: one is made only when you allow telemetry")
         id_row.addWidget(self.copy_button)
         self.reset_button = QPushButton("Reset")
         self.reset_button.setAccessibleName("Reset anonymous id")
@@ -159,9 +183,11 @@ class PrivacyPage(QWidget):
 
         state.document_changed.connect(self._on_document_changed)
         state.busy_changed.connect(self._on_busy_changed)
+        state.consent_notice_changed.connect(self._on_consent_notice_changed)
         self._refresh_env()
         if state.document is not None:
             self._on_document_changed(state.document)
+        self._on_consent_notice_changed(state.consent_notice)
 
     # ----------------------------------------------------------------- slots
     def _refresh_env(self) -> None:
@@ -189,8 +215,11 @@ class PrivacyPage(QWidget):
         elif c.enabled:
             self.status.setText("On: the categories ticked below are recorded on this computer.")
         else:
-            self.status.setText("Off: nothing is recorded.")
-        self.anonymous_id.setText(doc.anonymous_id)
+            self.status.setText(_off_text(doc))
+        self.delete_button.setVisible(c.decided and not c.enabled)
+        self.anonymous_id.setText(doc.anonymous_id)  # empty: the placeholder says "none"
+        self.copy_button.setEnabled(bool(doc.anonymous_id))
+        self.reset_button.setEnabled(bool(doc.anonymous_id))
         removed = describe_redactions(doc.redactions) if doc.redactions else ""
         self.redactions.setText(
             f"Removed so far: {removed}." if removed else "Removed so far: nothing yet."
@@ -199,6 +228,15 @@ class PrivacyPage(QWidget):
 
     def _on_busy_changed(self, busy: bool) -> None:
         self.master.setToolTip("Saving…" if busy else "")
+        self.delete_button.setEnabled(not busy)
+
+    def _on_consent_notice_changed(self, entries: Sequence[AuditEntry]) -> None:
+        if not entries:
+            self.notice.hide()
+            return
+        today = self.state.clock().astimezone().date()
+        self.notice.show_message("\n".join(_notice_lines(entries, today)))
+        self.undo_button.setVisible(revertible(entries))
 
     def _on_master_toggled(self, on: bool) -> None:
         for box in self.category_boxes.values():
@@ -213,3 +251,36 @@ class PrivacyPage(QWidget):
 
     def _open_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.state.data_dir)))
+
+
+def _title(name: str) -> str:
+    return _CATEGORY_TITLES.get(name, name.title())
+
+
+def _notice_lines(entries: Sequence[AuditEntry], today: date) -> list[str]:
+    """One sentence per write: "PEFT Studio turned on Usage at 14:02." (local time)."""
+    lines = []
+    for group in by_write(entries):
+        first = group[0]
+        local = first.at.astimezone()
+        when = local.strftime("%H:%M" if local.date() == today else "%Y-%m-%d %H:%M")
+        place = " from the command line" if first.actor == "cli" else ""
+        lines.append(f"{who(first)} {describe(group, _title)}{place} at {when}.")
+    return lines
+
+
+def _off_text(doc: StoreDocument) -> str:
+    """Withdrawal says what happens to what is already kept (GDPR Art. 7(3))."""
+    count = len(doc.events)
+    if not count:
+        return "Off: nothing is recorded. Nothing recorded earlier is stored."
+    events = "The 1 event already stored stays"
+    if count != 1:
+        events = f"The {count:,} events already stored stay"
+    text = (
+        f"Off: nothing more is recorded. {events} on this computer until you delete them "
+        "with Delete all."
+    )
+    if doc.upload.endpoint:
+        text += " Delete all also asks the collector to erase what was uploaded."
+    return text

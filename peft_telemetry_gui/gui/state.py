@@ -22,7 +22,8 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, QThreadPool, QTimer, Sig
 from ..core import analytics, export
 from ..core.analytics import MetricHistogram
 from ..core.clock import Clock, utc_now
-from ..core.models import StoreDocument
+from ..core.consent_changes import external_entries
+from ..core.models import AuditEntry, StoreDocument
 from ..core.secrets import SecretStore, default_secret_store
 from ..core.services import consent
 from ..core.store import Store, StoreError
@@ -44,6 +45,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _StatKey = tuple[int, int, int] | None
+_Loaded = tuple[StoreDocument, DashboardData, list[AuditEntry]] | None
 
 
 class AppState(QObject):
@@ -54,8 +56,11 @@ class AppState(QObject):
     busy_changed = Signal(bool)  # a write (consent, export, delete) is in progress
     error = Signal(str)  # worded for the user
     export_finished = Signal(object)  # export.ExportResult
+    receipt_exported = Signal(object)  # receipt.ReceiptResult
     delete_finished = Signal(object)  # delete.DeleteReport
     first_load_finished = Signal()
+    #: tuple[AuditEntry, ...]: consent changes another process made that the notice shows
+    consent_notice_changed = Signal(object)
 
     def __init__(
         self,
@@ -80,6 +85,7 @@ class AppState(QObject):
         self.dashboard: DashboardData | None = None
         self.time_range = TimeRange()
         self.loaded = False
+        self.consent_notice: tuple[AuditEntry, ...] = ()
         # Two serial pools: reads stay ordered among themselves and never queue behind a write
         # that is waiting for another process's lock.
         self._read_pool = QThreadPool(self)
@@ -211,7 +217,7 @@ class AppState(QObject):
         self._reload_queued.set()
         self._submit(self._read_pool, self._load_job, self._on_loaded)
 
-    def _load_job(self) -> tuple[StoreDocument, DashboardData] | None:
+    def _load_job(self) -> _Loaded:
         self._reload_queued.clear()
         forced = self._force.is_set()
         self._force.clear()
@@ -220,22 +226,30 @@ class AppState(QObject):
             return None
         # Stat before reading: if the file changes in between, the next poll sees a new key.
         # Incremental: events already loaded are reused, not validated again (see the method).
-        doc = self.store.read_incremental(self._worker_doc)
+        previous = self._worker_doc
+        doc = self.store.read_incremental(previous)
         self._worker_key = key
         self._worker_doc = doc
         if len(doc.events) >= _FREEZE_MIN_EVENTS:
             _freeze_heap()
-        return doc, compute_dashboard(doc.events, self.time_range, self.clock(), self._summarizer)
+        # What others (a host, the CLI) changed since the last document: not on the first load,
+        # which is history the Activity page shows, not news.
+        others = [] if previous is None else external_entries(previous.audit_log, doc.audit_log)
+        data = compute_dashboard(doc.events, self.time_range, self.clock(), self._summarizer)
+        return doc, data, others
 
-    def _on_loaded(self, result: tuple[StoreDocument, DashboardData] | None) -> None:
+    def _on_loaded(self, result: _Loaded) -> None:
         self._watch_paths()
         if result is None:
             return
-        doc, data = result
+        doc, data, others = result
         self.document = doc
         self.dashboard = data
         self.document_changed.emit(doc)
         self.analytics_changed.emit(data)
+        if others:
+            self.consent_notice = (*self.consent_notice, *others)
+            self.consent_notice_changed.emit(self.consent_notice)
         if not self.loaded:
             self.loaded = True
             self.first_load_finished.emit()
@@ -278,21 +292,35 @@ class AppState(QObject):
     def set_enabled(self, enabled: bool) -> None:
         """The master switch. Turning it on keeps the categories the user chose, unless none
         is on (then all are, as a plain "yes" means)."""
-        self._write(lambda: consent.set_consent(self.store, enabled=enabled, actor="gui"))
+        self._consent(consent.set_consent, enabled=enabled)
 
     def set_category(self, name: str, on: bool) -> None:
-        store = self.store
-
-        def run() -> Any:
-            return consent.set_consent(store, enabled=None, actor="gui", categories={name: on})
-
-        self._write(run)
+        self._consent(consent.set_consent, enabled=None, categories={name: on})
 
     def record_decision(self, accepted: bool) -> None:
-        self._write(lambda: consent.record_decision(self.store, accepted=accepted, actor="gui"))
+        self._consent(consent.record_decision, accepted=accepted, method="first_run_dialog")
 
     def reset_anonymous_id(self) -> None:
-        self._write(lambda: consent.reset_anonymous_id(self.store, actor="gui"))
+        self._consent(consent.reset_anonymous_id)
+
+    def dismiss_consent_notice(self) -> None:
+        self.consent_notice = ()
+        self.consent_notice_changed.emit(())
+
+    def undo_consent_notice(self) -> None:
+        """Put back what the notice names, in one write, as the user's own change; where
+        something changed again since, that later change stays (`consent.apply_undo`)."""
+        entries = self.consent_notice
+        self.dismiss_consent_notice()
+        if entries:
+            self._consent(consent.undo_changes, entries=entries)
+
+    def _consent(self, action: Callable[..., Any], **options: Any) -> None:
+        """A consent action of the user's, on the write pool: actor "gui", and the Privacy
+        page as the method unless the caller names another."""
+        options.setdefault("method", "privacy_page")
+        store = self.store
+        self._write(lambda: action(store, actor="gui", **options))
 
     def export_to(self, path: Path, fmt: export.ExportFormat, *, overwrite: bool = True) -> None:
         """Export what is stored now (read fresh, not the possibly older copy on screen).
@@ -303,6 +331,25 @@ class AppState(QObject):
             lambda: export.export_data(store.read(), Path(path), fmt, overwrite=overwrite),
             self.export_finished.emit,
         )
+
+    def export_receipt(self, path: Path, overwrite: bool = True) -> None:
+        """A consent receipt with the ledger, from what is stored now (read fresh: the receipt
+        must show the ledger as it is, not as this window last saw it). `overwrite` only for a
+        name the file dialog already confirmed."""
+        store = self.store
+
+        def run() -> Any:
+            from ..core.receipt import write_receipt
+
+            return write_receipt(
+                store.read(),
+                Path(path),
+                now=store.clock(),
+                retention_days=store.retention_days,
+                overwrite=overwrite,
+            )
+
+        self._write(run, self.receipt_exported.emit)
 
     def delete_all(self) -> None:
         store, factory, runtime = self.store, self._secret_store_factory, self.upload_runtime

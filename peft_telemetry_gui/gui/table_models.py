@@ -142,10 +142,31 @@ def _value_text(value: Any) -> str:
     return str(value)
 
 
-class AuditTableModel(QAbstractTableModel):
-    """The consent audit log, newest first."""
+#: How a change was made, in the words the Activity page shows.
+_METHOD_TEXT = {
+    "first_run_dialog": "First-run dialog",
+    "privacy_page": "Privacy page",
+    "cli": "Command line",
+    "host_api": "Host app",
+    "environment": "Environment",
+    "delete": "Delete all",
+}
 
-    HEADERS = ("Time", "Actor", "What", "From", "To", "Text version")
+
+def _method_text(entry: AuditEntry) -> str:
+    text = _METHOD_TEXT.get(entry.method, "")
+    if entry.app_name:  # which host app: the user should see who changed their choice
+        version = f" {entry.app_version}" if entry.app_version else ""
+        text = f"{text} ({entry.app_name}{version})" if text else f"{entry.app_name}{version}"
+    return text
+
+
+class AuditTableModel(QAbstractTableModel):
+    """The consent audit log, newest first. `Seq` is the ledger's number (blank for entries
+    written before the ledger existed), so a gap or an edit named by `receipt --verify` can be
+    found here."""
+
+    HEADERS = ("Seq", "Time", "Actor", "Method", "What", "From", "To", "Text version")
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -167,8 +188,10 @@ class AuditTableModel(QAbstractTableModel):
             return None
         entry = self._entries[index.row()]
         return (
+            str(entry.seq) if entry.seq else "",
             format_time(entry.at),
             entry.actor,
+            _method_text(entry),
             entry.what,
             _value_text(entry.from_value),
             _value_text(entry.to_value),

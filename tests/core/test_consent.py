@@ -52,8 +52,7 @@ def test_reenabling_after_opt_out_starts_a_new_anonymous_id(data_dir: Path) -> N
 
 def test_reset_anonymous_id_does_not_log_either_id(data_dir: Path) -> None:
     store = Store(data_dir)
-    old = store.read().anonymous_id
-    store.update(lambda doc: None)
+    set_consent(store, enabled=True, actor="gui")
     old = store.read().anonymous_id
     new = reset_anonymous_id(store, actor="gui")
     assert new != old and store.read().anonymous_id == new

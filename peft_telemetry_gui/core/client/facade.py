@@ -233,8 +233,10 @@ class TelemetryClient:
             )
 
     def enable(self, categories: Mapping[str, bool] | None = None) -> bool:
-        """Consent on (all categories unless given), audit-logged with actor "api"."""
-        return self._set_consent(True, categories or dict.fromkeys(CATEGORIES, True))
+        """Consent on. The user's category choices win: without `categories` every category
+        stays as the user left it (all on only if no choice was ever made); `categories`
+        changes just the ones it names. Audit-logged with actor "api" and this app's name."""
+        return self._set_consent(True, categories)
 
     def disable(self) -> bool:
         """Consent off. Events not yet on disk are dropped by the writer's re-check."""
@@ -324,12 +326,21 @@ class TelemetryClient:
     def _set_consent(self, enabled: bool, categories: Mapping[str, bool] | None) -> bool:
         if self._off:
             return False
-        from ..services.consent import set_consent
+        from ..ledger import locale_from_environ
+        from ..services.consent import set_consent_from_host
         from ..store import StoreError
 
+        environ = self._bg.settings.environ  # the host's, when it injected one
         try:
-            consent = set_consent(self.store, enabled=enabled, actor="api", categories=categories)
-        except (StoreError, ValueError) as exc:
+            consent = set_consent_from_host(
+                self.store,
+                enabled=enabled,
+                categories=categories,
+                app_name=self.app_name,
+                app_version=None if self.app_version is None else str(self.app_version)[:50],
+                locale=None if environ is None else locale_from_environ(environ),
+            )
+        except (StoreError, ValueError, TypeError) as exc:  # never into the host
             log.warning("telemetry consent not changed: %s", exc)
             return False
         allowed = frozenset(c for c in CATEGORIES if consent.category_on(c))

@@ -7,9 +7,9 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..consent import collection_text
+from ..consent import audit
 from ..fsio import temp_files
-from ..models import Actor, AuditEntry, StoreDocument, new_anonymous_id
+from ..models import Actor, StoreDocument
 from ..paths import UPLOAD_FILE_PREFIX, is_data_file_name
 from ..secrets import HMAC_KEY_NAME, UPLOAD_TOKEN_NAME, SecretStore, SecretStoreError
 from ..store import Store
@@ -49,7 +49,7 @@ def describe_deletion() -> list[str]:
         "queued uploads and the upload token (a copy stays in the keyring only until the "
         "collector has the deletion request)",
         "the key used to hash identifiers",
-        "your anonymous id (a new one is made; telemetry is turned off)",
+        "your anonymous id (telemetry is turned off; a new one is made only if you turn it on)",
     ]
 
 
@@ -83,7 +83,7 @@ def delete_all_data(
     deliver_within: float | None = None,
     runtime: UploadRuntime | None = None,
 ) -> DeleteReport:
-    """Leave an empty store: one audit entry, a new anonymous id, consent off, no secrets.
+    """Leave an empty store: one audit entry, no anonymous id, consent off, no secrets.
 
     With `deliver_within` (seconds; the app and the CLI pass one) a deletion request queued for
     the collector is sent right away, so the user is told at once whether it arrived; it stays
@@ -99,20 +99,12 @@ def delete_all_data(
         )  # needs the old id
         report.events_deleted = len(doc.events)
         report.audit_entries_deleted = len(doc.audit_log)
-        fresh = StoreDocument(anonymous_id=new_anonymous_id())
+        fresh = StoreDocument()  # no anonymous id until the next "yes"
         fresh.consent.decided = doc.consent.decided
         fresh.consent.changed_at = now
         fresh.upload = doc.upload
-        fresh.audit_log = [
-            AuditEntry(
-                at=now,
-                actor=actor,
-                what="all data deleted",
-                from_value=None,
-                to_value=None,
-                text_version=collection_text().version,
-            )
-        ]
+        # The ledger starts again at 1: the history it chained is what the user asked to erase.
+        audit(fresh, now, actor, "all data deleted", None, None, method="delete")
         for name in StoreDocument.model_fields:
             setattr(doc, name, getattr(fresh, name))
         # Files are removed under the same lock so no writer re-creates them in between. The

@@ -26,6 +26,7 @@ from ..fsio import (
     FileTooLargeError,
     NotRegularFileError,
     atomic_write,
+    file_identity,
     is_disk_full,
     read_regular_file,
 )
@@ -164,11 +165,7 @@ class Store:
         return f"cannot read {self.path}: {os_message(exc)}"
 
     def stat_key(self) -> _StatKey | None:
-        try:
-            st = os.stat(self.path)
-        except OSError:
-            return None
-        return (st.st_ino, st.st_size, st.st_mtime_ns)
+        return file_identity(self.path)
 
     def _load_locked(self) -> StoreDocument:
         key = self.stat_key()

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..clock import ensure_utc
-from ..fsio import read_regular_file, write_all
+from ..fsio import file_identity, read_regular_file, write_all
 from ..models import StoreDocument
 from ..store import Store
 from .files import QUEUE_FILE, atomic_write, fsync_dir
@@ -54,14 +54,6 @@ class QueueLimits:
     max_records: int = DEFAULT_MAX_RECORDS
     max_bytes: int = DEFAULT_MAX_BYTES
     ttl: timedelta = DEFAULT_TTL
-
-
-def _stat_key(path: os.PathLike[str]) -> _StatKey | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _evict(
@@ -103,7 +95,7 @@ class UploadQueue:
 
     def read(self) -> list[QueuedRecord]:
         """Oldest first. Lines that do not parse (a torn append) are skipped, not fatal."""
-        key = _stat_key(self.path)
+        key = file_identity(self.path)
         if key is None:
             return []
         if self._cached is not None and self._cached[0] == key:
@@ -125,7 +117,7 @@ class UploadQueue:
         return len(records), sum(r.size for r in records)
 
     def _remember(self, records: list[QueuedRecord]) -> None:
-        key = _stat_key(self.path)
+        key = file_identity(self.path)
         self._cached = None if key is None else (key, list(records))
 
     def _rewrite_locked(self, records: list[QueuedRecord]) -> None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import partial
 
+from ..fsio import file_identity
 from ..models import Event, StoreDocument
 from ..secrets import SecretStore
 from ..store import Store
 from .files import STATE_FILE
 from .history import UploadState, read_state, update_state_locked
-from .queue import UploadQueue, _stat_key
+from .queue import UploadQueue
 from .runtime import UploadRuntime
 
 __all__ = ["UploadSink"]
@@ -47,7 +48,8 @@ class UploadSink:
         self._host_seen: tuple[tuple[int, int, int] | None, object] | None = None
 
     def __call__(self, store: Store, doc: StoreDocument, accepted: list[Event]) -> None:
-        if not (doc.consent.enabled and doc.consent.upload_enabled) or not accepted:
+        consent = doc.consent  # and an id, which consent on always has: never send without
+        if not (consent.enabled and consent.upload_enabled and doc.anonymous_id) or not accepted:
             return
         queue = self._queues.get(store.data_dir)
         if queue is None:
@@ -71,12 +73,12 @@ class UploadSink:
         if self.service is not None:
             name, version = self.service
             path = store.data_dir / STATE_FILE
-            if self._host_seen == (_stat_key(path), path):
+            if self._host_seen == (file_identity(path), path):
                 return  # the common case: nothing to write, no JSON to parse on every flush
             state = read_state(store)
             if state.app_name != name or state.app_version != version:
                 update_state_locked(store, partial(_set_app, name=name, version=version))
-            self._host_seen = (_stat_key(path), path)
+            self._host_seen = (file_identity(path), path)
             return
         for event in reversed(accepted):
             if event.event_type == "session_started" and event.properties.get("app_name"):
