@@ -13,6 +13,7 @@ from .._version import __version__
 from ..core.export import ExportError
 from ..core.secrets import SecretStoreError
 from ..core.store import StoreError
+from .catalogue import add_catalogue_commands
 from .commands import Command, add_local_commands
 from .common import (
     EXIT_FAILURE,
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_local_commands(add)
     add_upload_commands(sub)
     add_receipt_commands(sub)
+    add_catalogue_commands(sub)
     return parser
 
 

@@ -174,6 +174,9 @@ class StoreDocument(_Model):
     redactions: dict[str, int] = Field(default_factory=dict)
     quarantined: list[QuarantineNotice] = Field(default_factory=list)
     upload: UploadSettings = Field(default_factory=UploadSettings)
+    #: app name -> the events it declared. `core/catalogue.py` owns the record's shape and
+    #: checks each one on reading: a hand-edited record must not make the store unreadable.
+    catalogues: dict[str, Any] = Field(default_factory=dict)
     events: list[Event] = Field(default_factory=list)
 
     @model_validator(mode="after")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["REDACTION_LABELS", "describe_redactions"]
+__all__ = ["CATALOGUE_LABELS", "REDACTION_LABELS", "describe_redactions"]
 
 REDACTION_LABELS: dict[str, tuple[str, str]] = {
     "email": ("e-mail address", "e-mail addresses"),
@@ -28,6 +28,13 @@ REDACTION_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+#: Not the scrubber's: what an app's catalogue kept out (`core/catalogue.py`), in the same report.
+CATALOGUE_LABELS: dict[str, tuple[str, str]] = {
+    "undeclared": ("undeclared event or property", "undeclared events or properties"),
+}
+_LABELS = {**REDACTION_LABELS, **CATALOGUE_LABELS}
+
+
 def describe_redactions(counts: Mapping[str, int]) -> str:
     """Phrase cumulative counts for people: largest first, zeros left out."""
     try:
@@ -40,10 +47,10 @@ def describe_redactions(counts: Mapping[str, int]) -> str:
         return "nothing yet"
     if not items:
         return "nothing yet"
-    order = {name: i for i, name in enumerate(REDACTION_LABELS)}
+    order = {name: i for i, name in enumerate(_LABELS)}
     items.sort(key=lambda e: (-e[1], order.get(e[0], len(order)), str(e[0])))
     parts = []
     for name, n in items:
-        singular, plural = REDACTION_LABELS.get(name, (str(name), str(name)))
+        singular, plural = _LABELS.get(name, (str(name), str(name)))
         parts.append(f"{n} {singular if n == 1 else plural}")
     return ", ".join(parts)

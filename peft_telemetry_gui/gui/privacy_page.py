@@ -28,6 +28,7 @@ from ..core.consent import collection_text, env_override, revertible
 from ..core.consent_changes import by_write, describe, who
 from ..core.models import CATEGORIES, AuditEntry, StoreDocument
 from ..core.redactions import describe_redactions
+from .catalogue_cards import CatalogueSection
 from .state import AppState
 from .widgets import Banner, heading
 
@@ -179,6 +180,9 @@ class PrivacyPage(QWidget):
         self.redactions.setAccessibleName("Redaction report")
         yl.addWidget(self.redactions)
         columns.addWidget(you, 1, 0)
+        # -- below: one card per event each app declared (and the library's own)
+        self.declared = CatalogueSection(state, _CATEGORY_TITLES)
+        layout.addWidget(self.declared)
         layout.addStretch(1)
 
         state.document_changed.connect(self._on_document_changed)

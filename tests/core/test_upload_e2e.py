@@ -7,20 +7,23 @@ every request with opentelemetry-proto.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from upload_receiver import Action, Receiver
 
 from peft_telemetry_gui import TelemetryClient
+from peft_telemetry_gui.core.consent import collection_text_sha256
 from peft_telemetry_gui.core.export import export_data
-from peft_telemetry_gui.core.models import Event
+from peft_telemetry_gui.core.models import AuditEntry, Event
 from peft_telemetry_gui.core.secrets import UPLOAD_TOKEN_NAME, MemorySecretStore
 from peft_telemetry_gui.core.services.consent import set_consent
 from peft_telemetry_gui.core.services.delete import delete_all_data
@@ -42,6 +45,7 @@ from peft_telemetry_gui.core.upload import (
     upload_status,
 )
 from peft_telemetry_gui.core.upload.credentials import DELETION_TOKEN_PREFIX
+from peft_telemetry_gui.core.upload.files import QUEUE_FILE
 from peft_telemetry_gui.core.upload.queue import QueueLimits
 from peft_telemetry_gui.core.upload.runtime import UploadRuntime
 from peft_telemetry_gui.core.upload.sink import UploadSink
@@ -505,3 +509,101 @@ def test_the_worker_started_by_a_host_sink_uses_the_host_environ_and_secret_stor
     old_style = UploadSink(UploadRuntime(autostart=False), "Host App", "1.0")
     store.update(lambda doc: old_style(store, doc, [event.model_copy(update={"id": "ev-2"})]))
     assert [r.id for r in read_queue(store)] == ["ev-2"]
+
+
+class _Clock:
+    """Moved by hand: the ledger entries and the events get the times the test gives them."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+_ONLY_USAGE = {"usage": True, "error": False, "performance": False, "system": False}
+
+
+def _consent_entry(store: Store, what: str) -> AuditEntry:
+    return next(e for e in reversed(store.read().audit_log) if e.what == what)
+
+
+def _clocked_host(data_dir: Path, clock: _Clock) -> TelemetryClient:
+    return TelemetryClient(
+        upload_runtime=UploadRuntime(autostart=False),
+        app_name="E2E App",
+        data_dir=data_dir,
+        clock=clock,
+        secret_store=MemorySecretStore(),
+        environ={},
+        start_session=False,
+    )
+
+
+def test_records_arrive_citing_the_ledger_entry_and_text_they_were_recorded_under(
+    data_dir: Path, rx: Receiver
+) -> None:
+    clock = _Clock(datetime(2026, 6, 1, 10, tzinfo=UTC))
+    store = Store(data_dir, clock=clock)
+    set_consent(store, enabled=True, actor="cli", categories=_ONLY_USAGE)
+    enable_upload(store, rx.endpoint, actor="cli")
+    clock.now += timedelta(minutes=5)
+    set_consent(store, enabled=None, actor="gui", categories={"performance": True})
+    master, performance_on = (_consent_entry(store, w) for w in ("consent", "category:performance"))
+    clock.now += timedelta(minutes=5)
+    with _clocked_host(data_dir, clock) as host:
+        host.track_event("training_started")
+        host.track_performance("checkpoint_save", 12.5)
+        assert host.flush()
+    (entry,) = send_now(store, secret_store=MemorySecretStore(), environ={})
+    assert entry.outcome == "delivered"
+    got = {r["attributes"]["telemetry.category"]: r["attributes"] for r in rx.delivered_records()}
+    assert got.keys() == {"usage", "performance"}
+    assert got["usage"]["telemetry.consent.seq"] == master.seq
+    assert got["performance"]["telemetry.consent.seq"] == performance_on.seq  # the later one
+    for attributes in got.values():
+        assert attributes["telemetry.consent.text_sha256"] == collection_text_sha256()
+        assert attributes["telemetry.consent"] is True
+    assert read_queue(store) == []
+
+
+def test_a_record_queued_by_an_earlier_version_is_still_sent_without_the_proof(
+    data_dir: Path, rx: Receiver
+) -> None:
+    """A queue line from before the consent object: delivered as it was queued (the shipped
+    collector config then drops it, since it cites no consent), next to a new record that does."""
+    clock = _Clock(datetime(2026, 6, 1, 10, tzinfo=UTC))
+    store = Store(data_dir, clock=clock)
+    set_consent(store, enabled=True, actor="cli")
+    enable_upload(store, rx.endpoint, actor="cli")
+    stamp = (clock.now + timedelta(minutes=1)).isoformat()
+    old_line = {
+        "v": 1,
+        "at": stamp,
+        "anonymous_id": store.read().anonymous_id,
+        "event": {
+            "id": "queued-before-the-upgrade",
+            "timestamp": stamp,
+            "category": "usage",
+            "event_type": "from_before",
+            "session_id": "s-old",
+            "properties": {},
+        },
+        "service": {"name": "E2E App", "version": None},
+    }
+    fd = os.open(data_dir / QUEUE_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(json.dumps(old_line, separators=(",", ":")).encode() + b"\n")
+    clock.now += timedelta(minutes=2)
+    with _clocked_host(data_dir, clock) as host:
+        host.track_event("from_after")
+        assert host.flush()
+    (entry,) = send_now(store, secret_store=MemorySecretStore(), environ={})
+    assert entry.outcome == "delivered" and entry.records == 2
+    got = {r["event_name"]: r["attributes"] for r in rx.delivered_records()}
+    assert got["from_before"]["event.id"] == "queued-before-the-upgrade"
+    assert got["from_before"]["telemetry.consent"] is True
+    assert "telemetry.consent.seq" not in got["from_before"]
+    assert "telemetry.consent.text_sha256" not in got["from_before"]
+    assert got["from_after"]["telemetry.consent.seq"] == _consent_entry(store, "consent").seq
+    assert read_queue(store) == []

@@ -13,6 +13,8 @@ from upload_receiver import ReceivedRequest
 from peft_telemetry_gui import __version__
 from peft_telemetry_gui.core.upload.encode import (
     CONSENT_ATTRIBUTE,
+    CONSENT_SEQ_ATTRIBUTE,
+    CONSENT_TEXT_ATTRIBUTE,
     ResourceInfo,
     build_deletion_request,
     build_request,
@@ -20,9 +22,16 @@ from peft_telemetry_gui.core.upload.encode import (
     split_batches,
     to_json,
 )
-from peft_telemetry_gui.core.upload.records import DeletionRequest, QueuedRecord
+from peft_telemetry_gui.core.upload.records import (
+    ConsentProof,
+    DeletionRequest,
+    QueuedRecord,
+    make_line,
+    parse_line,
+)
 
 AT = datetime(2026, 3, 1, 12, 0, 5, 250000, tzinfo=UTC)
+SHA = "0123456789abcdef" * 4
 
 
 def _record(i: int, **fields: object) -> QueuedRecord:
@@ -126,6 +135,8 @@ def test_deletion_request_names_the_anonymous_id_and_not_consent() -> None:
     assert record["attributes"]["enduser.pseudo.id"] == "anon-old"
     assert record["attributes"]["telemetry.deletion_request"] is True
     assert CONSENT_ATTRIBUTE not in record["attributes"]
+    assert CONSENT_SEQ_ATTRIBUTE not in record["attributes"]
+    assert CONSENT_TEXT_ATTRIBUTE not in record["attributes"]
     assert "deletion_request" in to_json(build_deletion_request(request, ResourceInfo()))
 
 
@@ -138,3 +149,56 @@ def test_shipped_collector_config_filters_on_the_attributes_we_send() -> None:
     assert f'attributes["{CONSENT_ATTRIBUTE}"] != true' in text
     assert f'attributes["{DELETION_ATTRIBUTE}"] != true' in text
     assert "endpoint: 0.0.0.0:4318" in text
+
+
+def test_a_record_cites_the_consent_it_was_recorded_under() -> None:
+    cited = _record(1)
+    cited = QueuedRecord(cited.id, AT, "anon-1", cited.event, b"", consent=ConsentProof(12, SHA))
+    with_proof, without = _decode(build_request([cited, _record(2)], ResourceInfo()))
+    assert with_proof["attributes"][CONSENT_SEQ_ATTRIBUTE] == 12  # an int, not "12"
+    assert with_proof["attributes"][CONSENT_TEXT_ATTRIBUTE] == SHA
+    assert with_proof["attributes"][CONSENT_ATTRIBUTE] is True
+    assert CONSENT_SEQ_ATTRIBUTE not in without["attributes"]  # none provable: none made up
+    assert CONSENT_TEXT_ATTRIBUTE not in without["attributes"]
+    assert without["attributes"][CONSENT_ATTRIBUTE] is True
+    body = json.loads(to_json(build_request([cited], ResourceInfo())))
+    attrs = body["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0]["attributes"]
+    assert {"key": CONSENT_SEQ_ATTRIBUTE, "value": {"intValue": "12"}} in attrs  # OTLP JSON
+
+
+def test_the_queue_line_carries_the_consent_and_older_lines_still_read() -> None:
+    event = _record(1).event
+    line = make_line(event, "anon-1", AT, ("App", "1.0"), ConsentProof(3, SHA))
+    assert json.loads(line)["consent"] == {"seq": 3, "text_sha256": SHA}
+    record = parse_line(line)
+    assert record is not None and record.consent == ConsentProof(3, SHA)
+    assert record.service_name == "App"
+    # A line as versions before the consent object wrote it.
+    old = json.dumps(
+        {"v": 1, "at": AT.isoformat(), "anonymous_id": "anon-1", "event": event}
+    ).encode()
+    record = parse_line(old + b"\n")
+    assert record is not None and record.id == "ev-1" and record.consent is None
+
+
+@pytest.mark.parametrize(
+    "damaged",
+    [
+        None,
+        "3",
+        {"seq": 0, "text_sha256": SHA},
+        {"seq": -1, "text_sha256": SHA},
+        {"seq": True, "text_sha256": SHA},
+        {"seq": "3", "text_sha256": SHA},
+        {"seq": 3},
+        {"seq": 3, "text_sha256": SHA.upper()},
+        {"seq": 3, "text_sha256": SHA[:-1]},
+        {"seq": 3, "text_sha256": 7},
+    ],
+)
+def test_a_damaged_consent_object_is_no_proof_and_loses_no_record(damaged: object) -> None:
+    raw = json.loads(make_line(_record(1).event, "anon-1", AT))
+    raw["consent"] = damaged
+    record = parse_line(json.dumps(raw).encode() + b"\n")
+    assert record is not None and record.id == "ev-1"  # still queued, still sent
+    assert record.consent is None

@@ -46,6 +46,8 @@ class StoreSettings:
     secret_store: SecretStore | None
     scrub_limits: ScrubLimits | None
     upload_sink: UploadSinkFn | None
+    #: The host's catalogue: a file, or its dict as JSON bytes (`writer`/`declared` load it).
+    catalogue: Path | bytes | None = None
 
 
 class Background:
@@ -235,4 +237,7 @@ class Background:
             scrub_limits=s.scrub_limits,
             upload_sink=sink,
             runtime=self.runtime,
+            catalogue=s.catalogue,
+            app_name=s.app_name,
+            app_version=s.app_version,
         )

@@ -37,7 +37,14 @@ from .capture import (
     snapshot,
 )
 from .peek import peek_consent
-from .settings import bounded_float, host_environ, positive_int, safe_clock, timeout_seconds
+from .settings import (
+    bounded_float,
+    catalogue_source,
+    host_environ,
+    positive_int,
+    safe_clock,
+    timeout_seconds,
+)
 
 if TYPE_CHECKING:
     from ..scrub import ScrubLimits
@@ -70,6 +77,10 @@ class TelemetryClient:
     with one warning each (`settings.py`). A forked child gets its own queue, locks, store
     object and writer (started by its first call that needs one) and none of the parent's
     pending events or upload workers; see docs/store.md, "Host processes".
+
+    `catalogue` (a path or a dict, see `core/catalogue.py`): only the events and properties it
+    declares are recorded, and the app and the CLI show it to the user; one that cannot be
+    used is refused with one warning and recording follows the categories.
     """
 
     def __init__(
@@ -92,6 +103,7 @@ class TelemetryClient:
         start_session: bool = True,
         sampling: Mapping[str, float] | None = None,
         rng: random.Random | None = None,
+        catalogue: str | os.PathLike[str] | Mapping[str, Any] | None = None,
     ) -> None:
         self.app_name = safe_name(app_name)
         self.app_version = app_version
@@ -127,6 +139,7 @@ class TelemetryClient:
             secret_store=secret_store,
             scrub_limits=scrub_limits,
             upload_sink=upload_sink,
+            catalogue=catalogue_source(catalogue),
         )
         self._bg = Background(self._intake, settings, upload_runtime)
         self._closed = False

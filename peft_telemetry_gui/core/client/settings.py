@@ -6,16 +6,20 @@ Standard library only (the host's thread runs this at construction).
 
 from __future__ import annotations
 
+import json
 import logging
 import math
+import os
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 
 from ..clock import Clock, ensure_utc, utc_now
 
 __all__ = [
     "SafeClock",
     "bounded_float",
+    "catalogue_source",
     "host_environ",
     "positive_int",
     "safe_clock",
@@ -139,3 +143,33 @@ def timeout_seconds(value: object, default: float | None) -> float | None:
     except (TypeError, ValueError, OverflowError):
         return default
     return default if number != number else max(0.0, min(number, 86_400.0))
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def catalogue_source(value: object) -> Path | bytes | None:
+    """A host's `catalogue=` as the writer loads it: a path stays a path (read on the writer's
+    thread, never the host's), a dict becomes JSON bytes now (a later change by the host must
+    not change what was declared). Anything else is refused with one warning: recording then
+    follows the categories. The catalogue's content is checked by the writer."""
+    if value is None:
+        return None
+    refused = "telemetry catalogue refused; recording follows the categories"
+    if isinstance(value, str | os.PathLike):
+        try:
+            return Path(value).absolute()  # the host may change its folder later
+        except (TypeError, ValueError) as exc:
+            log.warning("%s: %r is not a usable path (%s)", refused, value, exc)
+            return None
+    if isinstance(value, Mapping):
+        try:
+            return json.dumps(value, allow_nan=False, ensure_ascii=False, default=_plain).encode()
+        except (TypeError, ValueError, RecursionError) as exc:
+            log.warning("%s: it does not convert to JSON (%s)", refused, exc)
+            return None
+    log.warning("%s: %s is neither a path nor a dict", refused, type(value).__name__)
+    return None

@@ -13,6 +13,7 @@ import os
 import threading
 from collections import Counter
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from ..constants import CATEGORIES
@@ -33,6 +34,7 @@ from .capture import (
     system_info,
     uuid4_strings,
 )
+from .declared import CatalogueSource, Declarations
 
 __all__ = ["Prepared", "UploadSinkFn", "Writer"]
 
@@ -53,6 +55,9 @@ class Writer:
         scrub_limits: ScrubLimits | None,
         upload_sink: UploadSinkFn | None,
         runtime: UploadRuntime,
+        catalogue: CatalogueSource = None,
+        app_name: str = "",
+        app_version: str | None = None,
     ) -> None:
         self.intake = intake
         self.store = store
@@ -70,6 +75,24 @@ class Writer:
         self._clean_names: set[str] = set()
         self._seen_stat: tuple[int, int, int] | None = None
         self._last_warning = ""
+        self.declared = Declarations(catalogue, app_name, app_version, store.clock)
+        #: Events refused as undeclared whose count is not in the store yet (category, when).
+        self._undeclared: list[tuple[str, datetime]] = []
+
+    def declare_catalogue(self, doc: StoreDocument | None) -> None:
+        """At start-up, before any consent: the user can read what this app would record
+        before deciding. Later writes keep it (after a delete all, say) as they go."""
+        if doc is None and self.store.stat_key() is None:
+            doc = StoreDocument()  # no store yet: consent was known from that alone
+        if doc is None:  # unreadable (said once already): later writes keep it
+            return
+        try:
+            if not self.declared.current(doc):
+                self.store.update(self.declared.apply)
+        except StoreError as exc:
+            self._warn_once(f"telemetry catalogue not saved yet: {exc}")
+        except Exception:
+            log.warning("telemetry catalogue not saved", exc_info=True)
 
     @property
     def scrubber(self) -> Scrubber:
@@ -93,10 +116,12 @@ class Writer:
     def run(self, flush_interval: float, settled: threading.Event | None = None) -> None:
         intake = self.intake
         try:
+            doc = None
             try:
-                self.refresh_consent()
+                doc = self.refresh_consent()
             except Exception:  # consent stays unknown: every event is re-checked under the lock
                 log.warning("telemetry consent not read", exc_info=True)
+            self.declare_catalogue(doc)
             self.resume_pending_deletion()
             self.warm_up()
         finally:
@@ -148,19 +173,21 @@ class Writer:
         allowed = frozenset(c for c in CATEGORIES if consent.category_on(c))
         self.intake.remember_consent(allowed, consent.sampling)
 
-    def refresh_consent(self) -> None:
-        """Pick up consent changed by other processes (stat only, unless the file changed)."""
+    def refresh_consent(self) -> StoreDocument | None:
+        """Pick up consent changed by other processes (stat only, unless the file changed);
+        the document when it was read."""
         key = self.store.stat_key()
         if key == self._seen_stat and self.intake.allowed is not None:
-            return
+            return None
         try:
             doc = self.store.read()
         except StoreError as exc:
             self._warn_once(f"telemetry store unreadable: {exc}")
-            return
+            return None
         self._seen_stat = key
         self.upload_on = doc.consent.upload_enabled
         self.remember_consent(doc.consent)
+        return doc
 
     def _warn_once(self, message: str) -> None:
         """A broken disk must not flood the host's log every flush interval."""
@@ -184,25 +211,37 @@ class Writer:
             else:
                 items.append(item)
         ids = uuid4_strings(len(items))
+        admit = self.declared.admit
         for item, event_id in zip(items, ids, strict=True):
             try:
-                prepared.append(self.prepare(item, event_id))
+                removed = admit(item)
+                if removed is None:  # undeclared: not recorded, but counted
+                    intake.dropped += 1
+                    self._undeclared.append((item.category, item.timestamp))
+                    continue
+                event, counts, attach_system = self.prepare(item, event_id)
+                if removed:
+                    counts["undeclared"] += removed
+                prepared.append((event, counts, attach_system))
             except Exception:
                 intake.dropped += 1
+        del self._undeclared[: -intake.max_pending]
+        undeclared = list(self._undeclared)
         ok = True
-        if prepared:
+        if prepared or undeclared:
             try:
                 accepted: list[Event] = []
 
                 def merge(doc: StoreDocument) -> None:
                     # The store may run this again (lock lost, reserve freed): each run
                     # replaces what the last one accepted, never adds to it.
-                    accepted[:] = self.merge(doc, prepared)
+                    accepted[:] = self.merge(doc, prepared, undeclared)
 
                 self.store.update(
                     merge, after_write=lambda doc: self._queue_for_upload(doc, accepted)
                 )
                 prepared = []
+                self._undeclared = []
             except StoreError as exc:
                 ok = False
                 self._warn_once(f"telemetry events not saved yet: {exc}")
@@ -214,6 +253,7 @@ class Writer:
                 ok = False
                 intake.dropped += len(prepared)
                 prepared = []
+                self._undeclared = []
                 self._warn_once(f"telemetry events dropped: {type(exc).__name__}: {exc}")
             self._seen_stat = self.store.stat_key()
         else:
@@ -280,10 +320,17 @@ class Writer:
             self._clean_names.add(name)
         return cleaned
 
-    def merge(self, doc: StoreDocument, prepared: list[Prepared]) -> list[Event]:
+    def merge(
+        self,
+        doc: StoreDocument,
+        prepared: list[Prepared],
+        undeclared: list[tuple[str, datetime]] | None = None,
+    ) -> list[Event]:
         consent = doc.consent
         accepted: list[Event] = []
         redactions: Counter[str] = Counter()
+        # Counted as the events would have been kept: under the consent in force when made.
+        redactions["undeclared"] = sum(consent.allows(c, at) for c, at in undeclared or ())
         for event, counts, attach_system in prepared:
             if not consent.allows(event.category, event.timestamp):
                 continue
@@ -293,7 +340,9 @@ class Writer:
             redactions.update(counts)
         doc.events.extend(accepted)
         for name, count in redactions.items():
-            doc.redactions[name] = doc.redactions.get(name, 0) + count
+            if count:
+                doc.redactions[name] = doc.redactions.get(name, 0) + count
+        self.declared.apply(doc)
         self.remember_consent(consent)
         return accepted
 

@@ -1,9 +1,12 @@
 """Queued records to OTLP/HTTP log requests (protobuf, or the OTLP JSON mapping).
 
-One LogRecord per event. Every record carries `telemetry.consent=true`: the shipped collector
-config drops anything without it, so a record from a build that forgot to ask cannot be stored.
-The deletion request carries `telemetry.deletion_request=true` instead (it is sent because the
-user withdrew, not under consent).
+One LogRecord per event. Every record carries `telemetry.consent=true` and, when the ledger
+proves it (`consent_proof.py`), `telemetry.consent.seq` and `telemetry.consent.text_sha256`: the
+audit entry the event was recorded under and the text that consent was given to. The shipped
+collector config drops a record without all three, so a record from a build that forgot to ask,
+or that cannot say under which consent it was recorded, is not stored. The deletion request
+carries `telemetry.deletion_request=true` instead (it is sent because the user withdrew, not
+under consent) and none of the consent attributes.
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ from .records import DeletionRequest, QueuedRecord
 
 __all__ = [
     "CONSENT_ATTRIBUTE",
+    "CONSENT_SEQ_ATTRIBUTE",
+    "CONSENT_TEXT_ATTRIBUTE",
     "CONTENT_TYPES",
     "DELETION_ATTRIBUTE",
     "MAX_REQUEST_BYTES",
@@ -61,6 +66,8 @@ Encoding = Literal["protobuf", "json"]
 CONTENT_TYPES: dict[str, str] = {"protobuf": "application/x-protobuf", "json": "application/json"}
 MAX_REQUEST_BYTES = 64 * 2**20 - 1  # bodies stay under 64 MiB before compression
 CONSENT_ATTRIBUTE = "telemetry.consent"
+CONSENT_SEQ_ATTRIBUTE = "telemetry.consent.seq"  # int: the ledger entry's `seq`
+CONSENT_TEXT_ATTRIBUTE = "telemetry.consent.text_sha256"  # hex: the text that entry names
 DELETION_ATTRIBUTE = "telemetry.deletion_request"
 ANONYMOUS_ID_ATTRIBUTE = "enduser.pseudo.id"
 PROPERTY_PREFIX = "app.property."
@@ -158,8 +165,11 @@ def log_record(record: QueuedRecord) -> LogRecord:
     event_type = str(event.get("event_type", "unknown"))
     stamp = _parse_time(event.get("timestamp"), record.at)
     category = str(event.get("category", ""))
-    attrs = [
-        _kv(CONSENT_ATTRIBUTE, True),
+    attrs = [_kv(CONSENT_ATTRIBUTE, True)]
+    if record.consent is not None:  # none provable (or an older queue line): sent without
+        attrs.append(_kv(CONSENT_SEQ_ATTRIBUTE, record.consent.seq))
+        attrs.append(_kv(CONSENT_TEXT_ATTRIBUTE, record.consent.text_sha256))
+    attrs += [
         _kv("event.id", record.id),
         _kv("telemetry.category", category),
         _kv("session.id", str(event.get("session_id", ""))),

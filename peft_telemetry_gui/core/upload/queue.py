@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,7 +25,7 @@ from ..models import StoreDocument
 from ..store import Store
 from .files import QUEUE_FILE, atomic_write, fsync_dir
 from .history import UploadState, update_state_locked
-from .records import QueuedRecord, make_line, parse_line
+from .records import ConsentProof, QueuedRecord, make_line, parse_line
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -137,12 +138,20 @@ class UploadQueue:
         *,
         now: datetime | None = None,
         service: tuple[str, str | None] | None = None,
+        proofs: Sequence[ConsentProof | None] | None = None,
     ) -> int:
         """Append stored-event dicts; returns how many records were dropped to stay bounded.
 
-        `service` is (service.name, service.version) of the app that recorded them."""
+        `service` is (service.name, service.version) of the app that recorded them; `proofs`,
+        one per event, the consent each was recorded under (`consent_proof.py`; None: none)."""
         now = ensure_utc(now or self.store.clock())
-        lines = (make_line(e, anonymous_id, now, service) for e in events)
+        cited = [None] * len(events) if proofs is None else list(proofs)
+        if len(cited) != len(events):
+            raise ValueError(f"{len(cited)} consent proofs for {len(events)} events")
+        lines = (
+            make_line(e, anonymous_id, now, service, proof)
+            for e, proof in zip(events, cited, strict=True)
+        )
         new = [r for r in map(parse_line, lines) if r]
         if not new:
             return 0
@@ -227,8 +236,11 @@ def append_locked(
     now: datetime | None = None,
     limits: QueueLimits | None = None,
     service: tuple[str, str | None] | None = None,
+    proofs: Sequence[ConsentProof | None] | None = None,
 ) -> int:
-    return UploadQueue(store, limits).append_locked(events, anonymous_id, now=now, service=service)
+    return UploadQueue(store, limits).append_locked(
+        events, anonymous_id, now=now, service=service, proofs=proofs
+    )
 
 
 def remove_records(store: Store, ids: set[str]) -> int:

@@ -1,12 +1,16 @@
 """What the uploader keeps on disk, as values: queued records and deletion requests.
 
 The one place that knows the line format of `upload-queue.jsonl`, so the queue, the encoder and
-the worker agree on it without importing each other.
+the worker agree on it without importing each other. A line is one JSON object: `v`, `at`,
+`anonymous_id`, `event`, and, when known, `service` (`name`, `version`) and `consent` (`seq`,
+`text_sha256`: the ledger entry the event was recorded under). Lines written before a key
+existed stay readable: the record then has no value for it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +19,31 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from ..clock import ensure_utc
 
-__all__ = ["DeletionRequest", "QueuedRecord", "make_line", "parse_line"]
+__all__ = ["ConsentProof", "DeletionRequest", "QueuedRecord", "make_line", "parse_line"]
+
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class ConsentProof:
+    """The consent an event was recorded under, as the ledger names it: the entry's sequence
+    number and the SHA-256 of the "what is collected" text it was given to. Carried with the
+    queued record (its line) and sent as record attributes, so a collector can tell which
+    consent each record rests on and drop the ones that cite none."""
+
+    seq: int
+    text_sha256: str
+
+    @classmethod
+    def from_raw(cls, raw: object) -> ConsentProof | None:
+        """None unless `raw` is a complete proof (a positive seq, a lower-case hex SHA-256):
+        a damaged or hand-edited proof is no proof, and the record is sent without one."""
+        if not isinstance(raw, dict):
+            return None
+        seq, sha = raw.get("seq"), raw.get("text_sha256")
+        if type(seq) is not int or seq <= 0 or not isinstance(sha, str):
+            return None
+        return cls(seq, sha) if _SHA256_HEX.fullmatch(sha) else None
 
 
 @dataclass(frozen=True)
@@ -34,6 +62,7 @@ class QueuedRecord:
     line: bytes  # the exact bytes on disk, newline included: its size counts toward the bound
     service_name: str | None = None  # None: queued by a version that did not record it
     service_version: str | None = None
+    consent: ConsentProof | None = None  # None: none was provable, or an older line
 
     @property
     def size(self) -> int:
@@ -49,6 +78,7 @@ def make_line(
     anonymous_id: str,
     at: datetime,
     service: tuple[str, str | None] | None = None,
+    consent: ConsentProof | None = None,
 ) -> bytes:
     record: dict[str, Any] = {
         "v": 1,
@@ -58,6 +88,8 @@ def make_line(
     }
     if service is not None:
         record["service"] = {"name": service[0], "version": service[1]}
+    if consent is not None:
+        record["consent"] = {"seq": consent.seq, "text_sha256": consent.text_sha256}
     # "replace": a lone surrogate must not stop the whole batch from being queued
     text = json.dumps(record, separators=(",", ":"), ensure_ascii=False)
     return text.encode("utf-8", errors="replace") + b"\n"
@@ -84,6 +116,7 @@ def parse_line(line: bytes) -> QueuedRecord | None:
             line=line if line.endswith(b"\n") else line + b"\n",
             service_name=name,
             service_version=version,
+            consent=ConsentProof.from_raw(raw.get("consent")),
         )
     except (ValueError, KeyError, TypeError):
         return None

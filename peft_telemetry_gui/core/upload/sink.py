@@ -1,7 +1,8 @@
 """The hand-off from the store writer to the uploader, bound to one host app.
 
 Called inside the store lock right after a write, with the events that were just stored: they
-are queued, and the runtime's worker is nudged, so delivery needs no extra wiring by the host.
+are queued, each with the consent it was recorded under (`consent_proof.py`), and the runtime's
+worker is nudged, so delivery needs no extra wiring by the host.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from ..fsio import file_identity
 from ..models import Event, StoreDocument
 from ..secrets import SecretStore
 from ..store import Store
+from .consent_proof import ConsentProofs
 from .files import STATE_FILE
 from .history import UploadState, read_state, update_state_locked
 from .queue import UploadQueue
@@ -55,7 +57,9 @@ class UploadSink:
         if queue is None:
             queue = self._queues[store.data_dir] = UploadQueue(store, self.runtime.limits)
         events = [e.stored_dict() for e in accepted]
-        queue.append_locked(events, doc.anonymous_id, service=self.service)
+        proofs = ConsentProofs(doc.audit_log)  # the ledger as just written, under the lock
+        cited = [proofs.for_event(e.category, e.timestamp) for e in accepted]
+        queue.append_locked(events, doc.anonymous_id, service=self.service, proofs=cited)
         self._remember_host(store, accepted)
         options: dict[str, object] = {}
         if self.environ is not None:
