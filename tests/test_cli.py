@@ -408,3 +408,57 @@ def test_a_store_that_cannot_be_written_is_one_line_naming_the_cause(
     assert proc.returncode == 1
     line = _one_error_line(proc.stderr)
     assert "could not be saved" in line and "Read-only file system" in line
+
+
+def _pending_store(data_dir: Path) -> None:
+    """Consent given with a catalogue of one event; the app then declared a second one."""
+    from datetime import UTC, datetime
+
+    from peft_telemetry_gui.core.catalogue import parse_catalogue, stored_record
+    from peft_telemetry_gui.core.services.consent import set_consent
+
+    now = datetime(2026, 11, 23, 15, 30, tzinfo=UTC)
+    v1 = {"version": "1", "events": {"a": {"category": "usage", "description": "Event A"}}}
+    v2 = {
+        "version": "2",
+        "events": {
+            **v1["events"],
+            "merge_done": {"category": "usage", "description": "That adapters were merged"},
+        },
+    }
+    store = Store(data_dir, clock=lambda: now)
+
+    def declare(catalogue: dict[str, object]) -> None:
+        record = stored_record(parse_catalogue(catalogue), app_version="2.1", now=now)
+        store.update(lambda doc: doc.catalogues.__setitem__("PEFT Studio", record))
+
+    declare(v1)
+    set_consent(store, enabled=True, actor="cli")
+    declare(v2)
+
+
+def test_status_shows_pending_review_and_enable_accepts_it(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    _pending_store(data_dir)
+    code, out, _ = run(capsys, data_dir, "status")
+    assert code == 0
+    assert "Pending review" in out
+    assert "PEFT Studio: merge_done (Usage): That adapters were merged" in out
+    payload = run_json(capsys, data_dir, "status")
+    assert payload["pending_review"] == [
+        {
+            "app": "PEFT Studio",
+            "event": "merge_done",
+            "property": "",
+            "category": "usage",
+            "description": "That adapters were merged",
+        }
+    ]
+    code, out, _ = run(capsys, data_dir, "enable")
+    assert code == 0 and "Accepted: PEFT Studio: merge_done" in out
+    assert run_json(capsys, data_dir, "status")["pending_review"] == []
+    last = Store(data_dir).read().audit_log[-1]
+    assert (last.what, last.actor, last.to_value) == ("review", "cli", "accepted")
+    code, out, _ = run(capsys, data_dir, "status")
+    assert "Pending review" not in out

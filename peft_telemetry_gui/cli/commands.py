@@ -17,6 +17,7 @@ from ..core.constants import CATEGORIES
 from ..core.env import env_override
 from ..core.export import export_data
 from ..core.redactions import describe_redactions
+from ..core.review import review
 from ..core.secrets import default_secret_store
 from ..core.services.consent import reset_anonymous_id, set_consent
 from ..core.services.delete import delete_all_data, describe_deletion
@@ -45,6 +46,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     override = env_override()
     anonymous_id = doc.anonymous_id or None  # none before the first "yes"
     change = last_change(doc.audit_log)
+    pending = review(doc).added
     payload = {
         "enabled": consent.enabled,
         "decided": consent.decided,
@@ -58,6 +60,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         "quarantined": [n.model_dump(mode="json") for n in doc.quarantined],
         "collection_text_version": collection_text().version,
         "last_change": change.payload() if change else None,
+        "pending_review": [item.payload() for item in pending],
     }
     text = collection_text()
     if not consent.decided:
@@ -88,6 +91,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         )
     if change:
         lines.append(f"Last change: {change.sentence()}")
+    if pending:
+        lines.append("Pending review (not recorded until you run 'peft-telemetry enable'):")
+        lines += [f"  added: {printable(item.words())}" for item in pending]
     lines.append("Never collected: " + "; ".join(text.never_collected))
     emit(args, payload, "\n".join(lines))
     return EXIT_OK
@@ -102,16 +108,23 @@ def cmd_enable(args: argparse.Namespace) -> int:
     # Without --category the user's earlier category choices stay (all on if none is), as
     # with the app's master switch; --category names the complete choice.
     categories = {c: (c in names) for c in CATEGORIES} if names else None
-    consent = set_consent(open_store(args), enabled=True, actor="cli", categories=categories)
+    store = open_store(args)
+    pending = review(read_store(store)).added  # what this "yes" accepts (said below)
+    consent = set_consent(store, enabled=True, actor="cli", categories=categories)
     on = [c for c in CATEGORIES if consent.category_on(c)]
     off = [c for c in CATEGORIES if not consent.category_on(c)]
     override = env_override()
     note = f" (but {printable(override)} is set: nothing is recorded)" if override else ""
     kept = f"\nStill off: {', '.join(off)} (choose with --category)" if off and not names else ""
+    accepted = "".join(f"\nAccepted: {printable(item.words())}" for item in pending)
     emit(
         args,
-        {"enabled": True, "categories": consent.categories},
-        f"Telemetry on for: {', '.join(on) or 'no category'}{note}{kept}",
+        {
+            "enabled": True,
+            "categories": consent.categories,
+            "accepted": [item.payload() for item in pending],
+        },
+        f"Telemetry on for: {', '.join(on) or 'no category'}{note}{kept}{accepted}",
     )
     return EXIT_OK
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from .catalogue import declared_catalogues
 from .constants import CATEGORIES
 from .env import DISABLE_ENV_VARS, env_override
 from .ledger import append as ledger_append
@@ -35,6 +36,7 @@ __all__ = [
     "categories_chosen",
     "collection_text",
     "collection_text_sha256",
+    "consent_text_sha256",
     "env_override",
     "host_categories",
     "revertible",
@@ -95,6 +97,19 @@ def collection_text_sha256() -> str:
     return content_sha256(asdict(collection_text()))
 
 
+def consent_text_sha256(doc: StoreDocument) -> str:
+    """SHA-256 of what a consent is given to: the "what is collected" text plus every app's
+    stored catalogue (canonical form; one that no longer validates is left out: it is shown as
+    "cannot be read" and admits nothing). Without catalogues it is `collection_text_sha256()`,
+    so stores without any keep the value entries had before catalogues were hashed."""
+    catalogues = {
+        c.app_name: c.catalogue.canonical() for c in declared_catalogues(doc) if c.catalogue
+    }
+    if not catalogues:
+        return collection_text_sha256()
+    return content_sha256({"text": asdict(collection_text()), "catalogues": catalogues})
+
+
 def audit(
     doc: StoreDocument,
     at: datetime,
@@ -109,8 +124,8 @@ def audit(
     locale: str | None = None,
 ) -> None:
     """Append one change to the ledger (`core/ledger.py`: seq, prev_hash, hash), stamped with
-    the "what is collected" text in force (version and SHA-256), how the change was made and
-    the user's locale.
+    the text in force (version; SHA-256 of the text and the stored catalogues,
+    `consent_text_sha256`), how the change was made and the user's locale.
 
     `method` defaults to what the actor implies (`cli`, `host_api`; the app's callers name
     theirs). `locale` None means this process's environment; a caller that was given an
@@ -124,7 +139,7 @@ def audit(
             from_value=old,
             to_value=new,
             text_version=collection_text().version,
-            text_sha256=collection_text_sha256(),
+            text_sha256=consent_text_sha256(doc),
             locale=locale_from_environ(os.environ) if locale is None else locale,
             method=method or default_method(actor),
             app_name=app_name,

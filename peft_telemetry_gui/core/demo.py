@@ -200,14 +200,18 @@ def generate_demo(
         )
 
     start = now - timedelta(days=days, hours=2)
-    record_decision(at(start), accepted=True, actor="gui")
+    record_decision(at(start), accepted=True, actor="gui", method="first_run_dialog")
     set_consent(
         at(start + timedelta(days=3)), enabled=True, actor="cli", categories={"system": False}
     )
     set_consent(
-        at(start + timedelta(days=4)), enabled=True, actor="gui", categories={"system": True}
+        at(start + timedelta(days=4)),
+        enabled=True,
+        actor="gui",
+        categories={"system": True},
+        method="privacy_page",
     )
-    reset_anonymous_id(at(start + timedelta(days=days / 2)), actor="gui")
+    reset_anonymous_id(at(start + timedelta(days=days / 2)), actor="gui", method="privacy_page")
 
     events = demo_events(days=days, seed=seed, now=now)
     system_off = (start + timedelta(days=3), start + timedelta(days=4))

@@ -19,6 +19,7 @@ from .constants import CATEGORIES, Category
 __all__ = [
     "CATEGORIES",
     "SCHEMA_VERSION",
+    "AcceptedText",
     "Actor",
     "AuditEntry",
     "Category",
@@ -54,6 +55,19 @@ def _utc(value: datetime | None) -> datetime | None:
     return None if value is None else ensure_utc(value)
 
 
+class AcceptedText(_Model):
+    """The text a consent was given to: its SHA-256 (`consent.consent_text_sha256`), the
+    categories of the "what is collected" text, and per app the declared items
+    [category, event, property or ""]. Collection added later waits for the user's review."""
+
+    text_sha256: str = ""
+    categories: list[str] = Field(default_factory=list)
+    items: dict[str, list[tuple[str, str, str]]] = Field(default_factory=dict)
+    at: datetime | None = None
+
+    _norm = field_validator("at")(_utc)
+
+
 class ConsentState(_Model):
     """What the user said, and since when: the `since` stamps let any process drop events
     recorded while (or before) consent was off, whoever turned it off."""
@@ -66,6 +80,8 @@ class ConsentState(_Model):
     changed_at: datetime | None = None
     enabled_since: datetime | None = None
     category_since: dict[str, datetime] = Field(default_factory=dict)
+    #: What the user consented to (docs/consent.md "Re-consent"); None: nothing on record yet.
+    accepted: AcceptedText | None = None
 
     _norm = field_validator("changed_at", "enabled_since")(_utc)
 
@@ -88,7 +104,16 @@ class ConsentState(_Model):
 
 
 #: How a change was made, as a consent receipt names it.
-Method = Literal["first_run_dialog", "privacy_page", "cli", "host_api", "environment", "delete", ""]
+Method = Literal[
+    "first_run_dialog",
+    "privacy_page",
+    "review_dialog",
+    "cli",
+    "host_api",
+    "environment",
+    "delete",
+    "",
+]
 
 
 class AuditEntry(_Model):

@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .consent import collection_text, collection_text_sha256
+from .consent import collection_text, consent_text_sha256
 from .constants import CATEGORIES
 from .export import ExportError, write_private_file
 from .fsio import read_regular_file
@@ -51,6 +51,7 @@ MAX_RECEIPT_BYTES = 64 << 20
 
 _METHODS = {
     "first_run_dialog": "the first-run dialog of the desktop app",
+    "review_dialog": "the review dialog of the desktop app",
     "privacy_page": "the Privacy page of the desktop app",
     "cli": "the peft-telemetry command",
     "host_api": "the host application's API",
@@ -186,7 +187,7 @@ def build_receipt(
         "generatedAt": _iso(now),
         "consentEnabled": doc.consent.enabled,
         "textVersion": collection_text().version,
-        "textSha256": collection_text_sha256(),
+        "textSha256": consent_text_sha256(doc),
         "ledgerHead": {"seq": check.head_seq, "hash": check.head_hash},
         "ledger": [stored_form(e) for e in doc.audit_log],
     }

@@ -31,6 +31,10 @@ REDACTION_LABELS: dict[str, tuple[str, str]] = {
 #: Not the scrubber's: what an app's catalogue kept out (`core/catalogue.py`), in the same report.
 CATALOGUE_LABELS: dict[str, tuple[str, str]] = {
     "undeclared": ("undeclared event or property", "undeclared events or properties"),
+    "pending_review": (
+        "new event or property waiting for your review",
+        "new events or properties waiting for your review",
+    ),
 }
 _LABELS = {**REDACTION_LABELS, **CATALOGUE_LABELS}
 

@@ -26,6 +26,7 @@ from ..core.export import ExportResult
 from ..core.models import StoreDocument
 from .first_run import FirstRunDialog
 from .pages import PAGES, PageSpec
+from .review_dialog import ReviewPrompt
 from .state import AppState
 from .widgets import Banner
 
@@ -141,6 +142,7 @@ class MainWindow(QMainWindow):
         state.export_finished.connect(self._on_export_finished)
         state.delete_finished.connect(self._on_delete_finished)
         state.first_load_finished.connect(self._on_first_load)
+        self.review_prompt = ReviewPrompt(state, self)  # re-consent when collection grows
         self.statusBar().showMessage("Loading…")
 
         self.resize(1200, 820)

@@ -303,6 +303,9 @@ class AppState(QObject):
     def reset_anonymous_id(self) -> None:
         self._consent(consent.reset_anonymous_id)
 
+    def accept_review(self) -> None:  # what was added since the consent: gui/review_dialog.py
+        self._consent(consent.accept_review, method="review_dialog")
+
     def dismiss_consent_notice(self) -> None:
         self.consent_notice = ()
         self.consent_notice_changed.emit(())

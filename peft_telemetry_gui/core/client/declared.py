@@ -2,6 +2,8 @@
 
 Runs on the writer thread (the catalogue module brings pydantic). Without a catalogue, or with
 one that was refused, every call is admitted as it is and recording follows the categories.
+What the catalogue (or the "what is collected" text) added since the user consented waits for
+their review (`core/review.py`): dropped here, and counted as "pending_review".
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from ..catalogue import Catalogue, CatalogueError, keep_declared, load_catalogue, stored_record
 from ..clock import Clock
 from ..models import StoreDocument
+from ..review import accept_baseline, pending_for
 from .capture import Pending, safe_name
 
 __all__ = ["CatalogueSource", "Declarations"]
@@ -35,6 +38,14 @@ class Declarations:
         self._loaded = source is None
         self._catalogue: Catalogue | None = None
         self._record: tuple[str, dict[str, Any]] | None = None  # sha256, canonical form
+        #: Held back for the user's review, as of the last document seen: items, categories.
+        self._pending: tuple[frozenset[tuple[str, str, str]], frozenset[str]] = (
+            frozenset(),
+            frozenset(),
+        )
+        #: This batch's calls held back for review (category, when, events or properties).
+        self._held: list[tuple[str, Any, int]] = []
+        self._counted = False
 
     @property
     def catalogue(self) -> Catalogue | None:
@@ -54,6 +65,10 @@ class Declarations:
     def current(self, doc: StoreDocument) -> bool:
         """Whether the store holds this app's catalogue as it is now (none: none)."""
         stored = doc.catalogues.get(self.app_name)
+        self.catalogue  # noqa: B018 - loaded once, here at the latest
+        self._see(doc)
+        if self._needs_baseline(doc):
+            return False
         if self.catalogue is None or self._record is None:
             return stored is None
         sha, canonical = self._record
@@ -66,20 +81,57 @@ class Declarations:
 
     def apply(self, doc: StoreDocument) -> None:
         """Put this app's catalogue into `doc` (or take a stale one out); runs under the lock,
-        and changes nothing when the store already has it."""
+        and changes nothing when the store already has it. Also where what is held back for
+        review is counted ("pending_review", moved out of the writer's "undeclared": the
+        merge calls this right after adding those) and an app's first catalogue since the
+        consent becomes its accepted baseline (`review.accept_baseline`)."""
+        self._count_held(doc)
         if self.current(doc):
             return
+        accept_baseline(doc)  # a consent from before re-consent: the text it was given to
         if self.catalogue is None:
             doc.catalogues.pop(self.app_name, None)
         else:
             doc.catalogues[self.app_name] = stored_record(
                 self.catalogue, app_version=self.app_version, now=self.clock()
             )
+        accept_baseline(doc)  # this app's first catalogue since the consent only narrows
+        self._see(doc)
+
+    def _declared(self) -> frozenset[tuple[str, str, str]]:
+        return self._catalogue.declared() if self._catalogue is not None else frozenset()
+
+    def _needs_baseline(self, doc: StoreDocument) -> bool:
+        accepted = doc.consent.accepted
+        if accepted is None:
+            return doc.consent.decided and doc.consent.enabled
+        return self._catalogue is not None and self.app_name not in accepted.items
+
+    def _see(self, doc: StoreDocument) -> None:
+        self._pending = pending_for(doc, self.app_name, self._declared())
+
+    def _count_held(self, doc: StoreDocument) -> None:
+        """Idempotent per run of the merge (the store may re-run it on a fresh document)."""
+        held = sum(n for c, at, n in self._held if doc.consent.allows(c, at))
+        self._counted = True
+        if held:
+            undeclared = doc.redactions.get("undeclared", 0)
+            doc.redactions["undeclared"] = max(0, undeclared - held)
+            doc.redactions["pending_review"] = doc.redactions.get("pending_review", 0) + held
+
+    def _hold(self, item: Pending, n: int) -> None:
+        self._held.append((item.category, item.timestamp, n))
 
     def admit(self, item: Pending) -> int | None:
         """None when the catalogue does not declare the call (it is not recorded); else how
         many of its properties were undeclared and removed from it (0 without a catalogue)."""
         catalogue = self._catalogue if self._loaded else self.catalogue
+        if self._counted:  # the last batch was written: a new one starts
+            self._held, self._counted = [], False
+        items, categories = self._pending
+        if item.category in categories:
+            self._hold(item, 1)
+            return None
         if catalogue is None:
             return 0
         if item.error is not None:
@@ -91,5 +143,15 @@ class Declarations:
         entry = catalogue.entry_for(item.category, name)
         if entry is None:
             return None
+        if (item.category, name, "") in items:
+            self._hold(item, 1)
+            return None
         item.properties, removed = keep_declared(name, entry, item.properties)
+        if items and item.properties:
+            held = [k for k in item.properties if (item.category, name, k) in items]
+            for key in held:
+                del item.properties[key]
+            if held:
+                self._hold(item, len(held))
+            removed += len(held)
         return removed

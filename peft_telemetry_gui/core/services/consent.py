@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from ..consent import (
+    USER_ACTORS,
     apply_consent,
     apply_host_consent,
     apply_reset_anonymous_id,
@@ -16,10 +17,12 @@ from ..consent import (
 )
 from ..constants import CATEGORIES
 from ..models import Actor, AuditEntry, ConsentState, Method, StoreDocument
+from ..review import Review, apply_accept
 from ..store import Store
 from ..upload.queue import UploadQueue
 
 __all__ = [
+    "accept_review",
     "record_decision",
     "reset_anonymous_id",
     "set_consent",
@@ -51,12 +54,20 @@ def set_consent(
 ) -> ConsentState:
     """See `consent.apply_consent`; decided under the lock."""
     validate_categories(dict(categories or {}))  # a usage mistake fails before the lock
-    return _with_queue(
-        store,
-        lambda doc: apply_consent(
-            doc, store.clock(), enabled=enabled, actor=actor, categories=categories, method=method
-        ),
-    )
+
+    def change(doc: StoreDocument) -> ConsentState:
+        now = store.clock()
+        first = not doc.consent.decided
+        state = apply_consent(
+            doc, now, enabled=enabled, actor=actor, categories=categories, method=method
+        )
+        # The user says yes to what is shown now; any first "yes" was given to this text.
+        if enabled and (actor in USER_ACTORS or first):
+            apply_accept(doc, now, actor=actor, method=method)
+            state = doc.consent.model_copy(deep=True)
+        return state
+
+    return _with_queue(store, change)
 
 
 def set_consent_from_host(
@@ -73,15 +84,14 @@ def set_consent_from_host(
     host_categories(categories)  # a host's mistake fails before the lock
 
     def change(doc: StoreDocument) -> ConsentState:
-        return apply_host_consent(
-            doc,
-            store.clock(),
-            enabled=enabled,
-            categories=categories,
-            app_name=app_name,
-            app_version=app_version,
-            locale=locale,
-        )
+        first = not doc.consent.decided
+        origin = {"app_name": app_name, "app_version": app_version, "locale": locale}
+        now = store.clock()
+        state = apply_host_consent(doc, now, enabled=enabled, categories=categories, **origin)
+        if enabled and first:  # the host showed its own consent screen: that text was accepted
+            apply_accept(doc, now, actor="api", method="host_api", **origin)
+            state = doc.consent.model_copy(deep=True)
+        return state
 
     return _with_queue(store, change)
 
@@ -92,6 +102,12 @@ def record_decision(
     """The first-run answer: yes turns everything on, no records a decline (not "never asked")."""
     categories = dict.fromkeys(CATEGORIES, True) if accepted else None
     return set_consent(store, enabled=accepted, actor=actor, categories=categories, method=method)
+
+
+def accept_review(store: Store, *, actor: Actor, method: Method = "") -> Review:
+    """The user accepts what was added since they consented (`review.apply_accept`): what
+    was pending is recorded from then on. Returns what was accepted (empty: nothing was)."""
+    return store.update(lambda doc: apply_accept(doc, store.clock(), actor=actor, method=method))
 
 
 def undo_changes(
