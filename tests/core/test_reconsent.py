@@ -164,3 +164,28 @@ def test_a_consent_from_before_this_feature_takes_the_stored_catalogue_as_accept
     doc = Store(data_dir).read()
     assert {i.event for i in review(doc).added} == {"merge_done", "training_started"}
     assert "merge_done" not in _recorded(data_dir)
+
+
+def test_calls_held_back_are_counted_once_when_a_failed_write_is_retried(
+    data_dir: Path, immutable: Any
+) -> None:
+    """The first write fails (the folder refuses new files, even to root), the next one
+    succeeds: what was held back for review is counted once, under its own label."""
+    _consented_with_v1(data_dir)
+    with _client(data_dir, V2) as client:
+        assert client.flush()  # the catalogue is stored; the writer knows what is pending
+        immutable(data_dir)
+        client.track_event("training_started", {"algorithm": "lora", "dataset_size": 900})
+        client.track_event("merge_done")
+        assert not client.flush(timeout=5)
+        client.track_event("export_done")  # a new batch arrives while the old one waits
+        assert not client.flush(timeout=5)
+        immutable.unlock(data_dir)
+        assert client.flush()
+    doc = Store(data_dir).read()
+    assert doc.redactions["pending_review"] == 2  # merge_done and dataset_size, once each
+    assert doc.redactions.get("undeclared", 0) == 0
+    assert [e.properties for e in doc.events if e.event_type == "training_started"] == [
+        {"algorithm": "lora"}
+    ]
+    assert [e.event_type for e in doc.events].count("export_done") == 1

@@ -10,14 +10,12 @@ import math
 import os
 import queue
 import random
-import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -617,36 +615,6 @@ def test_data_dir_under_a_regular_file_gives_a_clear_error(tmp_path: Path) -> No
     finally:
         client.close(timeout=5)
     assert blocker.read_text() == "a file, not a folder"
-
-
-@pytest.fixture
-def immutable() -> Iterator[Any]:
-    """`chattr +i` on a folder: refuses new files even to root (chmod does not stop root)."""
-    locked: list[Path] = []
-
-    def lock(path: Path) -> None:
-        if shutil.which("chattr") is None:
-            pytest.skip("chattr not available")
-        done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
-        if done.returncode != 0:
-            pytest.skip(f"chattr +i not supported here: {done.stderr.strip()}")
-        locked.append(path)
-        probe = path / ".probe"
-        try:
-            probe.touch()
-        except OSError:
-            return
-        probe.unlink()
-        pytest.skip("chattr +i did not make the folder read-only")
-
-    def unlock(path: Path) -> None:
-        subprocess.run(["chattr", "-i", str(path)], check=True)
-        locked.remove(path)
-
-    lock.unlock = unlock  # type: ignore[attr-defined]
-    yield lock
-    for path in locked:
-        subprocess.run(["chattr", "-i", str(path)], check=False)
 
 
 @pytest.mark.parametrize("lock_file_exists", [True, False])

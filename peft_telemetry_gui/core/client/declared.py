@@ -9,8 +9,10 @@ their review (`core/review.py`): dropped here, and counted as "pending_review".
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..catalogue import Catalogue, CatalogueError, keep_declared, load_catalogue, stored_record
 from ..clock import Clock
@@ -18,12 +20,29 @@ from ..models import StoreDocument
 from ..review import accept_baseline, pending_for
 from .capture import Pending, safe_name
 
-__all__ = ["CatalogueSource", "Declarations"]
+__all__ = ["Admission", "CatalogueSource", "Declarations"]
 
 log = logging.getLogger("peft_telemetry_gui.core.client")
 
 #: A catalogue file, a host's dict as JSON bytes (`TelemetryClient` makes them), or none.
 CatalogueSource = Path | bytes | None
+
+#: Why a call, or a property of it, was not recorded (also its redaction-report label).
+Refusal = Literal["undeclared", "pending_review"]
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """What the catalogue says about one call: refused whole (`refused`), or admitted with
+    `removed` properties taken out, counted by reason. The writer counts both into the
+    event's own redaction counts, so a retried write counts them exactly once."""
+
+    refused: Refusal | None = None
+    removed: Counter[str] = field(default_factory=Counter)
+
+
+#: The common case (no catalogue, or nothing to take out); the writer only reads it.
+ADMITTED = Admission()
 
 
 class Declarations:
@@ -43,9 +62,6 @@ class Declarations:
             frozenset(),
             frozenset(),
         )
-        #: This batch's calls held back for review (category, when, events or properties).
-        self._held: list[tuple[str, Any, int]] = []
-        self._counted = False
 
     @property
     def catalogue(self) -> Catalogue | None:
@@ -81,11 +97,8 @@ class Declarations:
 
     def apply(self, doc: StoreDocument) -> None:
         """Put this app's catalogue into `doc` (or take a stale one out); runs under the lock,
-        and changes nothing when the store already has it. Also where what is held back for
-        review is counted ("pending_review", moved out of the writer's "undeclared": the
-        merge calls this right after adding those) and an app's first catalogue since the
-        consent becomes its accepted baseline (`review.accept_baseline`)."""
-        self._count_held(doc)
+        and changes nothing when the store already has it. Also where an app's first
+        catalogue since the consent becomes its accepted baseline (`review.accept_baseline`)."""
         if self.current(doc):
             return
         accept_baseline(doc)  # a consent from before re-consent: the text it was given to
@@ -110,30 +123,15 @@ class Declarations:
     def _see(self, doc: StoreDocument) -> None:
         self._pending = pending_for(doc, self.app_name, self._declared())
 
-    def _count_held(self, doc: StoreDocument) -> None:
-        """Idempotent per run of the merge (the store may re-run it on a fresh document)."""
-        held = sum(n for c, at, n in self._held if doc.consent.allows(c, at))
-        self._counted = True
-        if held:
-            undeclared = doc.redactions.get("undeclared", 0)
-            doc.redactions["undeclared"] = max(0, undeclared - held)
-            doc.redactions["pending_review"] = doc.redactions.get("pending_review", 0) + held
-
-    def _hold(self, item: Pending, n: int) -> None:
-        self._held.append((item.category, item.timestamp, n))
-
-    def admit(self, item: Pending) -> int | None:
-        """None when the catalogue does not declare the call (it is not recorded); else how
-        many of its properties were undeclared and removed from it (0 without a catalogue)."""
+    def admit(self, item: Pending) -> Admission:
+        """Whether the call is recorded, and which of its properties are taken out (the
+        undeclared ones, and those waiting for the user's review)."""
         catalogue = self._catalogue if self._loaded else self.catalogue
-        if self._counted:  # the last batch was written: a new one starts
-            self._held, self._counted = [], False
         items, categories = self._pending
         if item.category in categories:
-            self._hold(item, 1)
-            return None
+            return Admission("pending_review")
         if catalogue is None:
-            return 0
+            return ADMITTED
         if item.error is not None:
             name = "error"
         elif item.metric is not None:
@@ -142,16 +140,15 @@ class Declarations:
             name = safe_name(item.event_type)
         entry = catalogue.entry_for(item.category, name)
         if entry is None:
-            return None
+            return Admission("undeclared")
         if (item.category, name, "") in items:
-            self._hold(item, 1)
-            return None
-        item.properties, removed = keep_declared(name, entry, item.properties)
+            return Admission("pending_review")
+        item.properties, undeclared = keep_declared(name, entry, item.properties)
+        held = []
         if items and item.properties:
             held = [k for k in item.properties if (item.category, name, k) in items]
             for key in held:
                 del item.properties[key]
-            if held:
-                self._hold(item, len(held))
-            removed += len(held)
-        return removed
+        if not (undeclared or held):
+            return ADMITTED
+        return Admission(removed=Counter(undeclared=undeclared, pending_review=len(held)))

@@ -76,8 +76,9 @@ class Writer:
         self._seen_stat: tuple[int, int, int] | None = None
         self._last_warning = ""
         self.declared = Declarations(catalogue, app_name, app_version, store.clock)
-        #: Events refused as undeclared whose count is not in the store yet (category, when).
-        self._undeclared: list[tuple[str, datetime]] = []
+        #: Calls the catalogue refused whose count is not in the store yet: (category, when,
+        #: why). Counted under the consent in force when they were made, once written.
+        self._refused: list[tuple[str, datetime, str]] = []
 
     def declare_catalogue(self, doc: StoreDocument | None) -> None:
         """At start-up, before any consent: the user can read what this app would record
@@ -214,34 +215,33 @@ class Writer:
         admit = self.declared.admit
         for item, event_id in zip(items, ids, strict=True):
             try:
-                removed = admit(item)
-                if removed is None:  # undeclared: not recorded, but counted
+                admission = admit(item)
+                if admission.refused is not None:  # not recorded, but counted
                     intake.dropped += 1
-                    self._undeclared.append((item.category, item.timestamp))
+                    self._refused.append((item.category, item.timestamp, admission.refused))
                     continue
                 event, counts, attach_system = self.prepare(item, event_id)
-                if removed:
-                    counts["undeclared"] += removed
+                counts.update(admission.removed)
                 prepared.append((event, counts, attach_system))
             except Exception:
                 intake.dropped += 1
-        del self._undeclared[: -intake.max_pending]
-        undeclared = list(self._undeclared)
+        del self._refused[: -intake.max_pending]
+        refused = list(self._refused)
         ok = True
-        if prepared or undeclared:
+        if prepared or refused:
             try:
                 accepted: list[Event] = []
 
                 def merge(doc: StoreDocument) -> None:
                     # The store may run this again (lock lost, reserve freed): each run
                     # replaces what the last one accepted, never adds to it.
-                    accepted[:] = self.merge(doc, prepared, undeclared)
+                    accepted[:] = self.merge(doc, prepared, refused)
 
                 self.store.update(
                     merge, after_write=lambda doc: self._queue_for_upload(doc, accepted)
                 )
                 prepared = []
-                self._undeclared = []
+                self._refused = []
             except StoreError as exc:
                 ok = False
                 self._warn_once(f"telemetry events not saved yet: {exc}")
@@ -253,7 +253,7 @@ class Writer:
                 ok = False
                 intake.dropped += len(prepared)
                 prepared = []
-                self._undeclared = []
+                self._refused = []
                 self._warn_once(f"telemetry events dropped: {type(exc).__name__}: {exc}")
             self._seen_stat = self.store.stat_key()
         else:
@@ -324,13 +324,13 @@ class Writer:
         self,
         doc: StoreDocument,
         prepared: list[Prepared],
-        undeclared: list[tuple[str, datetime]] | None = None,
+        refused: list[tuple[str, datetime, str]] | None = None,
     ) -> list[Event]:
         consent = doc.consent
         accepted: list[Event] = []
         redactions: Counter[str] = Counter()
         # Counted as the events would have been kept: under the consent in force when made.
-        redactions["undeclared"] = sum(consent.allows(c, at) for c, at in undeclared or ())
+        redactions.update(why for c, at, why in refused or () if consent.allows(c, at))
         for event, counts, attach_system in prepared:
             if not consent.allows(event.category, event.timestamp):
                 continue
