@@ -108,6 +108,7 @@ Method = Literal[
     "first_run_dialog",
     "privacy_page",
     "review_dialog",
+    "upload_page",
     "cli",
     "host_api",
     "environment",

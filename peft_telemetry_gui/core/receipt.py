@@ -52,6 +52,7 @@ MAX_RECEIPT_BYTES = 64 << 20
 _METHODS = {
     "first_run_dialog": "the first-run dialog of the desktop app",
     "review_dialog": "the review dialog of the desktop app",
+    "upload_page": "the Upload page of the desktop app",
     "privacy_page": "the Privacy page of the desktop app",
     "cli": "the peft-telemetry command",
     "host_api": "the host application's API",

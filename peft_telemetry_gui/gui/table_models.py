@@ -146,6 +146,8 @@ def _value_text(value: Any) -> str:
 _METHOD_TEXT = {
     "first_run_dialog": "First-run dialog",
     "privacy_page": "Privacy page",
+    "review_dialog": "Review dialog",
+    "upload_page": "Upload page",
     "cli": "Command line",
     "host_api": "Host app",
     "environment": "Environment",

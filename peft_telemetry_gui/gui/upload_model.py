@@ -171,13 +171,13 @@ class UploadModel(QObject):
         if on:
 
             def work() -> str:
-                upload_actions.enable_upload(store, endpoint, actor="gui")
+                upload_actions.enable_upload(store, endpoint, actor="gui", method="upload_page")
                 return "Upload is on."
 
         else:
 
             def work() -> str:
-                dropped = upload_actions.disable_upload(store, actor="gui")
+                dropped = upload_actions.disable_upload(store, actor="gui", method="upload_page")
                 return f"Upload is off; {dropped:,} unsent records were discarded."
 
         self._act(work)
@@ -186,7 +186,7 @@ class UploadModel(QObject):
         store = self.store
 
         def work() -> str:
-            upload_actions.set_token(store, token, actor="gui")
+            upload_actions.set_token(store, token, actor="gui", method="upload_page")
             return "Token saved in the system keyring."
 
         self._act(work)
@@ -195,7 +195,9 @@ class UploadModel(QObject):
         store, runtime = self.store, self.runtime
 
         def work() -> str:
-            had = upload_actions.clear_token(store, actor="gui", runtime=runtime)
+            had = upload_actions.clear_token(
+                store, actor="gui", runtime=runtime, method="upload_page"
+            )
             return "Token removed." if had else "No token was stored."
 
         self._act(work)

@@ -135,11 +135,13 @@ def test_switch_and_endpoint_field_turn_upload_on_and_off(
             page.enabled_box.click()
         doc = store.read()
         assert doc.consent.upload_enabled and doc.upload.endpoint == page.endpoint_edit.text()
-        assert doc.audit_log[-1].actor == "gui"
+        assert (doc.audit_log[-1].actor, doc.audit_log[-1].method) == ("gui", "upload_page")
         with qtbot.waitSignal(page.action_finished, timeout=5000) as blocker:
             page.enabled_box.click()
         assert "Upload is off" in blocker.args[0]
-        assert not store.read().consent.upload_enabled
+        doc = store.read()
+        assert not doc.consent.upload_enabled
+        assert doc.audit_log[-1].method == "upload_page"  # the Activity page says where
     finally:
         page.shutdown()
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from ..consent import audit
 from ..env import env_override
-from ..models import Actor, StoreDocument, UploadSettings
+from ..models import Actor, Method, StoreDocument, UploadSettings
 from ..secrets import UPLOAD_TOKEN_NAME, SecretStore
 from ..store import Store
 from ..upload.credentials import (
@@ -53,6 +53,7 @@ def enable_upload(
     *,
     actor: Actor,
     environ: Mapping[str, str] | None = None,
+    method: Method = "",
 ) -> UploadSettings:
     """Turn upload on. Refused unless local consent is on; the endpoint (or the OTLP
     environment variables, when no endpoint is given) must be acceptable."""
@@ -71,10 +72,12 @@ def enable_upload(
             )
         now = store.clock()
         if normalised is not None and doc.upload.endpoint != normalised:
-            audit(doc, now, actor, "upload endpoint", doc.upload.endpoint, normalised)
+            audit(
+                doc, now, actor, "upload endpoint", doc.upload.endpoint, normalised, method=method
+            )
             doc.upload.endpoint = normalised
         if not consent.upload_enabled:
-            audit(doc, now, actor, "upload", False, True)
+            audit(doc, now, actor, "upload", False, True, method=method)
             consent.upload_enabled = True
             consent.changed_at = now
         return doc.upload.model_copy()
@@ -82,14 +85,14 @@ def enable_upload(
     return store.update(mutate)
 
 
-def disable_upload(store: Store, *, actor: Actor) -> int:
+def disable_upload(store: Store, *, actor: Actor, method: Method = "") -> int:
     """Turn upload off and empty the queue at once. Returns how many queued records were
     discarded. The endpoint is kept, so switching back on is one click."""
 
     def mutate(doc: StoreDocument) -> int:
         if doc.consent.upload_enabled:
             now = store.clock()
-            audit(doc, now, actor, "upload", True, False)
+            audit(doc, now, actor, "upload", True, False, method=method)
             doc.consent.upload_enabled = False
             doc.consent.changed_at = now
         return UploadQueue(store).clear_locked()
@@ -98,7 +101,12 @@ def disable_upload(store: Store, *, actor: Actor) -> int:
 
 
 def set_token(
-    store: Store, token: str, *, actor: Actor, secret_store: SecretStore | None = None
+    store: Store,
+    token: str,
+    *,
+    actor: Actor,
+    secret_store: SecretStore | None = None,
+    method: Method = "",
 ) -> None:
     """Save the token in the keyring; raises TokenUnavailableError (plain words) without one.
     The audit log records that a token was set, never its value."""
@@ -110,7 +118,8 @@ def set_token(
     secrets.set(UPLOAD_TOKEN_NAME, value)
 
     def mutate(doc: StoreDocument) -> None:
-        audit(doc, store.clock(), actor, "upload token", "set" if had else "not set", "set")
+        old = "set" if had else "not set"
+        audit(doc, store.clock(), actor, "upload token", old, "set", method=method)
 
     store.update(mutate)
 
@@ -121,6 +130,7 @@ def clear_token(
     actor: Actor,
     secret_store: SecretStore | None = None,
     runtime: UploadRuntime | None = None,
+    method: Method = "",
 ) -> bool:
     """Remove the token; True when one was stored. Without a keyring there is nothing to clear.
 
@@ -135,7 +145,11 @@ def clear_token(
     for request in read_deletion_requests(store):
         forget_deletion_token(store.data_dir, request.id, memory, secrets)
     if had:
-        store.update(lambda doc: audit(doc, store.clock(), actor, "upload token", "set", "not set"))
+        store.update(
+            lambda doc: audit(
+                doc, store.clock(), actor, "upload token", "set", "not set", method=method
+            )
+        )
     return had
 
 
