@@ -23,6 +23,7 @@ from ..core import analytics, export
 from ..core.analytics import MetricHistogram
 from ..core.clock import Clock, utc_now
 from ..core.consent_changes import external_entries
+from ..core.fsio import FileIdentity, file_identity
 from ..core.models import AuditEntry, StoreDocument
 from ..core.secrets import SecretStore, default_secret_store
 from ..core.services import consent
@@ -44,7 +45,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_StatKey = tuple[int, int, int] | None
+_StatKey = FileIdentity | None
 _Loaded = tuple[StoreDocument, DashboardData, list[AuditEntry]] | None
 
 
@@ -221,7 +222,7 @@ class AppState(QObject):
         self._reload_queued.clear()
         forced = self._force.is_set()
         self._force.clear()
-        key = _stat_key(self.store.path)
+        key = file_identity(self.store.path)
         if not forced and key == self._worker_key and self._worker_doc is not None:
             return None
         # Stat before reading: if the file changes in between, the next poll sees a new key.
@@ -388,11 +389,3 @@ def _freeze_heap() -> None:
     """
     gc.collect(1)
     gc.freeze()
-
-
-def _stat_key(path: Path) -> _StatKey:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
