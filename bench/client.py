@@ -28,6 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import otel_baseline
+
 from peft_telemetry_gui.core import analytics
 from peft_telemetry_gui.core.client import TelemetryClient
 from peft_telemetry_gui.core.client.capture import Pending, snapshot
@@ -236,6 +238,27 @@ def round_consent_off_at_start() -> float:
     return per_event_us(took)
 
 
+def round_scrubber() -> float:
+    """The scrubber alone on the hot shape, warm (its caches filled by an earlier event)."""
+    scrubber = Scrubber(
+        hmac_key=b"k" * 32, user_name="alice", host_name="gpu-7", home="/home/alice"
+    )
+    scrubber.scrub_properties(PROPS)
+    start = time.perf_counter()
+    for _ in range(N_EVENTS):
+        scrubber.scrub_properties(PROPS)
+    return per_event_us(time.perf_counter() - start)
+
+
+def round_otel() -> float:
+    with tempfile.TemporaryDirectory(prefix="peft-bench-otel-") as tmp:
+        return otel_baseline.us_per_event(Path(tmp) / "spans.otlp", EVENT_TYPE, PROPS, N_EVENTS)
+
+
+def round_otel_processor_only() -> float:
+    return otel_baseline.us_per_event(None, EVENT_TYPE, PROPS, N_EVENTS)
+
+
 def round_baseline() -> float:
     dumps = json.dumps
     start = time.perf_counter()
@@ -316,6 +339,10 @@ def measure(rounds: int) -> list[Row]:
     baseline = median_of(rounds, round_baseline)
     host = median_of(rounds, round_host_only)
     durable = median_of(rounds, round_durable)
+    scrub = median_of(rounds, round_scrubber)
+    otel = None
+    if otel_baseline.available():
+        otel = (median_of(rounds, round_otel), median_of(rounds, round_otel_processor_only))
     off = median_of(rounds, round_consent_off)
     off_at_start = median_of(rounds, round_consent_off_at_start)
     flush_ms, noop_ms = full_store_flush_ms()
@@ -335,12 +362,27 @@ def measure(rounds: int) -> list[Row]:
         Row("baseline: json.dumps(event) + dict(props)", baseline, "us/event"),
         Row("(a) consent on, host side only", host, "us/event", None, f"x{host / baseline:.1f}"),
         Row("(b) consent on, durable (incl. flush)", durable, "us/event", 25.0),
+        *otel_rows(durable, otel),
+        Row("scrubber: flat dict of 6 scalars, warm", scrub, "us/event", 2.0),
         Row("(c) consent off", off, "us/event", 0.5),
         Row("(c') consent off, first call after construction", off_at_start, "us/event", 0.3),
         Row("flush of 1 event into a full 1000-event store", flush_ms, "ms", 15.0),
         Row("Store.update(no-op) on a full 1000-event store", noop_ms, "ms"),
         Row("analytics.compute, 1 000 events", analytics_ms(1_000, rounds * 4), "ms"),
         Row("analytics.compute, 100 000 events", analytics_ms(100_000, rounds), "ms", 300.0),
+    ]
+
+
+def otel_rows(durable: float, otel: tuple[float, float] | None) -> list[Row]:
+    """Row (b) against the OpenTelemetry SDK in the same run (see bench/otel_baseline.py)."""
+    if otel is None:
+        return [Row("OpenTelemetry SDK: not installed (pip install -e '.[bench]')", 0.0, "-")]
+    to_file, dropped = otel
+    return [
+        Row("OTel SDK: span, BatchSpanProcessor, OTLP to file", to_file, "us/event"),
+        Row("(b) relative to OTel SDK to file (like for like)", durable / to_file, "x", 0.5),
+        Row("OTel SDK: span, BatchSpanProcessor, batch dropped", dropped, "us/event"),
+        Row("(b) relative to OTel SDK dropping its batches", durable / dropped, "x"),
     ]
 
 

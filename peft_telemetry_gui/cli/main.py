@@ -26,6 +26,7 @@ from .common import (
     printable,
 )
 from .receipt import add_receipt_commands
+from .scrub import add_scrub_commands
 from .upload import add_upload_commands
 
 __all__ = ["build_parser", "main"]
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_upload_commands(sub)
     add_receipt_commands(sub)
     add_catalogue_commands(sub)
+    add_scrub_commands(sub)
     return parser
 
 

@@ -19,8 +19,16 @@ from .store import Store
 
 __all__ = ["DEMO_REDACTIONS", "demo_events", "generate_demo"]
 
-# Keys as the scrubber counts them (see `scrub.REDACTION_LABELS`).
-DEMO_REDACTIONS = {"path": 41, "email": 12, "user": 7, "token": 3, "host": 2, "ip": 1}
+# Keys as the scrubber counts them: rule ids, ``class`` or ``class:kind`` (see `scrub.markers`).
+DEMO_REDACTIONS = {
+    "path": 41,
+    "email": 12,
+    "user": 7,
+    "token:huggingface": 2,
+    "token:github": 1,
+    "host": 2,
+    "ip": 1,
+}
 
 _SYSTEMS = (
     {"os": "Linux", "os_version": "6.8", "python": "3.11.9", "cpu_count": 16, "memory_gb": 62.7},
@@ -52,7 +60,7 @@ _ERRORS = (
     ),
     (
         "ConnectionError",
-        "could not reach https://[host]/api/models (token [token])",
+        "could not reach https://[host]/api/models (token [token:huggingface])",
         ["peft_studio.hub.client:fetch:203", "httpx._client:send:1014"],
     ),
 )
@@ -99,7 +107,7 @@ def _session_events(rng: random.Random, start: datetime) -> list[Event]:
                 "epochs": rng.choice((1, 2, 3, 5)),
                 "learning_rate": rng.choice((1e-4, 2e-4, 3e-4)),
                 "lora_r": rng.choice((8, 16, 32)),
-                "output_dir": "[path]/checkpoints",
+                "output_dir": "[path]",  # a folder: only file names survive
             },
         )
         if rng.random() < 0.2:

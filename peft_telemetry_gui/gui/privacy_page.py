@@ -29,6 +29,7 @@ from ..core.consent_changes import by_write, describe, who
 from ..core.models import CATEGORIES, AuditEntry, StoreDocument
 from ..core.redactions import describe_redactions
 from .catalogue_cards import CatalogueSection
+from .scrub_tester import ScrubTesterBox, ScrubTesterModel
 from .state import AppState
 from .widgets import Banner, heading
 
@@ -183,6 +184,9 @@ class PrivacyPage(QWidget):
         # -- below: one card per event each app declared (and the library's own)
         self.declared = CatalogueSection(state, _CATEGORY_TITLES)
         layout.addWidget(self.declared)
+        # -- last: paste anything and see what the scrubber would remove (nothing is stored)
+        self.scrub_tester = ScrubTesterBox(ScrubTesterModel(self))
+        layout.addWidget(self.scrub_tester)
         layout.addStretch(1)
 
         state.document_changed.connect(self._on_document_changed)

@@ -7,13 +7,20 @@ else is bounded: strings are cut *before* the expensive regexes run, containers 
 ``itertools.islice`` and a size budget stops the walk long before a hostile payload can cost
 real time.
 
-Redaction classes (the keys of the returned ``Counter``) are stable identifiers that the store
-accumulates and the GUI turns into sentences via :func:`describe_redactions`.
+Redaction counts (the keys of the returned ``Counter``) are rule ids, a class or
+``class:kind`` (``email``, ``token:aws``): stable identifiers that the store accumulates and the
+GUI turns into sentences via :func:`describe_redactions`. Each rule's marker is its id in
+brackets (``[token:aws]``); see :mod:`.markers`.
 
-The modules are layered without cycles: ``limits``, ``markers``, ``patterns``, ``keys`` and
-``frames`` import nothing from the package; ``rules`` builds on ``patterns`` and ``keys``;
-``fit`` on ``markers``; and ``scrubber``, the walk itself, on everything except ``frames``. The
-choices behind non-obvious behaviour are documented in the module that makes them.
+The modules are layered without cycles. At the bottom, importing nothing from the package:
+``limits``, ``markers``, ``patterns`` (the shared pre-filter and network patterns), ``keys``,
+``validators`` (checksums; ``stdnum`` and ``phonenumbers`` imported only for a candidate) and
+``frames``. The detectors build on those: ``providers`` (the token table), ``emails``,
+``paths``, ``entropy`` and ``fit`` on ``markers``; ``pairs`` (values named as secrets) on
+``keys`` and ``markers``; ``digits`` (IBAN, phone, card, IMEI) on ``validators``. ``rules`` runs
+the detectors over one string in order, ``sequences`` and ``flat`` serve the walk, and
+``scrubber``, the walk itself, builds on all of them except ``frames``. The choices behind
+non-obvious behaviour are documented in the module that makes them.
 """
 
 from __future__ import annotations

@@ -1,90 +1,84 @@
-"""Value rules: what each pattern match becomes, and which look-alikes are let through.
+"""Value rules for one string: which detectors run, in which order, and behind which gates.
+
+The layers, in the order they run over a string that passed the :func:`.patterns.triggered`
+pre-filter (each sees the markers of the ones before it and leaves them alone):
+
+1. passwords in URLs (``https://[credentials]@host``);
+2. provider token formats, from the table in :mod:`.providers` (``[token:aws]``);
+3. e-mail addresses, plain and dressed up (:mod:`.emails`);
+4. values named as secrets: argv flags, ``password=...``, query parameters (:mod:`.pairs`);
+5. folder paths (:mod:`.paths`);
+6. MAC and IP addresses;
+7. numbers confirmed by a checksum: IBAN, phone, card, IMEI (:mod:`.digits`);
+8. random-looking secrets (:mod:`.entropy`);
+
+and last, for every string, the user's and host's own names. Markers and their counts are
+described in :mod:`.markers`.
 
 * User and host names are matched as whole words where "word" means ASCII letters and digits
-  only, so ``alice_run`` still loses ``alice``. Names shorter than three characters and a small
-  stop list of generic account/host names (``root``, ``ubuntu``, ``localhost`` ...) are never
-  scrubbed: they identify nobody and would destroy ordinary words.
+  only, so ``alice_run`` still loses ``alice``. Names shorter than three characters, a small
+  stop list of generic account/host names (``root``, ``ubuntu``, ``localhost`` ...) and the words
+  markers are made of (``path``, ``token``, ``github`` ...) are never scrubbed: they identify
+  nobody, would destroy ordinary words, or would re-scrub markers on a second pass.
 * When a string is cut to ``max_string``, the trailing run of token-like characters (letters,
   digits and ``_-+/=.~%@:``) and then any trailing digits/spaces/dashes are dropped as well,
   because the cut may have split a secret, address or card number in half so that the regexes
   no longer recognise it. A value without any separator therefore truncates to just the marker.
-* Card numbers must be Luhn-valid *and* start like a real card (4, 5, 6, 3x, 2221-2720), which
-  keeps compact timestamps such as ``20240115123045`` and epoch milliseconds intact.
 
-Substitution callbacks take the caller's ``counts`` dict so that one pass both rewrites the text
-and records which redaction classes fired.
+Each rule is behind a cheap test (``"@" in text``, a count of dots, a length) so that a string
+pays only for the rules that could match it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
 
-from .keys import BENIGN_COUNT_QUALIFIERS, BENIGN_TOKEN_QUALIFIERS
-from .patterns import (
-    CARD,
-    CARD_GROUPS,
-    EMAIL,
-    GENERIC_PATH,
-    IPV4,
-    IPV6,
-    KV_HINTS,
-    KV_SECRET,
-    MAC,
-    PATH_ALTERNATIVES,
-    PATH_SPLIT,
-    PEM,
-    QUERY_SECRET,
-    REST,
-    SEG,
-    TOKEN,
-    TRIGGER,
-    URL_CREDENTIALS,
-)
+from .digits import scrub_numbers
+from .emails import scrub_emails
+from .entropy import scrub_entropy
+from .keys import classify_key
+from .markers import MARKER_WORDS, bump
+from .pairs import KV_HINTS, scrub_argv, scrub_assignments, scrub_pair_text, scrub_query
+from .paths import DRIVE_PATHS, build_path_re, path_sub
+from .patterns import IPV4, IPV6, MAC, URL_CREDENTIALS, ipv4_ok, triggered
+from .providers import KINDS, scrub_providers
+
+__all__ = ["build_names_re", "build_path_re", "cut", "scrub_patterns", "scrub_values"]
 
 _TRUNCATION_STRIP = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+/=.~%@:\\"
 
 # Generic account and machine names that identify nobody but would wreck ordinary text.
-_NAME_STOP_LIST = frozenset(
-    {
-        "root",
-        "user",
-        "users",
-        "admin",
-        "administrator",
-        "guest",
-        "nobody",
-        "default",
-        "test",
-        "home",
-        "runner",
-        "jovyan",
-        "vagrant",
-        "docker",
-        "ubuntu",
-        "debian",
-        "fedora",
-        "centos",
-        "localhost",
-        "localdomain",
-        "raspberrypi",
-        "ec2-user",
-    }
+_NAME_STOP_LIST = (
+    frozenset(
+        {
+            "root",
+            "user",
+            "users",
+            "admin",
+            "administrator",
+            "guest",
+            "nobody",
+            "default",
+            "test",
+            "home",
+            "runner",
+            "jovyan",
+            "vagrant",
+            "docker",
+            "ubuntu",
+            "debian",
+            "fedora",
+            "centos",
+            "localhost",
+            "localdomain",
+            "raspberrypi",
+            "ec2-user",
+        }
+    )
+    | MARKER_WORDS
+    | frozenset(KINDS)
 )
-
-
-def build_path_re(home: str) -> re.Pattern[str]:
-    alternatives = list(PATH_ALTERNATIVES)
-    stripped = home.rstrip("/\\")
-    if len(stripped) >= 3:
-        # "/home/a" splits to ["", "home", "a"], so the leading separator survives the join.
-        literal = r"[\\/]+".join(re.escape(p) for p in PATH_SPLIT.split(stripped))
-        # The lookbehind stops "////..." from restarting the leading separator run at every
-        # position, which would make this quadratic.
-        alternatives.insert(0, rf"(?<![\\/])(?i:{literal})(?!{SEG})")
-    joined = "|".join(f"(?:{a})" for a in alternatives)
-    return re.compile(rf"(?:{joined}){REST}")
 
 
 def build_names_re(user: str, host: str) -> tuple[re.Pattern[str] | None, dict[str, str]]:
@@ -111,89 +105,75 @@ def scrub_patterns(
     path_re: re.Pattern[str],
     names_re: re.Pattern[str] | None,
     name_kinds: Mapping[str, str],
+    *,
+    classify: Callable[[str], int] = classify_key,
 ) -> str:
-    """Every rule for one string that has already been cut to length."""
+    """Every rule for one string that has already been cut to length.
+
+    ``classify`` classifies argv flag names; the walk passes its memoised ``classify_key``.
+    """
     if not text.isascii():
         text = _fix_surrogates(text)
-    if TRIGGER.search(text) is not None:
-        text = scrub_values(text, counts, path_re)
+    if triggered(text):
+        text = scrub_values(text, counts, path_re, classify=classify)
     if names_re is not None:
         lowered = text.lower()
-        if any(name in lowered for name in name_kinds):
-            text = names_re.sub(lambda m: _named_sub(m, name_kinds, counts), text)
+        for name in name_kinds:
+            if name in lowered:
+                return names_re.sub(lambda m: _named_sub(m, name_kinds, counts), text)
     return text
 
 
-def scrub_values(text: str, counts: dict[str, int], path_re: re.Pattern[str]) -> str:
-    """Run every value rule in a fixed order over one string.
-
-    Later rules see the markers left by earlier ones and leave them alone, and the cheap
-    ``in`` tests skip each regex whose anchor character cannot be present.
-    """
-
-    def marker(name: str) -> Any:
-        label = f"[{name}]"
-
-        def sub(_m: re.Match[str]) -> str:
-            counts[name] = counts.get(name, 0) + 1
-            return label
-
-        return sub
-
-    if "-----BEGIN" in text:
-        text = PEM.sub(marker("token"), text)
-    has_at = "@" in text
-    if has_at and "://" in text:
+def scrub_values(
+    text: str,
+    counts: dict[str, int],
+    path_re: re.Pattern[str],
+    *,
+    classify: Callable[[str], int] = classify_key,
+) -> str:
+    """Run every value rule in a fixed order over one string (see the module docstring)."""
+    # Lower-cased once: the gates below only need to know which words the text held at first.
+    lowered = text.lower()
+    if "@" in text and "://" in text:
         text = URL_CREDENTIALS.sub(lambda m: _credentials_sub(m, counts), text)
-    if has_at:
-        text = EMAIL.sub(marker("email"), text)
-    text = TOKEN.sub(marker("token"), text)
-    if "=" in text or ":" in text:
-        lowered = text.lower()
-        if any(word in lowered for word in KV_HINTS):
-            text = KV_SECRET.sub(lambda m: _kv_sub(m, counts), text)
-        if "=" in text:
-            text = QUERY_SECRET.sub(lambda m: _query_sub(m, counts), text)
+    text = scrub_providers(text, counts, lowered)
+    text = scrub_emails(text, counts, lowered)
+    if "-" in text and (text.startswith("-") or " -" in text or "\t-" in text or "\n-" in text):
+        text = scrub_argv(text, counts, classify)
+    if "," in text and ("(" in text or "[" in text) and ("'" in text or '"' in text):
+        text = scrub_pair_text(text, counts, classify)
+    has_eq = "=" in text
+    if has_eq or ":" in text:
+        if KV_HINTS.search(lowered) is not None:
+            text = scrub_assignments(text, counts)
+        if has_eq and ("?" in text or "&" in text or ";" in text):
+            text = scrub_query(text, counts)
     if "/" in text or "\\" in text or "~" in text:
-        text = path_re.sub(lambda m: _path_sub(m, counts), text)
-        text = GENERIC_PATH.sub(lambda m: _path_sub(m, counts), text)
-    has_colon = ":" in text
-    if has_colon or "-" in text:
-        text = MAC.sub(marker("mac"), text)
-    if has_colon and ("::" in text or text.count(":") >= 7):
+        if ":" in text:
+            text = DRIVE_PATHS.sub(lambda m: path_sub(m, counts), text)
+        text = path_re.sub(lambda m: path_sub(m, counts), text)
+    colons = text.count(":")
+    if colons >= 5 or text.count("-") >= 5:
+        text = MAC.sub(lambda m: _marker_sub(counts, "mac"), text)
+    if colons >= 2 and ("::" in text or colons >= 7):
         text = IPV6.sub(lambda m: _ipv6_sub(m, counts), text)
-    if "." in text:
-        text = IPV4.sub(marker("ip"), text)
-    return CARD.sub(lambda m: _card_sub(m, counts), text)
+    if text.count(".") >= 3:
+        text = IPV4.sub(lambda m: _marker_sub(counts, "ip") if ipv4_ok(m[0]) else m[0], text)
+    if len(text) >= 12:
+        text = scrub_numbers(text, counts)
+    if len(text) >= 20:
+        text = scrub_entropy(text, counts)
+    return text
+
+
+def _marker_sub(counts: dict[str, int], rule: str) -> str:
+    bump(counts, rule)
+    return f"[{rule}]"
 
 
 def _credentials_sub(match: re.Match[str], counts: dict[str, int]) -> str:
-    counts["credentials"] = counts.get("credentials", 0) + 1
+    bump(counts, "credentials")
     return match.group(1) + "[credentials]@"
-
-
-def _is_marker(text: str) -> bool:
-    return text.startswith("[") and text.endswith("]")
-
-
-def _kv_sub(match: re.Match[str], counts: dict[str, int]) -> str:
-    value = match.group("value")
-    if _is_marker(value) or value.startswith("[") or value.startswith("…"):
-        return match.group(0)
-    if match.group("word").lower() == "token":
-        prefix = match.group("prefix").lower().rstrip("_-")
-        qualifier = re.split(r"[_\-]", prefix)[-1] if prefix else ""
-        if qualifier in BENIGN_TOKEN_QUALIFIERS or qualifier in BENIGN_COUNT_QUALIFIERS:
-            return match.group(0)
-    counts["token"] = counts.get("token", 0) + 1
-    return match.group(1) + "[token]"
-
-
-def _query_sub(match: re.Match[str], counts: dict[str, int]) -> str:
-    if match.group(2).startswith("["):
-        return match.group(0)
-    counts["token"] = counts.get("token", 0) + 1
-    return match.group(1) + "[token]"
 
 
 def _ipv6_sub(match: re.Match[str], counts: dict[str, int]) -> str:
@@ -202,83 +182,14 @@ def _ipv6_sub(match: re.Match[str], counts: dict[str, int]) -> str:
     # "1::2" (slices) and "a::b" are too short to be worth a false positive; "::1" is loopback.
     if hex_digits < 4 and text != "::1":
         return text
-    counts["ip"] = counts.get("ip", 0) + 1
+    bump(counts, "ip")
     return "[ip]"
-
-
-def _path_sub(match: re.Match[str], counts: dict[str, int]) -> str:
-    rest = match.group("rest") if match.re.groupindex.get("rest") else match.group(0)
-    whole = match.group(0)
-    if rest is None:
-        rest = ""
-    if rest == "" and whole.startswith("~"):
-        return whole  # "~5 minutes" is not a path
-    counts["path"] = counts.get("path", 0) + 1
-    if rest == "":
-        return "[path]"
-    if rest[-1] in "/\\":
-        return "[path]/"
-    return "[path]/" + PATH_SPLIT.split(rest)[-1]
 
 
 def _named_sub(match: re.Match[str], kinds: Mapping[str, str], counts: dict[str, int]) -> str:
     name = kinds.get(match.group(0).lower(), "user")
-    counts[name] = counts.get(name, 0) + 1
+    bump(counts, name)
     return f"[{name}]"
-
-
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i & 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
-
-
-def _looks_like_card(digits: str) -> bool:
-    """Luhn plus issuer prefix, so ids and timestamps that happen to pass Luhn survive."""
-    if not 13 <= len(digits) <= 19:
-        return False
-    first = digits[0]
-    if first == "2":
-        if not 2221 <= int(digits[:4]) <= 2720:
-            return False
-    elif first not in "3456":
-        return False
-    return _luhn_ok(digits)
-
-
-def _card_sub(match: re.Match[str], counts: dict[str, int]) -> str:
-    text = match.group(0)
-    groups = list(CARD_GROUPS.finditer(text))
-    digits = "".join(g.group(0) for g in groups)
-    if _looks_like_card(digits):
-        counts["card"] = counts.get("card", 0) + 1
-        return "[card]"
-    # The run may include unrelated neighbouring numbers ("id 12 4111 1111 1111 1111");
-    # look for the longest run of whole groups that is a card.
-    best: tuple[int, int] | None = None
-    n = len(groups)
-    for i in range(n):
-        length = 0
-        # Real cards are written in at most a handful of groups; bounding the window keeps
-        # "1 2 3 4 ..." linear.
-        for j in range(i, min(n, i + 8)):
-            length += len(groups[j].group(0))
-            if length > 19:
-                break
-            if length >= 13 and (best is None or length > best[1] - best[0]):
-                candidate = "".join(g.group(0) for g in groups[i : j + 1])
-                if _looks_like_card(candidate):
-                    best = (groups[i].start(), groups[j].end())
-    if best is None:
-        return text
-    counts["card"] = counts.get("card", 0) + 1
-    return text[: best[0]] + "[card]" + text[best[1] :]
 
 
 def cut(text: str, limit: int) -> str:

@@ -31,6 +31,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from .fit import fit
+from .flat import dedupe, detect, safe_len, scrub_flat
 from .keys import PLAIN, SENSITIVE, classify_key
 from .limits import (
     CACHE_MAX_ENTRIES,
@@ -48,6 +49,7 @@ from .markers import (
     bump,
 )
 from .rules import build_names_re, build_path_re, cut, scrub_patterns
+from .sequences import positional_kinds
 
 
 class _State:
@@ -77,11 +79,11 @@ class Scrubber:
         self._hmac_key = bytes(hmac_key)
         self._limits = limits
         if user_name is None:
-            user_name = _detect(getpass.getuser)
+            user_name = detect(getpass.getuser)
         if host_name is None:
-            host_name = _detect(socket.gethostname)
+            host_name = detect(socket.gethostname)
         if home is None:
-            home = _detect(lambda: str(Path.home()))
+            home = detect(lambda: str(Path.home()))
         self._path_re = build_path_re(home or "")
         self._names_re, self._name_kinds = build_names_re(user_name or "", host_name or "")
         self._str_cache: dict[str, tuple[str, tuple[tuple[str, int], ...], int]] = {}
@@ -117,7 +119,11 @@ class Scrubber:
     def scrub_properties(self, properties: object) -> tuple[dict[str, Any], Counter[str]]:
         """Scrub an event's properties; never raises, always returns a bounded JSON-safe dict."""
         try:
-            if type(properties) is not dict and not isinstance(properties, Mapping):
+            if type(properties) is dict:
+                flat = scrub_flat(properties, self._key_cache, self._str_cache, self._limits)
+                if flat is not None:
+                    return flat
+            elif not isinstance(properties, Mapping):
                 return {}, Counter({"dropped": 1})
             limit = self._limits.max_event_bytes
             state = _State(limit * WALK_BUDGET_FACTOR)
@@ -163,7 +169,14 @@ class Scrubber:
         return result, size
 
     def _scrub_patterns(self, text: str, counts: dict[str, int]) -> str:
-        return scrub_patterns(text, counts, self._path_re, self._names_re, self._name_kinds)
+        return scrub_patterns(
+            text,
+            counts,
+            self._path_re,
+            self._names_re,
+            self._name_kinds,
+            classify=self._classify_key,
+        )
 
     # ---------------------------------------------------------------- containers
 
@@ -209,7 +222,7 @@ class Scrubber:
                     continue
                 key, kind, key_size = self._key(raw_key, counts)
                 if key in out:
-                    key, key_size = _dedupe(key, out)
+                    key, key_size = dedupe(key, out)
                 st.size += key_size + 4
                 if kind == PLAIN:
                     if type(item) is str:
@@ -229,7 +242,7 @@ class Scrubber:
                     out[key] = self.hash_identifier(item)
                     st.size += 23
             if seen >= max_keys:
-                extra = _safe_len(value) - seen
+                extra = safe_len(value) - seen
                 if extra > 0:
                     bump(counts, "dropped", extra)
             return out
@@ -251,19 +264,38 @@ class Scrubber:
             out: list[Any] = []
             max_items = self._limits.max_items
             st.size += 2
-            for item in islice(value, max_items):
+            items = list(islice(value, max_items))
+            by_position = positional_kinds(items, self._kind_of)
+            for i, item in enumerate(items):
                 if st.size > st.budget:
                     bump(st.counts, "dropped")
                     continue
                 st.size += 2
-                out.append(self._value(item, depth, st))
+                kind = by_position.get(i)
+                if kind is None:
+                    out.append(self._value(item, depth, st))
+                else:
+                    out.append(self._by_kind(kind, item, st))
             if len(out) >= max_items or st.size > st.budget:
-                extra = _safe_len(value) - max_items
+                extra = safe_len(value) - max_items
                 if extra > 0:
                     bump(st.counts, "dropped", extra)
             return out
         finally:
             st.stack.discard(oid)
+
+    def _kind_of(self, name: str) -> int:
+        return self._classify_key(name[: self._limits.max_string])
+
+    def _by_kind(self, kind: int, item: Any, st: _State) -> str:
+        """A value removed for its key's name: the dict rule, applied to a pair or a flag."""
+        if kind == SENSITIVE:
+            bump(st.counts, "sensitive_key")
+            st.size += len(REDACTED) + 2
+            return REDACTED
+        bump(st.counts, "identifier")
+        st.size += 23
+        return self.hash_identifier(item)
 
     def _value(self, value: Any, depth: int, st: _State) -> Any:
         """Convert one value; ``depth`` is the depth of the container holding it."""
@@ -354,26 +386,3 @@ class Scrubber:
         except Exception:
             counts["dropped"] = counts.get("dropped", 0) + 1
             return UNREPRESENTABLE_MARKER
-
-
-def _dedupe(key: str, out: Mapping[str, Any]) -> tuple[str, int]:
-    n = 2
-    while f"{key}~{n}" in out:
-        n += 1
-    new = f"{key}~{n}"
-    return new, len(_json_str(new))
-
-
-def _safe_len(value: object) -> int:
-    try:
-        return len(value)  # type: ignore[arg-type]
-    except Exception:
-        return 0
-
-
-def _detect(probe: Any) -> str:
-    try:
-        result = probe()
-    except Exception:
-        return ""
-    return result if isinstance(result, str) else ""
