@@ -10,7 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..core import analytics
 from ..core.consent import collection_text, validate_categories
 from ..core.consent_changes import last_change
 from ..core.constants import CATEGORIES
@@ -33,8 +32,8 @@ from .common import (
     path_arg,
     printable,
     read_store,
-    time_arg,
 )
+from .stats import add_data_commands
 
 __all__ = ["add_local_commands"]
 
@@ -227,71 +226,6 @@ def cmd_track(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _summary(event_dict: dict[str, Any]) -> str:
-    """Raw, for `printable` to escape once it is cut to the column's width."""
-    if "metric_name" in event_dict:
-        return (
-            f"{event_dict['metric_name']} = {event_dict.get('value')} {event_dict.get('unit', '')}"
-        )
-    if "error_type" in event_dict:
-        return f"{event_dict['error_type']}: {event_dict.get('error_message', '')}"
-    props = event_dict.get("properties") or {}
-    return ", ".join(f"{k}={v}" for k, v in list(props.items())[:4])
-
-
-def _time_range(args: argparse.Namespace) -> tuple[Any, Any]:
-    since = None if args.since is None else time_arg(args.since, "--since")
-    until = None if args.until is None else time_arg(args.until, "--until", end_of_day=True)
-    return since, until
-
-
-def cmd_events(args: argparse.Namespace) -> int:
-    since, until = _time_range(args)
-    if args.type is not None and not args.type.strip():
-        raise UsageError("--type is empty; give an event type (or leave the option out)")
-    doc = read_store(open_store(args))
-    events = analytics.filter_events(doc.events, since, until, event_type=args.type)
-    records = [e.stored_dict() for e in events]
-    lines = [
-        f"{r['timestamp'][:19].replace('T', ' ')}  {printable(r['category']):<11}  "
-        f"{printable(r['event_type']):<24}  {printable(_summary(r)[:80])}"
-        for r in records
-    ]
-    emit(args, records, "\n".join(lines) if lines else "No events stored for that selection.")
-    return EXIT_OK
-
-
-def _fmt(value: float | None) -> str:
-    return "-" if value is None else f"{value:.4g}"
-
-
-def cmd_stats(args: argparse.Namespace) -> int:
-    since, until = _time_range(args)
-    doc = read_store(open_store(args))
-    result = analytics.compute(doc.events, since, until)
-    lines = [
-        f"Events: {result.total_events}   Sessions: {result.sessions.count}   "
-        f"Mean session: {_fmt(result.sessions.mean_duration_s)} s   Errors: {result.error_count}",
-    ]
-    if result.event_counts:
-        lines.append("By type:")
-        lines += [f"  {printable(name):<28} {n}" for name, n in result.event_counts.items()]
-        lines.append("By category:")
-        lines += [f"  {printable(name):<28} {n}" for name, n in result.category_counts.items()]
-    if result.performance:
-        lines.append(
-            f"  {'metric':<28} {'count':>6} {'avg':>9} {'min':>9} {'max':>9} "
-            f"{'p50':>9} {'p95':>9} unit"
-        )
-        for name, m in result.performance.items():
-            lines.append(
-                f"  {printable(name):<28} {m.count:>6} {_fmt(m.avg):>9} {_fmt(m.min):>9} "
-                f"{_fmt(m.max):>9} {_fmt(m.p50):>9} {_fmt(m.p95):>9} {printable(m.unit)}"
-            )
-    emit(args, result.model_dump(mode="json"), "\n".join(lines))
-    return EXIT_OK
-
-
 def cmd_export(args: argparse.Namespace) -> int:
     output = path_arg(args.output, "--output")
     doc = read_store(open_store(args))
@@ -356,16 +290,16 @@ def add_local_commands(add: AddCommand) -> None:
     p = add("track", cmd_track, "record one event through the same pipeline as the library")
     p.add_argument("event")
     p.add_argument("--prop", action="append", metavar="KEY=VALUE", help=PROP_HELP)
-    p = add("events", cmd_events, "list stored events")
-    p.add_argument("--since", metavar="ISO")
-    p.add_argument("--until", metavar="ISO")
-    p.add_argument("--type", metavar="T")
-    p = add("stats", cmd_stats, "counts per type/category/day and performance statistics")
-    p.add_argument("--since", metavar="ISO")
-    p.add_argument("--until", metavar="ISO")
+    add_data_commands(add)  # events, stats, limits
     p = add("export", cmd_export, "write everything stored to a file (0600)")
     p.add_argument("--output", "-o", required=True, metavar="FILE")
-    p.add_argument("--format", choices=("json", "csv"), default="json")
+    p.add_argument(
+        "--format",
+        choices=("json", "csv", "rollups-csv"),
+        default="json",
+        help="json: everything (daily summaries included); csv: the raw events; rollups-csv: "
+        "the daily counts and statistics",
+    )
     p.add_argument(
         "--force",
         action="store_true",

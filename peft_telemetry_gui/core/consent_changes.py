@@ -44,6 +44,15 @@ def _percent(value: Any) -> str:
         return str(value)
 
 
+#: How much the store keeps (`services.limits`), as the phrase after the one who set it.
+_LIMITS = {"max_events": "kept at most {} raw events", "retention_days": "kept events for {} days"}
+
+
+def _count(value: Any) -> str:
+    """5000 -> "5,000"; a hand-edited value is shown as it is rather than hidden."""
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
 def describe(entries: Sequence[AuditEntry], title: Callable[[str], str] = str) -> str:
     """What `entries` did, as one phrase without a subject: "turned on telemetry and Usage,
     turned off System". `title` names a category ("usage" -> "Usage" in the app)."""
@@ -67,6 +76,8 @@ def describe(entries: Sequence[AuditEntry], title: Callable[[str], str] = str) -
             other.append("reset the anonymous id")
         elif what == "all data deleted":
             other.append("deleted all data")
+        elif what in _LIMITS:
+            other.append(_LIMITS[what].format(_count(new)))
         else:
             other.append(f"changed {what}")
     parts = ([f"turned on {_and(on)}"] if on else []) + ([f"turned off {_and(off)}"] if off else [])

@@ -30,17 +30,19 @@ import stat
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from . import analytics
 from .clock import Clock, utc_now
 from .fsio import fsync_dir, sweep_stale_temp_files, temp_name, write_all
-from .models import SCHEMA_VERSION, AuditEntry, ConsentState, Event, StoreDocument
+from .models import SCHEMA_VERSION, AuditEntry, ConsentState, Event, StoreDocument, StoreLimits
+from .store.sketch import Sketch
 
 __all__ = [
     "CSV_COLUMNS",
+    "ROLLUP_CSV_COLUMNS",
     "ExportDocument",
     "ExportError",
     "ExportFormat",
@@ -48,10 +50,11 @@ __all__ = [
     "build_export",
     "export_data",
     "render_csv",
+    "render_rollups_csv",
     "write_private_file",
 ]
 
-ExportFormat = Literal["json", "csv"]
+ExportFormat = Literal["json", "csv", "rollups-csv"]
 CSV_COLUMNS = (
     "id",
     "timestamp",
@@ -68,6 +71,23 @@ CSV_COLUMNS = (
 )
 
 
+#: One row per day and (category, event type), per day and (metric, unit), and per day for the
+#: sessions; cells that do not apply to a row's kind stay empty.
+ROLLUP_CSV_COLUMNS = (
+    "day",
+    "kind",
+    "category",
+    "name",
+    "unit",
+    "count",
+    "sum",
+    "min",
+    "max",
+    "p50",
+    "p95",
+)
+
+
 class ExportError(Exception):
     """Worded for the user."""
 
@@ -79,7 +99,11 @@ class ExportDocument(BaseModel):
     consent: ConsentState
     audit_log: list[AuditEntry]
     redactions: dict[str, int]
+    limits: StoreLimits
+    #: The per-day counts and statistics (docs/store.md, "Rollups"), as stored.
+    rollups: dict[str, Any]
     events: list[Event]
+    #: Over every event the rollups cover, not only the raw events above.
     analytics: analytics.Analytics
 
 
@@ -99,8 +123,10 @@ def build_export(doc: StoreDocument, clock: Clock = utc_now) -> ExportDocument:
         consent=doc.consent,
         audit_log=doc.audit_log,
         redactions=doc.redactions,
+        limits=doc.limits,
+        rollups=doc.rollups,
         events=doc.events,
-        analytics=analytics.compute(doc.events),
+        analytics=analytics.compute_with_rollups(doc.events, doc.rollups).analytics,
     )
 
 
@@ -136,6 +162,46 @@ def render_csv(events: list[Event]) -> str:
                 for column in CSV_COLUMNS
             ]
         )
+    return buffer.getvalue()
+
+
+def _rollup_rows(day: str, record: dict[str, Any]) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for category, types in _items(record.get("counts")):
+        for event_type, count in _items(types):
+            rows.append([day, "events", category, event_type, "", count])
+    sessions = record.get("sessions")
+    ids = sessions.get("ids") if isinstance(sessions, dict) else None
+    if isinstance(ids, list):
+        estimate = "~" if sessions.get("full") else ""  # type: ignore[union-attr]
+        rows.append([day, "sessions", "", "", "", f"{estimate}{len(ids)}"])
+    ended = record.get("durations")
+    if isinstance(ended, dict) and ended.get("count"):
+        rows.append([day, "session_durations", "", "", "s", ended["count"], ended.get("sum")])
+    for name, units in _items(record.get("metrics")):
+        for unit, m in _items(units):
+            if not isinstance(m, dict):
+                continue
+            sketch = Sketch.from_stored(m.get("sketch"))
+            p50, p95 = (sketch.quantile(q) if sketch.count else None for q in (0.5, 0.95))
+            stats = [m.get(k) for k in ("count", "sum", "min", "max")]
+            rows.append([day, "metric", "performance", name, unit, *stats, p50, p95])
+    return rows
+
+
+def _items(value: object) -> list[tuple[str, Any]]:
+    return sorted(value.items()) if isinstance(value, dict) else []
+
+
+def render_rollups_csv(rollups: dict[str, Any]) -> str:
+    """The daily summaries as a table (p50/p95 of one day from its sketch, to 1%)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(ROLLUP_CSV_COLUMNS)
+    for day, record in sorted(rollups.items()):
+        if isinstance(record, dict):
+            for row in _rollup_rows(day, record):
+                writer.writerow([_cell(value) for value in row])
     return buffer.getvalue()
 
 
@@ -252,7 +318,9 @@ def export_data(
         data = build_export(doc, clock).model_dump_json(indent=2, by_alias=True).encode()
     elif fmt == "csv":
         data = render_csv(doc.events).encode("utf-8")
+    elif fmt == "rollups-csv":
+        data = render_rollups_csv(doc.rollups).encode("utf-8")
     else:
-        raise ExportError(f"unknown export format {fmt!r} (choose json or csv)")
+        raise ExportError(f"unknown export format {fmt!r} (choose json, csv or rollups-csv)")
     write_private_file(Path(output), data, overwrite=overwrite)
     return ExportResult(Path(output), fmt, len(doc.events), len(data))

@@ -28,12 +28,14 @@ __all__ = [
     "Method",
     "QuarantineNotice",
     "StoreDocument",
+    "StoreLimits",
     "UploadSettings",
     "new_anonymous_id",
     "new_event_id",
 ]
 
-SCHEMA_VERSION = 1
+#: 2: `limits` and `rollups` (docs/store.md, "Limits" and "Rollups"); 1 is migrated forward.
+SCHEMA_VERSION = 2
 
 Actor = Literal["gui", "cli", "api"]
 
@@ -191,6 +193,32 @@ class UploadSettings(_Model):
     endpoint: str | None = None
 
 
+class StoreLimits(_Model):
+    """How much the store keeps, for every process that writes it (docs/store.md, "Limits").
+
+    None means never set: each process then applies its own default (1000 events, 90 days).
+    A host's constructor sets them; a field the user chose (Privacy page, `peft-telemetry
+    limits`) is named in `user_chosen`, and hosts no longer change it."""
+
+    max_events: int | None = None
+    retention_days: int | None = None
+    user_chosen: list[str] = Field(default_factory=list)
+    changed_at: datetime | None = None
+
+    _norm = field_validator("changed_at")(_utc)
+
+    @field_validator("max_events", "retention_days", mode="before")
+    @classmethod
+    def _whole(cls, value: Any) -> int | None:
+        """A hand-edited limit that is not a whole number >= 1 reads as "not set" (the
+        defaults), rather than making the whole store unreadable."""
+        if type(value) is int and value >= 1:
+            return value
+        if type(value) is float and value.is_integer() and value >= 1:
+            return int(value)
+        return None
+
+
 class StoreDocument(_Model):
     schema_version: int = SCHEMA_VERSION
     #: "" until consent is first turned on (no identifier before a yes); kept once made.
@@ -203,6 +231,12 @@ class StoreDocument(_Model):
     #: app name -> the events it declared. `core/catalogue.py` owns the record's shape and
     #: checks each one on reading: a hand-edited record must not make the store unreadable.
     catalogues: dict[str, Any] = Field(default_factory=dict)
+    limits: StoreLimits = Field(default_factory=StoreLimits)
+    #: UTC day ("2026-11-23") -> that day's aggregates, kept when raw events are pruned.
+    #: `core/store/rollups.py` owns the record's shape and reads each one defensively (a
+    #: hand-edited day is skipped, never makes the store unreadable). Never named "events":
+    #: `incremental` finds the events array by its key.
+    rollups: dict[str, Any] = Field(default_factory=dict)
     events: list[Event] = Field(default_factory=list)
 
     @model_validator(mode="after")

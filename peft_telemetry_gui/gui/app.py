@@ -38,12 +38,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="FILE.png",
         help="render the window to FILE.png once loaded, then exit",
     )
-    parser.add_argument(
-        "--max-events",
-        type=int,
-        default=None,
-        help=argparse.SUPPRESS,  # for benchmarks: stores bigger than the default 1000
-    )
     return parser.parse_args(argv)
 
 
@@ -70,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..core import analytics, consent, export, redactions, secrets  # noqa: F401
     from ..core.env import upload_worker_allowed
     from ..core.paths import resolve_data_dir
-    from ..core.store import DEFAULT_MAX_EVENTS, Store
+    from ..core.store import Store
 
     # isort: split
     from PySide6.QtCore import QTimer
@@ -86,15 +80,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setDesktopFileName(APPLICATION)
     app.setWindowIcon(window_icon())
 
-    max_events = args.max_events or DEFAULT_MAX_EVENTS
+    # No limits of the app's own (it had a hidden `--max-events`): how much is kept is the
+    # store's (docs/store.md, "Limits"), changed on the Privacy page or with `peft-telemetry
+    # limits`, audited. A process-wide cap here would prune a store that sets none below what
+    # every other process keeps, silently, on the next consent toggle.
     if args.demo:
         from ..core.demo import generate_demo
 
         data_dir = Path(tempfile.mkdtemp(prefix="peft-telemetry-demo-"))
-        generate_demo(Store(data_dir, max_events=max_events))
+        generate_demo(Store(data_dir))
     else:
         data_dir = resolve_data_dir(args.data_dir)
-    store = Store(data_dir, max_events=max_events)
+    store = Store(data_dir)
 
     state = AppState(store, autostart_upload_worker=upload_worker_allowed(os.environ))
     screenshot = args.screenshot

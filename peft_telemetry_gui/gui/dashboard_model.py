@@ -13,9 +13,17 @@ from typing import Literal
 
 from ..core import analytics
 from ..core.analytics import MetricHistogram
-from ..core.models import Event
+from ..core.constants import DEFAULT_MAX_EVENTS
+from ..core.models import Event, StoreDocument
 
-__all__ = ["PRESETS", "DashboardData", "Preset", "TimeRange", "compute_dashboard"]
+__all__ = [
+    "PRESETS",
+    "DashboardData",
+    "Preset",
+    "TimeRange",
+    "compute_dashboard",
+    "kept_sentence",
+]
 
 Preset = Literal["24h", "7d", "30d", "all", "custom"]
 
@@ -53,19 +61,49 @@ class DashboardData:
     analytics: analytics.Analytics
     buckets: analytics.TimeBuckets
     histograms: dict[str, MetricHistogram] = field(default_factory=dict)
+    #: The store's raw events: at most this many are kept (None: figures of raw events only,
+    #: nothing to say), the oldest of them from `raw_since`.
+    max_events: int | None = None
+    raw_since: datetime | None = None
+
+
+def kept_sentence(data: DashboardData) -> str:
+    """The plain sentence under the cards: what the raw events are, next to the counts."""
+    if data.max_events is None or data.raw_since is None:
+        return ""
+    since = data.raw_since.astimezone().strftime("%Y-%m-%d")
+    return (
+        f"Raw events kept: the newest {data.max_events:,}, since {since}; counts and "
+        "statistics cover the whole range."
+    )
 
 
 def compute_dashboard(
-    events: Sequence[Event],
+    source: Sequence[Event] | StoreDocument,
     time_range: TimeRange,
     now: datetime,
     summarizer: analytics.Summarizer | None = None,
 ) -> DashboardData:
-    """All the dashboard's figures from one `analytics.summarize` of the events; with a
-    `summarizer`, only the days that changed since its last call are looked at again."""
+    """All the dashboard's figures for the range, computed together.
+
+    Given the document, from its rollups for whole days and its raw events for the days at
+    the range's edges (`analytics.compute_with_rollups`): the figures cover every event
+    recorded, not only the raw events the cap kept. Given only events (older callers), one
+    `analytics.summarize` of them; with a `summarizer`, only the days that changed since its
+    last call are looked at again."""
     since, until = time_range.resolve(now)
+    if isinstance(source, StoreDocument):
+        figures = analytics.compute_with_rollups(source.events, source.rollups, since, until)
+        return DashboardData(
+            time_range=time_range,
+            analytics=figures.analytics,
+            buckets=figures.buckets(source.events),
+            histograms=figures.histograms(),
+            max_events=source.limits.max_events or DEFAULT_MAX_EVENTS,
+            raw_since=source.events[0].timestamp if source.events else None,
+        )
     summarize = analytics.summarize if summarizer is None else summarizer.summarize
-    summary = summarize(events, since, until)
+    summary = summarize(source, since, until)
     return DashboardData(
         time_range=time_range,
         analytics=summary.analytics,

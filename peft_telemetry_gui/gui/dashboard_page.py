@@ -1,8 +1,9 @@
 """Dashboard: the figures of `analytics.compute` for a date range, as cards, charts and tables.
 
 Nothing here counts: every number shown comes from the `DashboardData` the view-model computed
-on its worker (`analytics.compute`, `analytics.time_buckets`), so the dashboard always equals
-`peft-telemetry stats` for the same range.
+on its worker (`analytics.compute_with_rollups` given the document: every event recorded, not
+only the raw events kept), so the dashboard always equals `peft-telemetry stats` for the same
+range.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.analytics import Analytics, TimeBuckets
+from .dashboard_model import kept_sentence
 from .state import PRESETS, AppState, DashboardData, MetricHistogram, TimeRange
 from .table_models import PerformanceTableModel, format_number
 from .widgets import Card, ChartPanel, EmptyState, heading, make_plot, palette_color, setup_table
@@ -116,6 +118,12 @@ class DashboardPage(QWidget):
         for card in self.cards.values():
             cards.addWidget(card)
         layout.addLayout(cards)
+        # What the raw events are, next to counts that cover more than them (issue 11).
+        self.kept = QLabel("")
+        self.kept.setWordWrap(True)
+        self.kept.setAccessibleName("Raw events kept")
+        self.kept.setVisible(False)
+        layout.addWidget(self.kept)
 
         self.stack = QStackedWidget()
         layout.addWidget(self.stack, 1)
@@ -211,6 +219,9 @@ class DashboardPage(QWidget):
         self.cards["mean_session"].set_value(format_duration(a.sessions.mean_duration_s))
         self.cards["event_types"].set_value(format_number(len(a.event_counts)))
         self.cards["errors"].set_value(format_number(a.error_count))
+        sentence = kept_sentence(data) if a.total_events else ""
+        self.kept.setText(sentence)
+        self.kept.setVisible(bool(sentence))
         if a.total_events == 0:
             self.stack.setCurrentIndex(0)
             self.empty.title.setText(

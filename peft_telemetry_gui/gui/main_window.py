@@ -357,11 +357,17 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- lifecycle
     def shutdown(self) -> None:
-        """Stop the window's own pending work (building pages), so nothing calls into it once
-        it is closed. Never blocks. The background work (store, upload) belongs to `AppState`,
-        which may outlive the window: its owner, the composition root, shuts it down."""
+        """Stop the window's own pending work (building pages, the pages' own pools), so nothing
+        calls into it once it is closed. Waits only for a page job already running (a scrub of
+        one text, a limits write: never cut in half); the background work (store, upload)
+        belongs to `AppState`, which may outlive the window: its owner, the composition root,
+        shuts it down. A pool left running into interpreter exit crashed PySide6's GC."""
         self._closed = True
         self._page_builder.stop()
+        for page in self._built.values():
+            stop = getattr(page, "stop_own_work", None)  # pages whose boxes own a pool
+            if stop is not None:
+                stop()
 
     def showEvent(self, event: QShowEvent) -> None:
         self._closed = False

@@ -1,7 +1,8 @@
 """Privacy: what is collected, the switches that decide it, and the user's id and data folder.
 
 The texts come from `resources/collection.json` (the same file `peft-telemetry status` shows);
-every switch writes the store through `AppState`, on the worker, with actor "gui".
+every switch writes the store through `AppState`, on the worker, with actor "gui"; the limits
+box ("Keep at most N raw events and D days", `limits_box`) writes through its own view-model.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ..core.consent_changes import by_write, describe, who
 from ..core.models import CATEGORIES, AuditEntry, StoreDocument
 from ..core.redactions import describe_redactions
 from .catalogue_cards import CatalogueSection
+from .limits_box import LimitsBox, LimitsModel
 from .scrub_tester import ScrubTesterBox, ScrubTesterModel
 from .state import AppState
 from .widgets import Banner, heading
@@ -181,6 +183,9 @@ class PrivacyPage(QWidget):
         self.redactions.setAccessibleName("Redaction report")
         yl.addWidget(self.redactions)
         columns.addWidget(you, 1, 0)
+        # -- below, full width: how many raw events and days the store keeps (every process)
+        self.limits = LimitsBox(LimitsModel(state, self))
+        layout.addWidget(self.limits)
         # -- below: one card per event each app declared (and the library's own)
         self.declared = CatalogueSection(state, _CATEGORY_TITLES)
         layout.addWidget(self.declared)
@@ -198,6 +203,12 @@ class PrivacyPage(QWidget):
         self._on_consent_notice_changed(state.consent_notice)
 
     # ----------------------------------------------------------------- slots
+    def stop_own_work(self) -> None:
+        """The two boxes with pools of their own: deliver nothing more, let a running job end.
+        (Not `shutdown`: the Upload page's stops the state's upload model, which outlives it.)"""
+        self.limits.model.shutdown()
+        self.scrub_tester.model.shutdown()
+
     def _refresh_env(self) -> None:
         override = env_override()
         if override:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QThreadPool, QTimer, Signal
 
-from ..core import analytics, export
+from ..core import export
 from ..core.analytics import MetricHistogram
 from ..core.clock import Clock, utc_now
 from ..core.consent_changes import external_entries
@@ -99,7 +99,6 @@ class AppState(QObject):
         self._busy = 0
         # Worker-side state: only touched by the (single) read-pool thread.
         self._worker_doc: StoreDocument | None = None
-        self._summarizer = analytics.Summarizer()
         self._worker_key: _StatKey = None
         self._reload_queued = threading.Event()
         self._force = threading.Event()
@@ -236,7 +235,7 @@ class AppState(QObject):
         # What others (a host, the CLI) changed since the last document: not on the first load,
         # which is history the Activity page shows, not news.
         others = [] if previous is None else external_entries(previous.audit_log, doc.audit_log)
-        data = compute_dashboard(doc.events, self.time_range, self.clock(), self._summarizer)
+        data = compute_dashboard(doc, self.time_range, self.clock())
         return doc, data, others
 
     def _on_loaded(self, result: _Loaded) -> None:
@@ -263,7 +262,7 @@ class AppState(QObject):
             doc = self._worker_doc
             if doc is None:
                 return None
-            return compute_dashboard(doc.events, self.time_range, self.clock(), self._summarizer)
+            return compute_dashboard(doc, self.time_range, self.clock())
 
         self._submit(self._read_pool, job, self._on_dashboard)
 

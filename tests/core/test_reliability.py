@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from peft_telemetry_gui.core.client import TelemetryClient
-from peft_telemetry_gui.core.models import Event, StoreDocument
+from peft_telemetry_gui.core.models import SCHEMA_VERSION, Event, StoreDocument
 from peft_telemetry_gui.core.scrub import ScrubLimits
 from peft_telemetry_gui.core.secrets import MemorySecretStore
 from peft_telemetry_gui.core.services.consent import set_consent
@@ -568,7 +568,7 @@ def test_legacy_v0_store_is_migrated_without_losing_events(tmp_path: Path) -> No
     store = Store(data, retention_days=3650, clock=lambda: datetime(2026, 11, 23, tzinfo=UTC))
     doc = store.read()
     _no_quarantine(store, doc)
-    assert doc.schema_version == 1
+    assert doc.schema_version == SCHEMA_VERSION  # 2: limits and rollups (issue 11)
     assert doc.consent.decided and doc.consent.enabled
     assert doc.anonymous_id != "machine-derived-id"
     assert [e.event_type for e in doc.events] == ["x", "y"]
@@ -579,7 +579,7 @@ def test_legacy_v0_store_is_migrated_without_losing_events(tmp_path: Path) -> No
 
     store.update(lambda d: None)  # the first write persists the migrated document
     on_disk = _strict_load(path)
-    assert on_disk["schema_version"] == 1
+    assert on_disk["schema_version"] == SCHEMA_VERSION
     assert [e["event_type"] for e in on_disk["events"]] == ["x", "y"]
     assert "user_id" not in on_disk
 

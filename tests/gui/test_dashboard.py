@@ -24,11 +24,12 @@ def _apply(qtbot, window, time_range: TimeRange):
 
 
 def _check(window, data) -> None:
-    events = window.state.document.events
+    doc = window.state.document
     a = data.analytics
-    expected = analytics.compute(events, a.since, a.until)
+    figures = analytics.compute_with_rollups(doc.events, doc.rollups, a.since, a.until)
+    expected = figures.analytics
     assert a == expected
-    assert data.buckets == analytics.time_buckets(events, a.since, a.until)
+    assert data.buckets == figures.buckets(doc.events)
     page = window.pages["dashboard"]
     cards = {k: c.value.text() for k, c in page.cards.items()}
     assert cards == {

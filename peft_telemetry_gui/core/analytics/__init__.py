@@ -7,7 +7,8 @@ itself.
 Callers import this package, never its modules, so the layout below can change freely. It is
 layered, each module importing only those above it (and `core.models`, `core.clock`):
 `selection` (which events a range means), `figures` (counts and statistics), `buckets` and
-`histograms` (shapes over time and over values), `summary` (all of them in one pass).
+`histograms` (shapes over time and over values), `summary` (all of them in one pass),
+`rollups` (a range from the stored per-day rollups plus the raw events at its edges).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from .buckets import TimeBuckets, time_buckets
 from .figures import Analytics, MetricStats, SessionStats, compute, percentile
 from .histograms import MetricHistogram
+from .rollups import RangeFigures, compute_with_rollups
 from .selection import filter_events, parse_time
 from .summary import Summarizer, Summary, summarize
 
@@ -22,11 +24,13 @@ __all__ = [
     "Analytics",
     "MetricHistogram",
     "MetricStats",
+    "RangeFigures",
     "SessionStats",
     "Summarizer",
     "Summary",
     "TimeBuckets",
     "compute",
+    "compute_with_rollups",
     "filter_events",
     "parse_time",
     "percentile",

@@ -49,6 +49,10 @@ class Analytics(BaseModel):
     sessions: SessionStats = Field(default_factory=SessionStats)
     performance: dict[str, MetricStats] = Field(default_factory=dict)
     system_info: dict[str, Any] | None = None
+    #: Raw events still stored in the range, and the oldest of them: the figures above may
+    #: cover more (the rollups keep every event's counts; see `rollups`).
+    retained_events: int = 0
+    oldest_retained: datetime | None = None
 
 
 def percentile(sorted_values: Sequence[float], q: float) -> float:
@@ -184,10 +188,19 @@ def _analytics(
     return _merge([_Partial(selected)], len(selected), since, until)
 
 
+def _retained(result: Analytics, selected: Sequence[Event]) -> Analytics:
+    """The raw figures cover exactly the raw events."""
+    result.retained_events = len(selected)
+    result.oldest_retained = min(map(_timestamp, selected)) if selected else None
+    return result
+
+
 def compute(
     events: Sequence[Event],
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> Analytics:
-    """Counts per type, category and day, sessions, and per-metric statistics in the range."""
-    return _analytics(_select(events, since, until), since, until)[0]
+    """Counts per type, category and day, sessions, and per-metric statistics in the range,
+    of the raw events alone (`compute_with_rollups` covers pruned events too)."""
+    selected = _select(events, since, until)
+    return _retained(_analytics(selected, since, until)[0], selected)

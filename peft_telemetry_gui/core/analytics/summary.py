@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from ..models import Event
 from .buckets import TimeBuckets, _buckets
-from .figures import Analytics, _analytics, _merge, _Partial
+from .figures import Analytics, _analytics, _merge, _Partial, _retained
 from .histograms import MetricHistogram, _histogram
 from .selection import _select, _timestamp
 
@@ -70,7 +70,7 @@ def _summary(
         if histogram is not None:
             histograms[name] = histogram
     return Summary(
-        analytics=result,
+        analytics=_retained(result, selected),
         buckets=_buckets(selected, since, until, max_hourly_span),
         histograms=histograms,
     )

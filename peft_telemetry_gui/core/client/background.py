@@ -48,6 +48,8 @@ class StoreSettings:
     upload_sink: UploadSinkFn | None
     #: The host's catalogue: a file, or its dict as JSON bytes (`writer`/`declared` load it).
     catalogue: Path | bytes | None = None
+    #: (max_events, retention_days) the host gave explicitly: the store's, once written.
+    host_limits: tuple[int | None, int | None] = (None, None)
 
 
 class Background:
@@ -230,6 +232,16 @@ class Background:
                 environ=s.environ,
                 secret_store=s.secret_store,
             )
+        from ..ledger import locale_from_environ
+        from .limits import HostLimits
+
+        limits = HostLimits(
+            *s.host_limits,
+            clock=s.clock,
+            app_name=s.app_name,
+            app_version=None if s.app_version is None else str(s.app_version)[:50],
+            locale=None if s.environ is None else locale_from_environ(s.environ),
+        )
         return Writer(
             intake,
             self.store,
@@ -240,4 +252,5 @@ class Background:
             catalogue=s.catalogue,
             app_name=s.app_name,
             app_version=s.app_version,
+            host_limits=limits,
         )

@@ -29,6 +29,7 @@ __all__ = [
     "Intake",
     "Pending",
     "error_type_name",
+    "message_text",
     "metric_value",
     "safe_name",
     "sampling_rates",
@@ -189,3 +190,15 @@ class Intake:
         self.sampling = {
             c: min(stored_sampling.get(c, 1.0), self.host_sampling.get(c, 1.0)) for c in CATEGORIES
         }
+
+
+def message_text(error: object) -> str:
+    """`str(error)` on the writer's thread, bounded; a host exception whose `__str__` raises
+    is still recorded, as "[unrepresentable]"."""
+    if type(error) is str:
+        return error[:10_000]
+    try:
+        text = str(error)
+    except Exception:
+        return "[unrepresentable]"
+    return (text if type(text) is str else "[unrepresentable]")[:10_000]

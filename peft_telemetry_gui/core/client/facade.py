@@ -36,6 +36,7 @@ from .capture import (
     sampling_rates,
     snapshot,
 )
+from .limits import explicit_limits
 from .peek import peek_consent
 from .settings import (
     bounded_float,
@@ -87,8 +88,8 @@ class TelemetryClient:
         self,
         app_name: str = "PEFT Studio",
         data_dir: str | os.PathLike[str] | None = None,
-        max_events: int = DEFAULT_MAX_EVENTS,
-        retention_days: int = DEFAULT_RETENTION_DAYS,
+        max_events: int | None = None,
+        retention_days: int | None = None,
         *,
         app_version: str | None = None,
         clock: Clock = utc_now,
@@ -125,10 +126,12 @@ class TelemetryClient:
             flush_batch=positive_int(flush_batch, 100, "flush_batch"),
             host_sampling=sampling_rates(sampling),
         )
+        limits = explicit_limits(max_events, retention_days)  # the store's, once written
         settings = StoreSettings(
             data_dir=self.data_dir,
-            max_events=positive_int(max_events, DEFAULT_MAX_EVENTS, "max_events"),
-            retention_days=positive_int(retention_days, DEFAULT_RETENTION_DAYS, "retention_days"),
+            max_events=limits[0] or DEFAULT_MAX_EVENTS,
+            retention_days=limits[1] or DEFAULT_RETENTION_DAYS,
+            host_limits=limits,
             clock=self.clock,
             flush_interval=bounded_float(
                 flush_interval, 2.0, name="flush_interval", low=0.001, high=3600.0

@@ -29,12 +29,14 @@ from .capture import (
     FlushRequest,
     Intake,
     Pending,
+    message_text,
     metric_value,
     safe_name,
     system_info,
     uuid4_strings,
 )
 from .declared import CatalogueSource, Declarations
+from .limits import HostLimits
 
 __all__ = ["Prepared", "UploadSinkFn", "Writer"]
 
@@ -58,8 +60,10 @@ class Writer:
         catalogue: CatalogueSource = None,
         app_name: str = "",
         app_version: str | None = None,
+        host_limits: HostLimits | None = None,
     ) -> None:
         self.intake = intake
+        self.host_limits = host_limits
         self.store = store
         self.secret_store = secret_store
         self.upload_sink = upload_sink
@@ -94,6 +98,13 @@ class Writer:
             self._warn_once(f"telemetry catalogue not saved yet: {exc}")
         except Exception:
             log.warning("telemetry catalogue not saved", exc_info=True)
+
+    def _declare(self, doc: StoreDocument) -> None:
+        """With a batch of events: the catalogue, and the host's explicit limits (in its first
+        write of events only: `limits`), so the events are pruned by them in that very write."""
+        self.declared.apply(doc)
+        if self.host_limits is not None:
+            self.host_limits.apply(doc)
 
     @property
     def scrubber(self) -> Scrubber:
@@ -240,6 +251,8 @@ class Writer:
                 self.store.update(
                     merge, after_write=lambda doc: self._queue_for_upload(doc, accepted)
                 )
+                if self.host_limits is not None:
+                    self.host_limits.written()
                 prepared = []
                 self._refused = []
             except StoreError as exc:
@@ -277,7 +290,7 @@ class Writer:
             # A class, module or function name can carry a user or host name too.
             error_type = self.clean_name(error_type, counts, 200)
             stack = [self.clean_name(frame, counts, 1000) for frame in frames]
-            error_message, more = scrubber.scrub_text(_message(error))
+            error_message, more = scrubber.scrub_text(message_text(error))
             counts.update(more)
         elif item.metric is not None:
             metric_name, raw, unit = item.metric
@@ -342,7 +355,7 @@ class Writer:
         for name, count in redactions.items():
             if count:
                 doc.redactions[name] = doc.redactions.get(name, 0) + count
-        self.declared.apply(doc)
+        self._declare(doc)
         self.remember_consent(consent)
         return accepted
 
@@ -366,15 +379,3 @@ class Writer:
                 log.warning("telemetry upload queue not updated", exc_info=True)
         except Exception:
             log.warning("telemetry upload queue not updated", exc_info=True)
-
-
-def _message(error: object) -> str:
-    """`str(error)` on the writer's thread, bounded; a host exception whose `__str__` raises
-    is still recorded, as "[unrepresentable]"."""
-    if type(error) is str:
-        return error[:10_000]
-    try:
-        text = str(error)
-    except Exception:
-        return "[unrepresentable]"
-    return (text if type(text) is str else "[unrepresentable]")[:10_000]

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class DeleteReport:
     events_deleted: int = 0
+    rollup_days_deleted: int = 0
     audit_entries_deleted: int = 0
     files_removed: list[str] = field(default_factory=list)
     secrets_removed: bool = False
@@ -43,6 +44,7 @@ def describe_deletion() -> list[str]:
     """What the confirmation (dialog or prompt) names before anything is removed."""
     return [
         "all recorded events",
+        "the daily counts and statistics kept for them",
         "the history of consent changes",
         "the redaction counters",
         "files set aside after a corrupt store",
@@ -98,11 +100,13 @@ def delete_all_data(
             store, doc, runtime.deletion_tokens, secret_store
         )  # needs the old id
         report.events_deleted = len(doc.events)
+        report.rollup_days_deleted = len(doc.rollups)
         report.audit_entries_deleted = len(doc.audit_log)
         fresh = StoreDocument()  # no anonymous id until the next "yes"
         fresh.consent.decided = doc.consent.decided
         fresh.consent.changed_at = now
         fresh.upload = doc.upload
+        fresh.limits = doc.limits  # settings, like the endpoint; the rollups go (data)
         # The ledger starts again at 1: the history it chained is what the user asked to erase.
         audit(fresh, now, actor, "all data deleted", None, None, method="delete")
         for name in StoreDocument.model_fields:

@@ -5,8 +5,9 @@ re-read under the lock, merged, written to a temp file in the same folder, fsync
 with `os.replace`, so a reader (or a crash) only ever sees a whole document. A document we cannot
 read is moved aside and reported, never silently overwritten.
 
-Layout (a DAG, in import order): `errors` -> `migrate` -> `document` -> `incremental`;
-`errors` -> `quarantine`, `lockfile`; `reserve`; `store` (the `Store` class) uses them all.
+Layout (a DAG, in import order): `sketch` -> `rollups` (per-day aggregates);
+`errors`, `rollups` -> `migrate` -> `document` -> `incremental`; `errors` -> `quarantine`,
+`lockfile`; `reserve`; `store` (the `Store` class) uses them all.
 Import from the package.
 """
 

@@ -8,11 +8,12 @@ import json
 import os
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from ..models import SCHEMA_VERSION, StoreDocument
 from .errors import StoreError
-from .migrate import migrate
+from .migrate import finish_migration, migrate
 
 try:  # optional: about 3x faster than the standard library on a large store
     import orjson as _orjson
@@ -101,8 +102,9 @@ def gc_paused(size: int) -> Iterator[None]:
         yield
 
 
-def parse_document(data: bytes) -> StoreDocument:
-    """The whole document, migrated; any `ValueError` means "unreadable: quarantine it"."""
+def parse_document(data: bytes, now: datetime | None = None) -> StoreDocument:
+    """The whole document, migrated (`now`: the reader's time, for `finish_migration`); any
+    `ValueError` means "unreadable: quarantine it"."""
     with gc_paused(len(data)):
         try:
             raw = loads(data)
@@ -112,6 +114,7 @@ def parse_document(data: bytes) -> StoreDocument:
             raise ValueError("the document is not a JSON object")
         if raw.get("schema_version") == SCHEMA_VERSION:
             return StoreDocument.model_validate(raw)
+        version = raw.get("schema_version", 0)
         try:
             migrated = migrate(raw)
         except (TypeError, KeyError, AttributeError, RecursionError) as exc:
@@ -119,7 +122,7 @@ def parse_document(data: bytes) -> StoreDocument:
             raise ValueError(
                 f"an older document that cannot be migrated ({type(exc).__name__}: {exc})"
             ) from exc
-        return StoreDocument.model_validate(migrated)
+        return finish_migration(StoreDocument.model_validate(migrated), version, now)
 
 
 def dump_document(doc: StoreDocument) -> bytes:

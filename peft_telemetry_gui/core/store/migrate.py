@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
-from ..models import SCHEMA_VERSION
+from ..constants import DEFAULT_MAX_EVENTS, DEFAULT_RETENTION_DAYS
+from ..models import SCHEMA_VERSION, StoreDocument
 from .errors import NewerSchemaError
+from .rollups import rebuild
 
-__all__ = ["MIGRATIONS", "migrate"]
+__all__ = ["MIGRATIONS", "finish_migration", "migrate"]
 
 _V0_NAMESPACE = uuid.UUID("6f1c2a8e-3b7d-4c55-9a0e-5d2f7b1e9c43")
 
@@ -42,8 +46,41 @@ def _migrate_v0(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _migrate_v1(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 keeps the limits in the document. Version 1 had none: each process pruned by
+    its own, so a host may have kept more (or longer) than the defaults. What is recorded is
+    just enough to keep everything already stored (here the count; the age in
+    `finish_migration`, which knows the time), so no process that upgrades and uses the
+    defaults prunes it away on its first write. Within the defaults nothing is recorded."""
+    events = raw.get("events")
+    limits: dict[str, int] = {}
+    if isinstance(events, list) and len(events) > DEFAULT_MAX_EVENTS:
+        limits["max_events"] = len(events)
+    return {**raw, "schema_version": 2, "limits": limits, "rollups": {}}
+
+
 # version -> function that lifts a raw document from that version to the next one
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _migrate_v0}
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    0: _migrate_v0,
+    1: _migrate_v1,
+}
+
+
+def finish_migration(
+    doc: StoreDocument, from_version: int, now: datetime | None = None
+) -> StoreDocument:
+    """What needs the validated document: a retention that keeps the oldest event stored
+    (age at `now`, the reading store's clock; else at the newest event), and the rollups of
+    the events a version 1 store holds (the counts of events pruned before rollups existed
+    are gone with them)."""
+    if from_version < 2 and doc.events:
+        stamps = [event.timestamp for event in doc.events]
+        age = ((now or max(stamps)) - min(stamps)).total_seconds() / 86_400
+        if age > DEFAULT_RETENTION_DAYS and doc.limits.retention_days is None:
+            doc.limits.retention_days = math.ceil(age) + 1
+    if from_version < 2:
+        doc.rollups = rebuild(doc.events)
+    return doc
 
 
 def migrate(raw: dict[str, Any]) -> dict[str, Any]:

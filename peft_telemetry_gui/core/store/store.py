@@ -30,7 +30,7 @@ from ..fsio import (
     is_disk_full,
     read_regular_file,
 )
-from ..models import Event, QuarantineNotice, StoreDocument
+from ..models import Event, QuarantineNotice, StoreDocument, StoreLimits
 from ..paths import STORE_FILE_NAME, ensure_private_dir, open_to_others
 from .document import dump_within, parse_document
 from .errors import NewerSchemaError, StoreError, os_message
@@ -38,6 +38,7 @@ from .incremental import IncrementalReader
 from .lockfile import HeldLock, LockLostError, hold
 from .quarantine import quarantine, quarantined_files, sweep_stale_temp_files
 from .reserve import Reserve, collection, collects_less
+from .rollups import drop_days_before, roll_up_added
 
 __all__ = [
     "DEFAULT_LOCK_RETRIES",
@@ -80,8 +81,11 @@ class Store:
         self.data_dir = Path(data_dir)
         self.path = self.data_dir / STORE_FILE_NAME
         self.lock_path = self.data_dir / (STORE_FILE_NAME + ".lock")
-        self.max_events = max(1, int(max_events))
-        self.retention_days = max(1, int(retention_days))
+        #: Used only while the document sets no limit of its own (docs/store.md, "Limits"):
+        #: a process never prunes by its own default what the document says to keep.
+        self.default_max_events = max(1, int(max_events))
+        self.default_retention_days = max(1, int(retention_days))
+        self._limits_seen: StoreLimits | None = None
         self.clock = clock
         self.lock_timeout = lock_timeout
         self.max_file_bytes = max(1 << 16, int(max_file_bytes))
@@ -110,12 +114,14 @@ class Store:
         except OSError as exc:
             raise StoreError(self._unreadable(exc)) from exc
         try:
-            return parse_document(data)
+            doc = parse_document(data, self.clock())
         except NewerSchemaError:
             raise
         except ValueError:
             # Quarantine under the lock, where a concurrent writer cannot race us.
             return self.update(_copy)
+        self._limits_seen = doc.limits
+        return doc
 
     def read_incremental(self, previous: StoreDocument | None) -> StoreDocument:
         """`read`, minus re-validating the events `previous` already holds.
@@ -140,6 +146,7 @@ class Store:
         doc = self._incremental.read(data, previous.events)
         if doc is None:
             return self.read()
+        self._limits_seen = doc.limits
         return doc
 
     def read_bytes(self) -> bytes:
@@ -185,7 +192,7 @@ class Store:
         except OSError as exc:
             raise StoreError(self._unreadable(exc)) from exc
         try:
-            return parse_document(data)
+            return parse_document(data, self.clock())
         except NewerSchemaError:
             raise
         except (ValueError, ValidationError) as exc:  # JSONDecodeError is a ValueError
@@ -268,8 +275,10 @@ class Store:
             doc = self._load_locked()
             self._cache = None  # the document is about to change under our hands
             before = collection(doc)
+            events, count, rollups = doc.events, len(doc.events), doc.rollups
             try:
                 result = mutate(doc)
+                roll_up_added(doc, events, count, rollups)
                 self.prune(doc)
                 data = dump_within(doc, self.max_file_bytes, self.path)
                 self._commit(doc, data, held, discard_old=freed and discard_old_if_full)
@@ -304,16 +313,40 @@ class Store:
         with hold(self.lock_path, self.lock_timeout) as held:
             yield held
 
+    # ----------------------------------------------------------------- limits
+    def limits_of(self, doc: StoreDocument) -> tuple[int, int]:
+        """(max_events, retention_days) in force for `doc`: its own, else this `Store`'s."""
+        limits = doc.limits
+        return (
+            limits.max_events or self.default_max_events,
+            limits.retention_days or self.default_retention_days,
+        )
+
+    @property
+    def max_events(self) -> int:
+        """The event cap of the document last read or written (this `Store`'s default before)."""
+        seen = self._limits_seen
+        return (seen.max_events if seen else None) or self.default_max_events
+
+    @property
+    def retention_days(self) -> int:
+        seen = self._limits_seen
+        return (seen.retention_days if seen else None) or self.default_retention_days
+
     def prune(self, doc: StoreDocument) -> None:
-        """Newest `max_events`, none past retention."""
-        cutoff = self.clock() - timedelta(days=self.retention_days)
+        """Newest `max_events`, none past retention; rollups only by retention (whole days
+        before the cutoff's day). The limits are the document's (`limits_of`)."""
+        max_events, retention_days = self.limits_of(doc)
+        cutoff = self.clock() - timedelta(days=retention_days)
         events = doc.events
-        if events and (events[0].timestamp < cutoff or len(events) > self.max_events):
+        if events and (events[0].timestamp < cutoff or len(events) > max_events):
             events = [e for e in events if e.timestamp >= cutoff]
         events.sort(key=_timestamp)  # timsort: linear on the usual already-sorted list
-        if len(events) > self.max_events:
-            events = events[-self.max_events :]
+        if len(events) > max_events:
+            events = events[-max_events:]
         doc.events = events
+        if doc.rollups and min(doc.rollups) < cutoff.date().isoformat():
+            drop_days_before(doc.rollups, cutoff.date())
 
     def _write_locked(self, doc: StoreDocument) -> None:
         """The write step alone, for a caller already holding the lock (bench/client.py times
@@ -339,6 +372,7 @@ class Store:
         key = self.stat_key()
         if key is not None:
             self._cache = (key, doc)
+        self._limits_seen = doc.limits
 
 
 def _copy(doc: StoreDocument) -> StoreDocument:

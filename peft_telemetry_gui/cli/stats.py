@@ -1,0 +1,171 @@
+"""The data commands: `events` (raw events), `stats` (every event, through the rollups) and
+`limits` (how much the store keeps, for every process)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+from ..core import analytics
+from ..core.services.limits import MAX_EVENTS_RANGE, RETENTION_DAYS_RANGE, set_limits
+from .common import EXIT_OK, UsageError, emit, open_store, printable, read_store, time_arg
+
+__all__ = ["add_data_commands"]
+
+
+def _summary(event_dict: dict[str, Any]) -> str:
+    """Raw, for `printable` to escape once it is cut to the column's width."""
+    if "metric_name" in event_dict:
+        return (
+            f"{event_dict['metric_name']} = {event_dict.get('value')} {event_dict.get('unit', '')}"
+        )
+    if "error_type" in event_dict:
+        return f"{event_dict['error_type']}: {event_dict.get('error_message', '')}"
+    props = event_dict.get("properties") or {}
+    return ", ".join(f"{k}={v}" for k, v in list(props.items())[:4])
+
+
+def _time_range(args: argparse.Namespace) -> tuple[Any, Any]:
+    since = None if args.since is None else time_arg(args.since, "--since")
+    until = None if args.until is None else time_arg(args.until, "--until", end_of_day=True)
+    return since, until
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    since, until = _time_range(args)
+    if args.type is not None and not args.type.strip():
+        raise UsageError("--type is empty; give an event type (or leave the option out)")
+    doc = read_store(open_store(args))
+    events = analytics.filter_events(doc.events, since, until, event_type=args.type)
+    records = [e.stored_dict() for e in events]
+    lines = [
+        f"{r['timestamp'][:19].replace('T', ' ')}  {printable(r['category']):<11}  "
+        f"{printable(r['event_type']):<24}  {printable(_summary(r)[:80])}"
+        for r in records
+    ]
+    emit(args, records, "\n".join(lines) if lines else "No events stored for that selection.")
+    return EXIT_OK
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4g}"
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    since, until = _time_range(args)
+    store = open_store(args)
+    doc = read_store(store)
+    result = analytics.compute_with_rollups(doc.events, doc.rollups, since, until).analytics
+    lines = [
+        f"Events: {result.total_events}   Sessions: {result.sessions.count}   "
+        f"Mean session: {_fmt(result.sessions.mean_duration_s)} s   Errors: {result.error_count}",
+    ]
+    if result.event_counts:
+        lines.append("By type:")
+        lines += [f"  {printable(name):<28} {n}" for name, n in result.event_counts.items()]
+        lines.append("By category:")
+        lines += [f"  {printable(name):<28} {n}" for name, n in result.category_counts.items()]
+    if result.performance:
+        lines.append(
+            f"  {'metric':<28} {'count':>6} {'avg':>9} {'min':>9} {'max':>9} "
+            f"{'p50':>9} {'p95':>9} unit"
+        )
+        for name, m in result.performance.items():
+            lines.append(
+                f"  {printable(name):<28} {m.count:>6} {_fmt(m.avg):>9} {_fmt(m.min):>9} "
+                f"{_fmt(m.max):>9} {_fmt(m.p50):>9} {_fmt(m.p95):>9} {printable(m.unit)}"
+            )
+    if result.total_events:
+        lines.append(kept_sentence(store.limits_of(doc)[0], result))
+    emit(args, result.model_dump(mode="json"), "\n".join(lines))
+    return EXIT_OK
+
+
+def kept_sentence(max_events: int, result: analytics.Analytics) -> str:
+    """The one sentence that says what the raw events are next to the counts."""
+    since = result.oldest_retained
+    when = since.strftime("%Y-%m-%d %H:%M UTC") if since is not None else "-"
+    return (
+        f"Raw events kept: the newest {max_events:,}, since {when}; counts and statistics "
+        f"cover the whole range ({result.retained_events:,} raw events in it)."
+    )
+
+
+def cmd_limits(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    removed = None
+    if args.max_events is not None or args.retention_days is not None:
+        try:
+            change = set_limits(
+                store, max_events=args.max_events, retention_days=args.retention_days, actor="cli"
+            )
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        removed = change.events_removed
+    doc = read_store(store)
+    max_events, retention_days = store.limits_of(doc)
+    oldest = doc.events[0].timestamp if doc.events else None
+    payload = {
+        "max_events": max_events,
+        "retention_days": retention_days,
+        "user_chosen": list(doc.limits.user_chosen),
+        "events_stored": len(doc.events),
+        "oldest_retained": None if oldest is None else oldest.isoformat(),
+        "rollup_days": len(doc.rollups),
+        "events_removed": removed,
+    }
+    chosen = ", ".join(doc.limits.user_chosen) or "none (a host app may set them)"
+    lines = [
+        f"Keep at most {max_events:,} raw events, for {retention_days} days.",
+        f"Set by you: {chosen}.",
+        f"Stored: {len(doc.events):,} raw events"
+        + (f" since {oldest.strftime('%Y-%m-%d %H:%M UTC')}" if oldest else "")
+        + f"; daily counts and statistics for {len(doc.rollups)} days.",
+    ]
+    if removed:
+        lines.append(f"Removed now: {removed:,} raw events (their counts stay in the summaries).")
+    emit(args, payload, "\n".join(lines))
+    return EXIT_OK
+
+
+def _whole(low: int, high: int, option: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{option} takes {low} to {high}, not {value}")
+        return value
+
+    return parse
+
+
+Command = Callable[[argparse.Namespace], int]
+AddCommand = Callable[[str, Command, str], argparse.ArgumentParser]
+
+
+def add_data_commands(add: AddCommand) -> None:
+    p = add("events", cmd_events, "list stored events")
+    p.add_argument("--since", metavar="ISO")
+    p.add_argument("--until", metavar="ISO")
+    p.add_argument("--type", metavar="T")
+    p = add("stats", cmd_stats, "counts per type/category/day and performance statistics")
+    p.add_argument("--since", metavar="ISO")
+    p.add_argument("--until", metavar="ISO")
+    p = add(
+        "limits", cmd_limits, "show or set how many raw events and days the store keeps (audited)"
+    )
+    p.add_argument(
+        "--max-events",
+        type=_whole(*MAX_EVENTS_RANGE, "--max-events"),
+        metavar="N",
+        help="keep at most the newest N raw events (daily counts and statistics stay)",
+    )
+    p.add_argument(
+        "--retention-days",
+        type=_whole(*RETENTION_DAYS_RANGE, "--retention-days"),
+        metavar="D",
+        help="keep raw events and daily summaries for D days",
+    )
