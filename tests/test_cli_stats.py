@@ -105,3 +105,22 @@ def test_stats_says_what_the_raw_events_are(
     assert "Raw events kept: the newest 1,000, since 2026-11-22" in out
     assert "counts and statistics cover the whole range" in out
     assert "step_time" in out and " 5000 " in out
+
+
+def test_a_store_that_is_not_full_is_not_called_the_newest_max(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    """Five events in a store that keeps 1000: "the newest 1,000" would be untrue."""
+    set_consent(Store(data_dir, clock=lambda: T0), enabled=True, actor="cli")
+    with TelemetryClient(
+        "five",
+        data_dir,
+        clock=lambda: T0,
+        secret_store=MemorySecretStore(),
+        environ={},
+        start_session=False,
+    ) as client:
+        for i in range(5):
+            client.track_event("step", {"i": i})
+    out = _cli(capsys, data_dir, "stats")
+    assert "Raw events kept: the newest 5 (at most 1,000), since 2026-11-21 00:00 UTC" in out

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..core import analytics
+from ..core.models import StoreDocument
 from ..core.services.limits import MAX_EVENTS_RANGE, RETENTION_DAYS_RANGE, set_limits
 from .common import EXIT_OK, UsageError, emit, open_store, printable, read_store, time_arg
 
@@ -77,19 +78,17 @@ def cmd_stats(args: argparse.Namespace) -> int:
                 f"{_fmt(m.max):>9} {_fmt(m.p50):>9} {_fmt(m.p95):>9} {printable(m.unit)}"
             )
     if result.total_events:
-        lines.append(kept_sentence(store.limits_of(doc)[0], result))
+        lines.append(kept_sentence(store.limits_of(doc)[0], doc, result))
     emit(args, result.model_dump(mode="json"), "\n".join(lines))
     return EXIT_OK
 
 
-def kept_sentence(max_events: int, result: analytics.Analytics) -> str:
-    """The one sentence that says what the raw events are next to the counts."""
-    since = result.oldest_retained
-    when = since.strftime("%Y-%m-%d %H:%M UTC") if since is not None else "-"
-    return (
-        f"Raw events kept: the newest {max_events:,}, since {when}; counts and statistics "
-        f"cover the whole range ({result.retained_events:,} raw events in it)."
-    )
+def kept_sentence(max_events: int, doc: StoreDocument, result: analytics.Analytics) -> str:
+    """The dashboard's sentence, in UTC, with how many of the raw events fall in the range."""
+    oldest = doc.events[0].timestamp if doc.events else None
+    when = oldest.strftime("%Y-%m-%d %H:%M UTC") if oldest is not None else "-"
+    sentence = analytics.kept_sentence(len(doc.events), max_events, when)
+    return f"{sentence[:-1]} ({result.retained_events:,} raw events in it)."
 
 
 def cmd_limits(args: argparse.Namespace) -> int:

@@ -65,6 +65,7 @@ class DashboardData:
     #: nothing to say), the oldest of them from `raw_since`.
     max_events: int | None = None
     raw_since: datetime | None = None
+    raw_count: int = 0
 
 
 def kept_sentence(data: DashboardData) -> str:
@@ -72,10 +73,7 @@ def kept_sentence(data: DashboardData) -> str:
     if data.max_events is None or data.raw_since is None:
         return ""
     since = data.raw_since.astimezone().strftime("%Y-%m-%d")
-    return (
-        f"Raw events kept: the newest {data.max_events:,}, since {since}; counts and "
-        "statistics cover the whole range."
-    )
+    return analytics.kept_sentence(data.raw_count, data.max_events, since)
 
 
 def compute_dashboard(
@@ -101,6 +99,7 @@ def compute_dashboard(
             histograms=figures.histograms(),
             max_events=source.limits.max_events or DEFAULT_MAX_EVENTS,
             raw_since=source.events[0].timestamp if source.events else None,
+            raw_count=len(source.events),
         )
     summarize = analytics.summarize if summarizer is None else summarizer.summarize
     summary = summarize(source, since, until)

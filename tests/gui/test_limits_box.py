@@ -8,11 +8,7 @@ side effect, and the user's change is audited, pruned at once and said in number
 from __future__ import annotations
 
 import itertools
-import shutil
-import subprocess
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -57,30 +53,6 @@ def _type(qtbot, field, text: str) -> None:
 def _total_events(store: Store) -> int:
     doc = store.read()
     return analytics.compute_with_rollups(doc.events, doc.rollups).analytics.total_events
-
-
-@pytest.fixture
-def immutable() -> Iterator:
-    """`chattr +i` on a folder: no new file in it, even for root (who ignores mode bits)."""
-    locked: list[Path] = []
-
-    def lock(path: Path) -> None:
-        if shutil.which("chattr") is None:
-            pytest.skip("chattr not available")
-        done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
-        if done.returncode != 0:
-            pytest.skip(f"chattr +i not supported here: {done.stderr.strip()}")
-        locked.append(path)
-        try:
-            (path / ".probe").touch()
-        except OSError:
-            return
-        (path / ".probe").unlink()
-        pytest.skip("chattr +i did not make the folder read-only")
-
-    yield lock
-    for path in locked:
-        subprocess.run(["chattr", "-i", str(path)], check=False)
 
 
 def test_the_box_shows_the_stored_limits_in_plain_words(make_window, store, pinned_now) -> None:

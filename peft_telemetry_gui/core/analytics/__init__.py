@@ -16,7 +16,7 @@ from __future__ import annotations
 from .buckets import TimeBuckets, time_buckets
 from .figures import Analytics, MetricStats, SessionStats, compute, percentile
 from .histograms import MetricHistogram
-from .rollups import RangeFigures, compute_with_rollups
+from .rollups import RangeFigures, compute_with_rollups, kept_sentence
 from .selection import filter_events, parse_time
 from .summary import Summarizer, Summary, summarize
 
@@ -32,6 +32,7 @@ __all__ = [
     "compute",
     "compute_with_rollups",
     "filter_events",
+    "kept_sentence",
     "parse_time",
     "percentile",
     "summarize",

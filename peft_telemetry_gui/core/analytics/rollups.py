@@ -30,7 +30,7 @@ from .figures import Analytics, MetricStats, SessionStats, _Partial, percentile
 from .histograms import MetricHistogram, _histogram
 from .selection import _select, _timestamp
 
-__all__ = ["RangeFigures", "compute_with_rollups"]
+__all__ = ["RangeFigures", "compute_with_rollups", "kept_sentence"]
 
 _DAY = timedelta(days=1)
 _TICK = timedelta(microseconds=1)
@@ -312,3 +312,14 @@ def _session_count(digests: set[str], estimated: bool) -> int:
     kth = sorted(digests)[MAX_SESSION_IDS - 1]
     fraction = (int(kth, 16) + 1) / float(1 << 48)
     return max(len(digests), round((MAX_SESSION_IDS - 1) / fraction))
+
+
+def kept_sentence(stored: int, max_events: int, since: str) -> str:
+    """What the raw events are, said next to counts that cover more than them: the one wording
+    of the dashboard and `peft-telemetry stats`. `stored` is how many the store holds now (a
+    store that is not full holds fewer than `max_events`); `since` is the oldest one's date,
+    formatted by the caller (local in the app, UTC in the CLI)."""
+    newest = f"the newest {stored:,}"
+    if stored < max_events:
+        newest += f" (at most {max_events:,})"
+    return f"Raw events kept: {newest}, since {since}; counts and statistics cover the whole range."
