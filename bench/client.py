@@ -29,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import otel_baseline
+import store_scale
 
 from peft_telemetry_gui.core import analytics
 from peft_telemetry_gui.core.client import TelemetryClient
@@ -346,6 +347,8 @@ def measure(rounds: int) -> list[Row]:
     off = median_of(rounds, round_consent_off)
     off_at_start = median_of(rounds, round_consent_off_at_start)
     flush_ms, noop_ms = full_store_flush_ms()
+    flush_small, flush_large = store_scale.flush_ms((1_000, 100_000), realistic_events)
+    read_full, read_again = store_scale.read_ms(100_000, realistic_events)
     stdlib_ms = import_ms("import logging, threading, uuid, dataclasses, pathlib")
     host_import = import_ms("from peft_telemetry_gui import TelemetryClient")
     pydantic_ms = import_ms("import pydantic")
@@ -368,6 +371,11 @@ def measure(rounds: int) -> list[Row]:
         Row("(c') consent off, first call after construction", off_at_start, "us/event", 0.3),
         Row("flush of 1 event into a full 1000-event store", flush_ms, "ms", 15.0),
         Row("Store.update(no-op) on a full 1000-event store", noop_ms, "ms"),
+        Row("100-event flush into a 1 000-event store", flush_small, "ms"),
+        Row("100-event flush into a 100 000-event store", flush_large, "ms"),
+        Row("  ratio 100 000 / 1 000", flush_large / flush_small, "x", 3.0),
+        Row("read 100 000 events (Store.read, fresh reader)", read_full, "ms", 300.0),
+        Row("re-read 100 000 events after a 100-event flush (read_incremental)", read_again, "ms"),
         Row("analytics.compute, 1 000 events", analytics_ms(1_000, rounds * 4), "ms"),
         Row("analytics.compute, 100 000 events", analytics_ms(100_000, rounds), "ms", 300.0),
     ]

@@ -15,7 +15,7 @@ import pytest
 
 from peft_telemetry_gui.cli import main
 from peft_telemetry_gui.core.models import Event, QuarantineNotice
-from peft_telemetry_gui.core.store import Store
+from peft_telemetry_gui.core.store import Store, raw_document
 
 REPO = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 23, 15, 30, tzinfo=UTC)
@@ -143,7 +143,8 @@ def test_a_lone_surrogate_in_a_hand_edited_store_is_shown_not_fatal(data_dir: Pa
         )
     )
     path = data_dir / "telemetry.json"
-    path.write_text(path.read_text().replace("SURROGATE", "\\ud800"))
+    whole = json.dumps(raw_document(data_dir))  # the store in one file, as a hand edit leaves it
+    path.write_text(whole.replace("SURROGATE", "\\ud800"))
     env = {**os.environ, "PEFT_TELEMETRY_SECRETS": "file", "PYTHONPATH": str(REPO)}
     base = [sys.executable, "-m", "peft_telemetry_gui.cli", "--data-dir", str(data_dir)]
     human = subprocess.run([*base, "events"], capture_output=True, timeout=60, env=env, cwd=REPO)

@@ -34,8 +34,9 @@ __all__ = [
     "new_event_id",
 ]
 
-#: 2: `limits` and `rollups` (docs/store.md, "Limits" and "Rollups"); 1 is migrated forward.
-SCHEMA_VERSION = 2
+#: 2: `limits` and `rollups` (docs/store.md, "Limits" and "Rollups"); 3: the events in segment
+#: files beside the head (docs/store.md, "Layout"). Older versions are migrated forward.
+SCHEMA_VERSION = 3
 
 Actor = Literal["gui", "cli", "api"]
 

@@ -237,6 +237,13 @@ def killed_mid_write(target: str, what: str, limit: str, source: str = "") -> No
                 )
 
         store.update(grow)
+    elif what == "head":  # the store's head alone grows: killed writing its temp copy
+        store = Store(path, max_events=10_000)
+
+        def grow_head(doc: object) -> None:
+            doc.redactions.update({f"pad-{i}": 1 for i in range(5000)})  # type: ignore[attr-defined]
+
+        store.update(grow_head)
     elif what == "secrets":
         from peft_telemetry_gui.core.secrets import FileSecretStore
 

@@ -27,7 +27,7 @@ from peft_telemetry_gui.core.models import SCHEMA_VERSION, Event, StoreDocument
 from peft_telemetry_gui.core.scrub import ScrubLimits
 from peft_telemetry_gui.core.secrets import MemorySecretStore
 from peft_telemetry_gui.core.services.consent import set_consent
-from peft_telemetry_gui.core.store import NewerSchemaError, Store, StoreError
+from peft_telemetry_gui.core.store import NewerSchemaError, Store, StoreError, raw_document
 
 REPO = Path(__file__).resolve().parents[2]
 WORKERS = Path(__file__).with_name("_workers.py")
@@ -141,8 +141,17 @@ def _reject_constant(name: str) -> float:
 
 
 def _strict_load(path: Path) -> dict[str, Any]:
-    """What any other JSON consumer sees: must parse, and without NaN/Infinity extensions."""
+    """What any other JSON consumer sees: must parse, and without NaN/Infinity extensions.
+    The store is its head plus the segments it names (docs/store.md, "Layout"): read whole."""
+    if path.name == "telemetry.json":
+        return raw_document(path.parent, parse_constant=_reject_constant)
     return json.loads(path.read_bytes(), parse_constant=_reject_constant)
+
+
+def _store_bytes(data: Path) -> bytes:
+    """Every byte the store keeps: the head and its segment files."""
+    files = [data / "telemetry.json", *sorted(data.glob("telemetry.events-*.jsonl"))]
+    return b"".join(p.read_bytes() for p in files)
 
 
 def _no_quarantine(store: Store, doc: StoreDocument) -> None:
@@ -170,11 +179,11 @@ def test_four_processes_write_at_once_while_a_reader_polls(tmp_path: Path) -> No
         def reader() -> None:
             nonlocal reads
             while not stop.is_set():
-                raw = path.read_bytes()
+                # The head and every segment range it names, lock-free, as any JSON consumer.
                 try:
-                    sizes.add(len(json.loads(raw)["events"]))
-                except ValueError as exc:
-                    bad.append(f"{exc} in {len(raw)} bytes")
+                    sizes.add(len(raw_document(path.parent)["events"]))
+                except (ValueError, OSError) as exc:
+                    bad.append(f"{type(exc).__name__}: {exc}")
                 reads += 1
 
         thread = threading.Thread(target=reader)
@@ -414,7 +423,8 @@ def _valid_doc_bytes(tmp_path: Path) -> bytes:
     seed = tmp_path / "seed"
     store = _enable(seed)
     _add_events(store, 30)
-    return store.path.read_bytes()
+    # The whole document in one file (schema 2's layout, still read): its events are in it.
+    return json.dumps(raw_document(seed), separators=(",", ":")).encode()
 
 
 CORRUPT_CASES: dict[str, Any] = {
@@ -568,7 +578,7 @@ def test_legacy_v0_store_is_migrated_without_losing_events(tmp_path: Path) -> No
     store = Store(data, retention_days=3650, clock=lambda: datetime(2026, 11, 23, tzinfo=UTC))
     doc = store.read()
     _no_quarantine(store, doc)
-    assert doc.schema_version == SCHEMA_VERSION  # 2: limits and rollups (issue 11)
+    assert doc.schema_version == SCHEMA_VERSION  # 3: limits, rollups, segments (issue 11)
     assert doc.consent.decided and doc.consent.enabled
     assert doc.anonymous_id != "machine-derived-id"
     assert [e.event_type for e in doc.events] == ["x", "y"]
@@ -767,7 +777,7 @@ def test_hostile_properties_never_raise_stay_bounded_and_keep_the_store_valid(
     assert not slow, f"host-side calls took too long: {slow}"
 
     store = Store(data)
-    raw = store.path.read_bytes()
+    raw = _store_bytes(data)
     on_disk = _strict_load(store.path)
     doc = store.read()
     _no_quarantine(store, doc)

@@ -349,7 +349,7 @@ def test_a_version_1_store_gets_rollups_and_keeps_all_it_held(tmp_path: Path) ->
     store = Store(data, clock=lambda: NOW)  # the defaults: 1000 events, 90 days
     store.update(lambda doc: None)  # a consent toggle, say: the first write after upgrading
     doc = store.read()
-    assert doc.schema_version == SCHEMA_VERSION == 2
+    assert doc.schema_version == SCHEMA_VERSION == 3  # 3: segments (docs/store.md, "Layout")
     assert len(doc.events) == 1500  # the limits recorded keep what version 1 had
     assert doc.limits.max_events == 1500 and doc.limits.retention_days >= 150
     total = analytics.compute_with_rollups(doc.events, doc.rollups).analytics

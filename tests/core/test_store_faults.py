@@ -29,7 +29,7 @@ from peft_telemetry_gui.core.models import Event, StoreDocument
 from peft_telemetry_gui.core.secrets import FileSecretStore, MemorySecretStore
 from peft_telemetry_gui.core.services.consent import set_consent
 from peft_telemetry_gui.core.services.delete import delete_all_data
-from peft_telemetry_gui.core.store import Store, StoreError
+from peft_telemetry_gui.core.store import Store, StoreError, raw_document
 
 pytestmark = pytest.mark.faults
 
@@ -117,8 +117,8 @@ def _seed(data_dir: Path, n: int = 40) -> Store:
 
 
 def _doc(data_dir: Path) -> dict[str, Any]:
-    """What any JSON consumer sees: the whole file must parse."""
-    return json.loads((data_dir / "telemetry.json").read_bytes())
+    """What any JSON consumer sees: the head and every segment line it names must parse."""
+    return raw_document(data_dir)
 
 
 def _dead_pid() -> int:
@@ -375,15 +375,17 @@ def test_the_size_bound_is_configurable_and_also_caps_what_is_written(data_dir: 
     store = Store(data_dir, max_events=10_000, max_file_bytes=200_000, clock=lambda: NOW)
     set_consent(store, enabled=True, actor="api")
     store.update(lambda doc: doc.events.extend(_events(2000)))  # ~600 KB if all were kept
-    size = store.path.stat().st_size
+    files = [store.path, *data_dir.glob("telemetry.events-*.jsonl")]
+    size = sum(p.stat().st_size for p in files)  # the head and its segments together
     assert size <= 200_000
     kept = store.read().events
     assert 0 < len(kept) < 2000 and kept[-1].properties["i"] == 1999  # the newest are kept
     # A reader with a smaller bound sets the file aside instead of reading it.
     small = Store(data_dir, max_file_bytes=1 << 16)
     assert small.read().events == []
-    assert small.quarantine_log[0].reason.startswith("the file is ")
-    assert Store(data_dir).quarantined_files()[0].stat().st_size == size
+    assert small.quarantine_log[0].reason.startswith("the store is ")
+    aside = data_dir.glob("telemetry.corrupt-*")  # the head and its segments, moved as they were
+    assert sum(p.stat().st_size for p in aside) == size
 
 
 # ------------------------------------------------------------------------------ 4. leftovers
@@ -392,7 +394,7 @@ def test_a_killed_writers_temp_copy_is_swept_by_the_next_command(data_dir: Path)
     command (status) never swept them."""
     store = _seed(data_dir)
     limit = store.path.stat().st_size + 20_000  # the new document cannot fit under this
-    ran = worker("killed_mid_write", data_dir, "store", limit)
+    ran = worker("killed_mid_write", data_dir, "head", limit)
     assert ran.code == -signal.SIGXFSZ, ran  # killed inside the write, not a clean failure
     pid = int(ran.out.split()[1])
     (left,) = data_dir.glob(f".telemetry.json.tmp-{pid}-*")

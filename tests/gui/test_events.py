@@ -6,6 +6,7 @@ import json
 
 from peft_telemetry_gui.core.demo import demo_events
 from peft_telemetry_gui.core.models import Event
+from peft_telemetry_gui.core.store import raw_document
 from peft_telemetry_gui.gui.table_models import (
     AuditTableModel,
     EventsTableModel,
@@ -36,7 +37,7 @@ def test_details_show_event_exactly_as_stored(make_window, demo_store) -> None:
     page.table.selectRow(3)
     event = page.selected_event()
     assert event is not None
-    stored = json.loads(demo_store.path.read_text())["events"]
+    stored = raw_document(demo_store.data_dir)["events"]  # the head and its segments
     record = next(e for e in stored if e["id"] == event.id)
     assert json.loads(page.details.toPlainText()) == record
     assert page.details.toPlainText() == json.dumps(event.stored_dict(), indent=2)

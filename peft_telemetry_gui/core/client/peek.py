@@ -25,7 +25,7 @@ __all__ = ["HEAD_BYTES", "KnownConsent", "peek_consent"]
 
 #: Consent is a few hundred bytes; a head this size also holds a long hand-made anonymous id.
 HEAD_BYTES = 16 * 1024
-_LAYOUT = re.compile(rb'\{"schema_version":[12],"anonymous_id":"[^"\\]{0,256}","consent":')
+_LAYOUT = re.compile(rb'\{"schema_version":[123],"anonymous_id":"[^"\\]{0,256}","consent":')
 
 
 @dataclass(frozen=True, slots=True)

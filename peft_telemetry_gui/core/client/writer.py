@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import itertools
 import logging
 import os
 import threading
@@ -364,8 +365,7 @@ class Writer:
         machine, and a write that failed queues nothing (its retry would queue it twice)."""
         if not (accepted and doc.consent.upload_enabled and self.upload_sink is not None):
             return
-        stored = set(map(id, doc.events))
-        survivors = [event for event in accepted if id(event) in stored]
+        survivors = _survivors(doc.events, accepted)
         if not survivors:
             return
         try:
@@ -379,3 +379,15 @@ class Writer:
                 log.warning("telemetry upload queue not updated", exc_info=True)
         except Exception:
             log.warning("telemetry upload queue not updated", exc_info=True)
+
+
+def _survivors(events: list[Event], accepted: list[Event]) -> list[Event]:
+    """The accepted events still stored after pruning, without a pass over the whole store (a
+    flush must not cost more in a larger one: docs/store.md, "Layout"). Pruning removes a prefix
+    of the time-sorted list, so an event newer than the oldest kept one is kept; at that very
+    timestamp, identity decides."""
+    if not events:
+        return []
+    oldest = events[0].timestamp
+    tied = {id(e) for e in itertools.takewhile(lambda e: e.timestamp == oldest, events)}
+    return [e for e in accepted if e.timestamp > oldest or id(e) in tied]

@@ -60,7 +60,9 @@ def _leftover_files(data_dir: Path) -> list[Path]:
     killed writer's copy of the store, or of `secrets.json` with the hashing key in it. Called
     under the store lock, where none of them is being written (the secrets file's temp copy
     might be, by a process that then fails to save and says so)."""
-    patterns = ("telemetry.corrupt-*.json", UPLOAD_FILE_PREFIX + "*")
+    # Corrupt copies include the segment files moved aside with a head (`*.jsonl`); the live
+    # segments go with the commit of the empty document (no head names them any more).
+    patterns = ("telemetry.corrupt-*.json", "telemetry.corrupt-*.jsonl", UPLOAD_FILE_PREFIX + "*")
     found: list[Path] = [path for path, _pid in temp_files(data_dir, is_data_file_name)]
     for pattern in patterns:
         with contextlib.suppress(OSError):

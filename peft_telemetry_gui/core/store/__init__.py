@@ -1,13 +1,15 @@
 """The per-user JSON store, shared by every process that touches it.
 
 Writes follow the filelock model: a sibling `.lock` file serialises writers, the document is
-re-read under the lock, merged, written to a temp file in the same folder, fsynced and swapped in
-with `os.replace`, so a reader (or a crash) only ever sees a whole document. A document we cannot
+re-read under the lock, merged, its new events appended to a segment file and fsynced, and the
+head written to a temp file in the same folder, fsynced and swapped in with `os.replace`, so a
+reader (or a crash) only ever sees a whole document. A document we cannot
 read is moved aside and reported, never silently overwritten.
 
-Layout (a DAG, in import order): `sketch` -> `rollups` (per-day aggregates);
-`errors`, `rollups` -> `migrate` -> `document` -> `incremental`; `errors` -> `quarantine`,
-`lockfile`; `reserve`; `store` (the `Store` class) uses them all.
+Modules (a DAG, in import order): `sketch` -> `rollups` (per-day aggregates); `segments` (the
+event files); `errors`, `rollups` -> `migrate` -> `document` -> `layout` (head + segments) ->
+`incremental`, `commit`; `errors` -> `quarantine`, `lockfile`; `reserve`; `prune`; `reads`
+(the lock-free half of `Store`); `store` (the `Store` class) uses them all.
 Import from the package.
 """
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 from .document import _orjson as _orjson  # tests check which parser is in use
 from .document import loads
 from .errors import NewerSchemaError, StoreError
+from .layout import raw_document
 from .migrate import MIGRATIONS, migrate
 from .reserve import RESERVE_FILE_NAME
 from .store import (
@@ -40,4 +43,5 @@ __all__ = [
     "StoreError",
     "loads",
     "migrate",
+    "raw_document",
 ]

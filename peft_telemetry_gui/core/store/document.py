@@ -12,15 +12,15 @@ from datetime import datetime
 from typing import Any
 
 from ..models import SCHEMA_VERSION, StoreDocument
-from .errors import StoreError
 from .migrate import finish_migration, migrate
+from .segments import Range
 
 try:  # optional: about 3x faster than the standard library on a large store
     import orjson as _orjson
 except ImportError:  # pragma: no cover - exercised by test_store_reads_without_orjson
     _orjson = None
 
-__all__ = ["dump_document", "dump_within", "gc_paused", "loads", "parse_document"]
+__all__ = ["dump_document", "gc_paused", "loads", "parse_document", "parse_head"]
 
 #: Below this size the cyclic GC costs little while parsing; above it, it dominates (see below).
 _GC_PAUSE_MIN_BYTES = 1 << 20
@@ -103,8 +103,16 @@ def gc_paused(size: int) -> Iterator[None]:
 
 
 def parse_document(data: bytes, now: datetime | None = None) -> StoreDocument:
-    """The whole document, migrated (`now`: the reader's time, for `finish_migration`); any
-    `ValueError` means "unreadable: quarantine it"."""
+    """A document held in one file (schema 2 and older, or a head with its events inline),
+    migrated; any `ValueError` means "unreadable: quarantine it"."""
+    return parse_head(data, now)[0]
+
+
+def parse_head(data: bytes, now: datetime | None = None) -> tuple[StoreDocument, list[Range]]:
+    """The head (`now`: the reader's time, for `finish_migration`) and the segment ranges it
+    names. Events in the file itself (an older schema, or a document written whole by another
+    tool) are in the returned document; the next write lays them out afresh. Any `ValueError`
+    means "unreadable: quarantine it"."""
     with gc_paused(len(data)):
         try:
             raw = loads(data)
@@ -113,7 +121,12 @@ def parse_document(data: bytes, now: datetime | None = None) -> StoreDocument:
         if not isinstance(raw, dict):
             raise ValueError("the document is not a JSON object")
         if raw.get("schema_version") == SCHEMA_VERSION:
-            return StoreDocument.model_validate(raw)
+            segments = raw.pop("segments", None)
+            if segments is not None and not isinstance(segments, list):
+                raise ValueError("segments: not a list")
+            ranges = [Range.from_json(item) for item in segments or ()]
+            return StoreDocument.model_validate(raw), ranges
+        raw.pop("segments", None)  # an older version never has them: a stray key
         version = raw.get("schema_version", 0)
         try:
             migrated = migrate(raw)
@@ -122,22 +135,11 @@ def parse_document(data: bytes, now: datetime | None = None) -> StoreDocument:
             raise ValueError(
                 f"an older document that cannot be migrated ({type(exc).__name__}: {exc})"
             ) from exc
-        return finish_migration(StoreDocument.model_validate(migrated), version, now)
+        doc = finish_migration(StoreDocument.model_validate(migrated), version, now)
+        return doc, []
 
 
 def dump_document(doc: StoreDocument) -> bytes:
-    """Compact, `events` last and `id` first in every record: the layout `incremental` cuts."""
+    """The whole document as one compact JSON object (schema 2's one file; what an export
+    holds): `events` last and `id` first in every record."""
     return doc.model_dump_json(by_alias=True, exclude_none=True).encode()
-
-
-def dump_within(doc: StoreDocument, max_bytes: int, path: object) -> bytes:
-    """`dump_document`, within `max_bytes`: never write what a reader would refuse to read.
-    The oldest events go first, as with the event cap (`doc.events` is trimmed in place)."""
-    data = dump_document(doc)
-    while len(data) > max_bytes and doc.events:
-        keep = int(len(doc.events) * max_bytes / len(data) * 0.95)
-        doc.events = doc.events[len(doc.events) - keep :] if keep > 0 else []
-        data = dump_document(doc)
-    if len(data) > max_bytes:
-        raise StoreError(f"cannot write {path}: the document would be over {max_bytes} bytes")
-    return data

@@ -59,10 +59,18 @@ def _migrate_v1(raw: dict[str, Any]) -> dict[str, Any]:
     return {**raw, "schema_version": 2, "limits": limits, "rollups": {}}
 
 
+def _migrate_v2(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 keeps the events in segment files beside the head. The document is the same:
+    the events read from the one file stay in memory, and the next write puts them in a
+    segment (fsynced) before the new head replaces the old file (docs/store.md, "Layout")."""
+    return {**raw, "schema_version": 3}
+
+
 # version -> function that lifts a raw document from that version to the next one
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     0: _migrate_v0,
     1: _migrate_v1,
+    2: _migrate_v2,
 }
 
 

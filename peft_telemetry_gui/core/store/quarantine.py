@@ -15,12 +15,19 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from ..fsio import atomic_write
 from ..fsio import sweep_stale_temp_files as fsio_sweep
 from ..models import QuarantineNotice
 from ..paths import is_data_file_name
 from .errors import StoreError, os_message
+from .segments import segment_files
 
-__all__ = ["quarantine", "quarantined_files", "sweep_stale_temp_files"]
+__all__ = [
+    "keep_bad_lines",
+    "quarantine",
+    "quarantined_files",
+    "sweep_stale_temp_files",
+]
 
 # The package's logger, as before the store became a package: log filters keep matching.
 log = logging.getLogger(__name__.rpartition(".")[0])
@@ -40,16 +47,23 @@ def _reason(exc: Exception) -> str:
     return text[:300]
 
 
-def quarantine(path: Path, now: datetime, exc: Exception) -> QuarantineNotice:
-    """Move the unreadable `path` to `telemetry.corrupt-<stamp>.json` beside it; call under
-    the store lock, where a concurrent writer cannot race us."""
-    data_dir = path.parent
+def _target(data_dir: Path, now: datetime) -> Path:
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
     target = data_dir / f"telemetry.corrupt-{stamp}.json"
     n = 1
     while target.exists():
         n += 1
         target = data_dir / f"telemetry.corrupt-{stamp}-{n}.json"
+    return target
+
+
+def quarantine(path: Path, now: datetime, exc: Exception) -> QuarantineNotice:
+    """Move the unreadable `path` to `telemetry.corrupt-<stamp>.json` beside it, and the
+    segment files beside it to `telemetry.corrupt-<stamp>.events-....jsonl` (which of their
+    bytes were live only the unreadable head knew: all are kept for the user); call under the
+    store lock, where a concurrent writer cannot race us."""
+    data_dir = path.parent
+    target = _target(data_dir, now)
     reason = _reason(exc)
     try:
         os.replace(path, target)
@@ -57,6 +71,12 @@ def quarantine(path: Path, now: datetime, exc: Exception) -> QuarantineNotice:
         raise StoreError(
             f"{path} is unreadable ({reason}) and could not be moved aside: {os_message(move_exc)}"
         ) from move_exc
+    for name in segment_files(data_dir):
+        aside = data_dir / f"{target.stem}.{name.removeprefix('telemetry.')}"
+        try:
+            os.replace(data_dir / name, aside)
+        except OSError as move_exc:
+            log.warning("could not move %s aside: %s", name, os_message(move_exc))
     log.warning(
         "the telemetry store %s could not be read (%s); it was moved to %s and a new one was "
         "started",
@@ -67,7 +87,29 @@ def quarantine(path: Path, now: datetime, exc: Exception) -> QuarantineNotice:
     return QuarantineNotice(at=now, moved_to=str(target), reason=reason)
 
 
+def keep_bad_lines(data_dir: Path, now: datetime, segment: str, report: bytes) -> QuarantineNotice:
+    """What a segment held that could not be read (`report`: JSON naming the segment, why, and
+    the lines), set aside as `telemetry.corrupt-<stamp>.json` like a corrupt store: the rest of
+    the store is kept, and the notice tells every process where the lines went."""
+    target = _target(data_dir, now)
+    try:
+        reason = str(json.loads(report)["reason"])[:300]
+    except (ValueError, KeyError):
+        reason = "unreadable lines"
+    atomic_write(target, report, overwrite=False)
+    log.warning(
+        "the telemetry store's segment %s could not be read in full (%s); what could not be "
+        "read was moved to %s and the rest kept",
+        segment,
+        reason,
+        target,
+    )
+    return QuarantineNotice(at=now, moved_to=str(target), reason=f"{segment}: {reason}"[:300])
+
+
 def quarantined_files(data_dir: Path) -> list[Path]:
+    """The documents and reports set aside (the segment files moved with a head are beside
+    it, `<its name minus .json>.events-*.jsonl`)."""
     try:
         return sorted(data_dir.glob("telemetry.corrupt-*.json"))
     except OSError:

@@ -1,8 +1,9 @@
-"""The `Store` class: one `telemetry.json`, shared by every process that touches it.
+"""The `Store` class: one `telemetry.json` (and its event segments), shared by every process.
 
 Writes follow the filelock model: a sibling `.lock` file serialises writers, the document is
-re-read under the lock, merged, written to a temp file in the same folder, fsynced and swapped in
-with `os.replace`, so a reader (or a crash) only ever sees a whole document. What is guaranteed
+re-read under the lock, merged, its new event lines appended to a segment and fsynced, and the
+head written to a temp file, fsynced and swapped in with `os.replace` (`layout`), so a reader
+(or a crash) only ever sees a whole document, the old one or the new one. What is guaranteed
 under faults (a full disk, a lock file deleted mid-write, a FIFO or a huge file in place of the
 store, a folder we did not create) is in docs/store.md.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -25,20 +25,23 @@ from ..constants import DEFAULT_MAX_EVENTS, DEFAULT_RETENTION_DAYS
 from ..fsio import (
     FileTooLargeError,
     NotRegularFileError,
-    atomic_write,
     file_identity,
     is_disk_full,
     read_regular_file,
 )
 from ..models import Event, QuarantineNotice, StoreDocument, StoreLimits
 from ..paths import STORE_FILE_NAME, ensure_private_dir, open_to_others
-from .document import dump_within, parse_document
+from .commit import commit_head, lay_out
 from .errors import NewerSchemaError, StoreError, os_message
 from .incremental import IncrementalReader
+from .layout import Layout, load_events
 from .lockfile import HeldLock, LockLostError, hold
-from .quarantine import quarantine, quarantined_files, sweep_stale_temp_files
+from .prune import prune_events
+from .quarantine import keep_bad_lines, quarantine, quarantined_files, sweep_stale_temp_files
+from .reads import StoreReads
 from .reserve import Reserve, collection, collects_less
 from .rollups import drop_days_before, roll_up_added
+from .segments import Range
 
 __all__ = [
     "DEFAULT_LOCK_RETRIES",
@@ -51,8 +54,8 @@ __all__ = [
 
 log = logging.getLogger(__name__.rpartition(".")[0])
 
-#: No store of ours comes near this (1000 events of at most ~16 KiB each is ~16 MiB): a bigger
-#: `telemetry.json` is set aside unread, so it can cost neither minutes nor gigabytes of memory.
+#: The head and the live bytes of its segments together (100 000 typical events are ~30 MiB): a
+#: bigger store is set aside unread, so it can cost neither minutes nor gigabytes of memory.
 DEFAULT_MAX_FILE_BYTES = 256 << 20
 #: The reserve follows the document's size up to this (see `reserve`).
 DEFAULT_RESERVE_MAX_BYTES = 16 << 20
@@ -61,9 +64,11 @@ DEFAULT_LOCK_RETRIES = 5
 
 T = TypeVar("T")
 _StatKey = tuple[int, int, int]
+#: Lock-free reads that found a segment gone (a writer compacted meanwhile) re-read the head.
+_READ_RETRIES = 3
 
 
-class Store:
+class Store(StoreReads):
     """One `telemetry.json` in one data folder."""
 
     def __init__(
@@ -95,64 +100,18 @@ class Store:
         self._looked = False
         # The last document this object wrote, keyed by the file's stat: a writer that is the only
         # one writing skips re-parsing its own output on every flush.
-        self._cache: tuple[_StatKey, StoreDocument] | None = None
+        self._cache: tuple[_StatKey, StoreDocument, Layout] | None = None
         # What `read_incremental` last returned, to reuse its events on the next call.
         self._incremental = IncrementalReader()
         #: Files this object moved aside, so a front end can say so right away.
         self.quarantine_log: list[QuarantineNotice] = []
 
     # ----------------------------------------------------------------- reading
-    def read(self) -> StoreDocument:
-        """A fresh copy of the document; a missing store reads as an empty, undecided one."""
-        self._first_look()
-        try:
-            data = self._read_bytes()
-        except FileNotFoundError:
-            return StoreDocument()
-        except FileTooLargeError:
-            return self.update(_copy)  # set aside under the lock, unread
-        except OSError as exc:
-            raise StoreError(self._unreadable(exc)) from exc
-        try:
-            doc = parse_document(data, self.clock())
-        except NewerSchemaError:
-            raise
-        except ValueError:
-            # Quarantine under the lock, where a concurrent writer cannot race us.
-            return self.update(_copy)
-        self._limits_seen = doc.limits
-        return doc
-
-    def read_incremental(self, previous: StoreDocument | None) -> StoreDocument:
-        """`read`, minus re-validating the events `previous` already holds.
-
-        For a reader that re-reads the same store again and again (the desktop app on every
-        change); how the events are reused is in `incremental`. Only new records are parsed: at
-        100 000 events that is ~0.1 s instead of ~1.2 s (validating every event) or ~0.25 s
-        (parsing all of the JSON).
-
-        The returned document shares those `Event` objects with `previous`: treat both as
-        read-only. Anything unusual (missing file, older schema, a file not laid out the way
-        `Store` writes it, a record that does not validate) goes through `read`, which migrates
-        or quarantines exactly as always.
-        """
-        if previous is None or not previous.events:
-            self._incremental.forget_records()
-            return self.read()
-        try:
-            data = self._read_bytes()
-        except OSError:
-            return self.read()  # missing: an empty store; odd or unreadable: as `read` says
-        doc = self._incremental.read(data, previous.events)
-        if doc is None:
-            return self.read()
-        self._limits_seen = doc.limits
-        return doc
-
     def read_bytes(self) -> bytes:
-        """The raw document, refused unread when it is not a regular file or is over
-        `max_file_bytes` (`FileNotFoundError`, `StoreError`). For readers beside the store that
-        only need a part of it; everything else calls `read`."""
+        """The raw head (the document minus its events: "Layout" in docs/store.md), refused
+        unread when it is not a regular file or is over `max_file_bytes` (`FileNotFoundError`,
+        `StoreError`). For readers beside the store that need a part of the head only (the
+        upload settings); everything else calls `read`."""
         try:
             return self._read_bytes()
         except FileNotFoundError:
@@ -163,40 +122,55 @@ class Store:
     def _read_bytes(self) -> bytes:
         return read_regular_file(self.path, self.max_file_bytes)
 
-    def _unreadable(self, exc: OSError) -> str:
+    def _unreadable(self, exc: OSError, path: object = None) -> str:
+        path = path or self.path
         if isinstance(exc, NotRegularFileError):
             return (
-                f"{self.path} is {exc.strerror}: it was left as it is and nothing was read; "
+                f"{path} is {exc.strerror}: it was left as it is and nothing was read; "
                 "remove or rename it (or use another data folder) to start a new store"
             )
-        return f"cannot read {self.path}: {os_message(exc)}"
+        return f"cannot read {path}: {os_message(exc)}"
 
     def stat_key(self) -> _StatKey | None:
         return file_identity(self.path)
 
-    def _load_locked(self) -> StoreDocument:
+    def _load_locked(self) -> tuple[StoreDocument, Layout]:
         key = self.stat_key()
         if key is None:
             self._cache = None
-            return StoreDocument()
+            return StoreDocument(), Layout()
         if self._cache is not None and self._cache[0] == key:
-            return self._cache[1]
+            return self._cache[1], self._cache[2]
         self._cache = None
         try:
             data = self._read_bytes()
         except FileNotFoundError:
-            return StoreDocument()
+            return StoreDocument(), Layout()
         except FileTooLargeError as exc:
             reason = f"the file is {exc.strerror} for a store; it was set aside unread"
-            return self._quarantine(ValueError(reason))
+            return self._quarantine(ValueError(reason)), Layout()
         except OSError as exc:
             raise StoreError(self._unreadable(exc)) from exc
         try:
-            return parse_document(data, self.clock())
+            doc, ranges = self._parse_head(data)
         except NewerSchemaError:
             raise
+        except FileTooLargeError as exc:
+            reason = f"the store is {exc.strerror} with its segments; it was set aside unread"
+            return self._quarantine(ValueError(reason)), Layout()
         except (ValueError, ValidationError) as exc:  # JSONDecodeError is a ValueError
-            return self._quarantine(exc)
+            return self._quarantine(exc), Layout()
+        try:
+            events, layout, bad = load_events(self.data_dir, ranges, strict=False)
+        except OSError as exc:  # a FIFO or folder named like a segment: touch nothing
+            raise StoreError(self._unreadable(exc, exc.filename)) from exc
+        now = self.clock()
+        for lines in bad:  # kept aside and reported, never dropped silently
+            notice = keep_bad_lines(self.data_dir, now, lines.file, lines.report())
+            self.quarantine_log.append(notice)
+            doc.quarantined.append(notice)
+        self._complete(doc, ranges, events, layout, hand_out=False)
+        return doc, layout
 
     def _quarantine(self, exc: Exception) -> StoreDocument:
         notice = quarantine(self.path, self.clock(), exc)
@@ -272,16 +246,25 @@ class Store:
     ) -> T:
         freed = False
         while True:
-            doc = self._load_locked()
+            doc, layout = self._load_locked()
             self._cache = None  # the document is about to change under our hands
             before = collection(doc)
             events, count, rollups = doc.events, len(doc.events), doc.rollups
+            stored = events.copy() if layout.exact else None
             try:
                 result = mutate(doc)
+                # Appended to, nothing else touched (C-speed checks): only the new lines are
+                # written. Anything else (a new list, an edit) lays every event out afresh.
+                appended = (
+                    stored is not None
+                    and doc.events is events
+                    and len(events) >= count
+                    and events[:count] == stored
+                )
                 roll_up_added(doc, events, count, rollups)
-                self.prune(doc)
-                data = dump_within(doc, self.max_file_bytes, self.path)
-                self._commit(doc, data, held, discard_old=freed and discard_old_if_full)
+                plan = self._prune(doc, count if appended else None)
+                ranges, head = lay_out(self.data_dir, doc, layout, plan, self.max_file_bytes)
+                self._commit(doc, head, ranges, held, discard_old=freed and discard_old_if_full)
             except OSError as exc:
                 may_free = essential or collects_less(before, doc)
                 if freed or not is_disk_full(exc) or not may_free:
@@ -295,7 +278,7 @@ class Store:
             break
         sweep_stale_temp_files(self.data_dir)
         if not freed:  # right after using it the space is needed elsewhere (the secrets file)
-            self._reserve.ensure(len(data))
+            self._reserve.ensure(len(head) + sum(r.end - r.start for r in ranges))
         if after_write is not None:
             after_write(doc)
         return result
@@ -336,47 +319,41 @@ class Store:
     def prune(self, doc: StoreDocument) -> None:
         """Newest `max_events`, none past retention; rollups only by retention (whole days
         before the cutoff's day). The limits are the document's (`limits_of`)."""
+        self._prune(doc, None)
+
+    def _prune(self, doc: StoreDocument, base: int | None) -> tuple[int, int] | None:
+        """`prune`, in place; with `base` (the document held `base` stored events and was
+        only appended to) the plan `layout.write_events` needs to write only the new lines."""
         max_events, retention_days = self.limits_of(doc)
         cutoff = self.clock() - timedelta(days=retention_days)
-        events = doc.events
-        if events and (events[0].timestamp < cutoff or len(events) > max_events):
-            events = [e for e in events if e.timestamp >= cutoff]
-        events.sort(key=_timestamp)  # timsort: linear on the usual already-sorted list
-        if len(events) > max_events:
-            events = events[-max_events:]
-        doc.events = events
+        plan = prune_events(doc.events, cutoff, max_events, base)
         if doc.rollups and min(doc.rollups) < cutoff.date().isoformat():
             drop_days_before(doc.rollups, cutoff.date())
+        return plan if base is not None else None
 
     def _write_locked(self, doc: StoreDocument) -> None:
         """The write step alone, for a caller already holding the lock (bench/client.py times
         it); `update` is the way to change the store."""
-        self._commit(doc, dump_within(doc, self.max_file_bytes, self.path), None, discard_old=False)
+        ranges, head = lay_out(self.data_dir, doc, Layout(exact=False), None, self.max_file_bytes)
+        self._commit(doc, head, ranges, None, discard_old=False)
 
     def _commit(
-        self, doc: StoreDocument, data: bytes, held: HeldLock | None, *, discard_old: bool
+        self,
+        doc: StoreDocument,
+        head: bytes,
+        ranges: list[Range],
+        held: HeldLock | None,
+        *,
+        discard_old: bool,
     ) -> None:
-        """Swap `data` in, but only while our lock is still the lock on disk (checked right
-        before the replace: a writer that lost it retries instead of undoing another's commit)."""
-        check = held.check if held is not None else None
-        try:
-            atomic_write(self.path, data, before_replace=check)
-        except OSError as exc:
-            if not (discard_old and is_disk_full(exc)):
-                raise
-            if check is not None:
-                check()
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self.path)  # absent reads as "never asked": nothing is recorded
-            atomic_write(self.path, data, before_replace=check)
+        """Swap the head in, but only while our lock is still the lock on disk (checked right
+        before the replace: a writer that lost it retries instead of undoing another's
+        commit); then remove the segments it no longer names."""
+        commit_head(self.path, head, ranges, held, discard_old=discard_old)
         key = self.stat_key()
         if key is not None:
-            self._cache = (key, doc)
+            self._cache = (key, doc, Layout(ranges))
         self._limits_seen = doc.limits
-
-
-def _copy(doc: StoreDocument) -> StoreDocument:
-    return doc.model_copy()
 
 
 def _timestamp(event: Event) -> datetime:

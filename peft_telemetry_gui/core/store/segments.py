@@ -1,0 +1,357 @@
+"""Event segments: append-only JSON-lines files beside the store's head (docs/store.md, "Layout").
+
+A segment is `telemetry.events-<seq>-<8 hex>.jsonl`, one event per line, exactly the record the
+one-file store held. Bytes in a segment are never changed: a writer only appends (`O_APPEND`),
+so a reader holding an older head still finds its bytes, and a crash mid-append leaves bytes
+no head names. The head says which byte ranges are live (`Range`): pruning moves a
+range's start, a rewrite of the newest few events ends one range early and starts another, and
+a segment no range names is deleted after the head that dropped it is committed.
+"""
+
+from __future__ import annotations
+
+import operator
+import os
+import re
+import secrets
+import stat
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic_core import SchemaValidator, ValidationError
+from pydantic_core import core_schema as cs
+
+from ..constants import CATEGORIES
+from ..fsio import NotRegularFileError, fsync_dir
+from ..models import Event
+
+__all__ = [
+    "SEGMENT_BYTES",
+    "Range",
+    "SegmentShortError",
+    "append_lines",
+    "decode_line",
+    "decode_records",
+    "encode_events",
+    "is_segment_name",
+    "new_segment_name",
+    "read_range",
+    "segment_files",
+    "skip_lines",
+    "start_of_last_lines",
+]
+
+#: A new segment is started once the one being appended to is this big: the unit in which
+#: pruned space is given back (a whole segment is deleted once no range names it).
+SEGMENT_BYTES = 4 << 20
+_SEGMENT_RE = re.compile(r"telemetry\.events-(?P<seq>[0-9]{1,12})-[0-9a-f]{8}\.jsonl")
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_FIELDS = frozenset(Event.model_fields)
+_OPTIONAL = ("error_type", "error_message", "metric_name", "unit")
+_CATEGORY_SET = frozenset(CATEGORIES)
+_CHUNK = 1 << 16
+_ALL_SET = set(_FIELDS)
+_new = object.__new__
+_set = object.__setattr__
+_stamp_of = operator.itemgetter("timestamp")
+_tz_of = operator.attrgetter("tzinfo")
+
+
+def _optional(schema: cs.CoreSchema) -> cs.TypedDictField:
+    return cs.typed_dict_field(
+        cs.with_default_schema(cs.nullable_schema(schema), default=None), required=False
+    )
+
+
+#: A stored line's shape, checked by pydantic-core alone (no Python validator runs), with the
+#: fields a line leaves out (None) filled in: what the writer writes, as `Event` holds it. The
+#: timestamp stays text here and is parsed by `fromisoformat` (UTC, as `Event` normalises it).
+_RECORDS = SchemaValidator(
+    cs.list_schema(
+        cs.typed_dict_schema(
+            {
+                "id": cs.typed_dict_field(cs.str_schema()),
+                "timestamp": cs.typed_dict_field(cs.str_schema()),
+                "category": cs.typed_dict_field(cs.literal_schema(list(CATEGORIES))),
+                "event_type": cs.typed_dict_field(cs.str_schema()),
+                "session_id": cs.typed_dict_field(cs.str_schema()),
+                "properties": cs.typed_dict_field(
+                    cs.with_default_schema(
+                        cs.dict_schema(cs.str_schema(), cs.any_schema()), default_factory=dict
+                    ),
+                    required=False,
+                ),
+                "error_type": _optional(cs.str_schema()),
+                "error_message": _optional(cs.str_schema()),
+                "stack": _optional(cs.list_schema(cs.str_schema())),
+                "metric_name": _optional(cs.str_schema()),
+                "value": _optional(cs.float_schema()),
+                "unit": _optional(cs.str_schema()),
+            },
+            extra_behavior="forbid",
+        )
+    )
+)
+
+
+class SegmentShortError(OSError):
+    """A segment is missing or shorter than a head says: the head changed under a lock-free
+    reader (retry with the new one), or, under the lock, the store is damaged."""
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    """Live bytes [start, end) of one segment holding `count` events, `first`..`last` in time."""
+
+    file: str
+    start: int
+    end: int
+    count: int
+    first: str = ""
+    last: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "start": self.start,
+            "end": self.end,
+            "count": self.count,
+            "first": self.first,
+            "last": self.last,
+        }
+
+    @classmethod
+    def from_json(cls, raw: object) -> Range:
+        """A range as a head records it; `ValueError` for anything else (a damaged head)."""
+        if not isinstance(raw, dict):
+            raise ValueError("segments: a range is not an object")
+        name, start, end, count = (raw.get(k) for k in ("file", "start", "end", "count"))
+        if not (isinstance(name, str) and is_segment_name(name)):
+            raise ValueError(f"segments: {name!r} is not a segment file name")
+        if not all(type(v) is int and v >= 0 for v in (start, end, count)):
+            raise ValueError("segments: start, end and count must be whole numbers")
+        if end < start or (count == 0) != (end == start):
+            raise ValueError(f"segments: the range {start}..{end} of {name} is inconsistent")
+        return cls(name, start, end, count, str(raw.get("first", "")), str(raw.get("last", "")))
+
+
+def is_segment_name(name: str) -> bool:
+    return _SEGMENT_RE.fullmatch(name) is not None
+
+
+def segment_seq(name: str) -> int:
+    match = _SEGMENT_RE.fullmatch(name)
+    return int(match["seq"]) if match else 0
+
+
+def new_segment_name(after: list[str]) -> str:
+    """A name never used before in this folder (a random part too: a reader holding a very old
+    head must never find a different file under a name it remembers)."""
+    seq = max((segment_seq(name) for name in after), default=0) + 1
+    return f"telemetry.events-{seq:06d}-{secrets.token_hex(4)}.jsonl"
+
+
+def segment_files(data_dir: Path) -> list[str]:
+    """Names of every segment file in `data_dir` (regular files or not: the caller decides)."""
+    try:
+        return sorted(name for name in os.listdir(data_dir) if is_segment_name(name))
+    except OSError:
+        return []
+
+
+def read_range(data_dir: Path, rng: Range, *, salvage: bool = False) -> bytes:
+    """The live bytes of `rng`: regular files only, opened non-blocking (a FIFO swapped in
+    cannot hang a reader), and `SegmentShortError` when the file is gone or too short; with
+    `salvage`, what there is instead (the damaged store's repair keeps every line it can)."""
+    if salvage:
+        try:
+            return read_range(data_dir, rng)
+        except SegmentShortError:
+            try:
+                with open(data_dir / rng.file, "rb") as handle:
+                    handle.seek(rng.start)
+                    return handle.read(rng.end - rng.start)
+            except FileNotFoundError:
+                return b""
+    path = data_dir / rng.file
+    try:
+        fd = os.open(path, os.O_RDONLY | _O_NONBLOCK | _O_CLOEXEC | _O_NOFOLLOW)
+    except FileNotFoundError as exc:
+        raise SegmentShortError(2, f"{rng.file} is missing", str(path)) from exc
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotRegularFileError(22, "not a regular file", str(path))
+        if st.st_size < rng.end:
+            raise SegmentShortError(5, f"{rng.file} is shorter than its head says", str(path))
+        data = os.pread(fd, rng.end - rng.start, rng.start)
+    finally:
+        os.close(fd)
+    if len(data) != rng.end - rng.start:
+        raise SegmentShortError(5, f"{rng.file} is shorter than its head says", str(path))
+    return data
+
+
+def encode_events(events: list[Event]) -> bytes:
+    """One compact record per line, exactly as the one-file store held each event."""
+    return b"".join(
+        [e.model_dump_json(by_alias=True, exclude_none=True).encode() + b"\n" for e in events]
+    )
+
+
+def decode_records(items: list[Any]) -> list[Event]:
+    """Events from parsed lines, checked all at once by pydantic-core (about a fifth of what
+    validating each `Event` costs: 100 000 events in ~0.15 s instead of ~0.6 s). Raises
+    `ValueError` when any record is not in the shape `Store` writes; the caller then goes line
+    by line (`decode_line`), which validates fully and accepts or rejects exactly as before."""
+    try:
+        records = _RECORDS.validate_python(items)
+        moments = list(map(datetime.fromisoformat, map(_stamp_of, records)))
+    except (ValidationError, ValueError, TypeError) as exc:
+        raise ValueError(str(exc)[:200]) from None
+    if set(map(_tz_of, moments)) - {UTC}:
+        raise ValueError("a timestamp is not in UTC")  # validation normalises it
+    return list(map(_build, records, moments))
+
+
+def _build(record: dict[str, Any], moment: datetime) -> Event:
+    """`Event.trusted` for a checked, complete record (it becomes the event's own dict)."""
+    record["timestamp"] = moment
+    event = _new(Event)
+    _set(event, "__dict__", record)
+    _set(event, "__pydantic_fields_set__", _ALL_SET)
+    _set(event, "__pydantic_extra__", None)
+    _set(event, "__pydantic_private__", None)
+    return event
+
+
+def decode_line(item: object) -> Event:
+    """An event from one parsed line. Records in the shape `Store` writes are built without
+    pydantic's per-field work (a read of 100 000 events: ~0.15 s instead of ~1 s); anything
+    else goes through full validation, which accepts or rejects exactly as before."""
+    if type(item) is dict and item.keys() <= _FIELDS:
+        built = _trusted(item)
+        if built is not None:
+            return built
+    return Event.model_validate(item)
+
+
+def _trusted(item: dict[str, Any]) -> Event | None:
+    get = item.get
+    ident, stamp, props = get("id"), get("timestamp"), get("properties", {})
+    if not (
+        type(ident) is str
+        and type(stamp) is str
+        and get("category") in _CATEGORY_SET
+        and type(get("event_type")) is str
+        and type(get("session_id")) is str
+        and type(props) is dict
+    ):
+        return None
+    for name in _OPTIONAL:
+        if get(name) is not None and type(get(name)) is not str:
+            return None
+    value, stack = get("value"), get("stack")
+    if value is not None:
+        if type(value) is int:
+            value = float(value)
+        elif type(value) is not float:
+            return None
+    if stack is not None and not (type(stack) is list and all(type(s) is str for s in stack)):
+        return None
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+    if moment.tzinfo is not UTC:
+        return None  # naive or another offset: validation normalises it
+    return Event.trusted(
+        {
+            "id": ident,
+            "timestamp": moment,
+            "category": item["category"],
+            "event_type": item["event_type"],
+            "session_id": item["session_id"],
+            "properties": props,
+            "error_type": get("error_type"),
+            "error_message": get("error_message"),
+            "stack": stack,
+            "metric_name": get("metric_name"),
+            "value": value,
+            "unit": get("unit"),
+        }
+    )
+
+
+def append_lines(data_dir: Path, name: str, data: bytes, *, new: bool) -> int:
+    """Append `data` to segment `name` in one `O_APPEND` write, fsync it, and return the offset
+    it starts at. Never a byte before it is touched: not what a killed writer left at the end
+    (no head names it; the new range simply starts after it), and not what another writer
+    committed, even one that took a lock file deleted under us (docs/store.md, "Under faults":
+    the writer that lost the lock then fails its commit check, and its bytes stay unnamed). A
+    new file's folder entry is fsynced too, before any head can name it."""
+    path = data_dir / name
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | _O_CLOEXEC | _O_NOFOLLOW
+    fd = os.open(path, flags | (os.O_EXCL if new else 0), 0o600)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegularFileError(22, "not a regular file", str(path))
+        written = os.write(fd, data)
+        end = os.lseek(fd, 0, os.SEEK_CUR)  # after an O_APPEND write: the end of ours
+        if written != len(data):  # a regular file takes it whole, unless it is full
+            raise OSError(28, "No space left on device (short write)", str(path))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if new:
+        fsync_dir(data_dir)
+    return end - len(data)
+
+
+def skip_lines(data_dir: Path, rng: Range, k: int) -> int:
+    """The byte offset just past the first `k` lines of `rng` (0 < k < rng.count): reads only
+    those lines, so pruning the oldest events costs what they weigh, not the store's size."""
+    path = data_dir / rng.file
+    with open(path, "rb") as handle:
+        handle.seek(rng.start)
+        pos, left = rng.start, k
+        while left:
+            chunk = handle.read(min(_CHUNK, rng.end - pos))
+            if not chunk:
+                raise SegmentShortError(5, f"{rng.file} is shorter than its head says", str(path))
+            at = -1
+            while left:
+                at = chunk.find(b"\n", at + 1)
+                if at < 0:
+                    break
+                left -= 1
+            if left == 0:
+                return pos + at + 1
+            pos += len(chunk)
+    return pos
+
+
+def start_of_last_lines(data_dir: Path, rng: Range, k: int) -> int:
+    """The byte offset where the last `k` lines of `rng` begin (0 < k < rng.count): reads
+    backwards over those lines only (a rewrite of the newest events after a late one)."""
+    path = data_dir / rng.file
+    buf, buf_start = b"", rng.end
+    with open(path, "rb") as handle:
+        while buf_start > rng.start:
+            start = max(rng.start, buf_start - _CHUNK)
+            handle.seek(start)
+            buf = handle.read(buf_start - start) + buf
+            buf_start = start
+            # The range ends with a newline: the (k+1)-th from the end closes the line before.
+            at = len(buf)
+            for _ in range(k + 1):
+                at = buf.rfind(b"\n", 0, at)
+                if at < 0:
+                    break
+            else:
+                return buf_start + at + 1
+    return rng.start
