@@ -45,7 +45,17 @@ def _percent(value: Any) -> str:
 
 
 #: How much the store keeps (`services.limits`), as the phrase after the one who set it.
-_LIMITS = {"max_events": "kept at most {} raw events", "retention_days": "kept events for {} days"}
+_LIMITS = ("max_events", "retention_days")
+
+
+def _limits_phrase(limits: dict[str, Any]) -> str:
+    """One phrase for a limits change (a host usually sets both in one write): "set the store
+    to keep at most 5,000 raw events, for 30 days"."""
+    days = f"for {_count(limits.get('retention_days'))} days"
+    if "max_events" not in limits:
+        return f"set the store to keep events {days}"
+    most = f"set the store to keep at most {_count(limits['max_events'])} raw events"
+    return f"{most}, {days}" if "retention_days" in limits else most
 
 
 def _count(value: Any) -> str:
@@ -59,6 +69,7 @@ def describe(entries: Sequence[AuditEntry], title: Callable[[str], str] = str) -
     on: list[str] = []
     off: list[str] = []
     other: list[str] = []
+    limits: dict[str, Any] = {}
     whats = {e.what for e in entries}
     for e in entries:
         what, new = e.what, e.to_value
@@ -77,9 +88,13 @@ def describe(entries: Sequence[AuditEntry], title: Callable[[str], str] = str) -
         elif what == "all data deleted":
             other.append("deleted all data")
         elif what in _LIMITS:
-            other.append(_LIMITS[what].format(_count(new)))
+            if not limits:
+                other.append("")  # its place in the sentence, filled in below
+            limits[what] = new
         else:
             other.append(f"changed {what}")
+    if limits:
+        other[other.index("")] = _limits_phrase(limits)
     parts = ([f"turned on {_and(on)}"] if on else []) + ([f"turned off {_and(off)}"] if off else [])
     parts += other
     return _and(parts) if parts else "changed nothing"

@@ -280,3 +280,29 @@ def test_existing_stores_keep_their_id_and_an_on_store_without_one_gets_one(
     on = {"decided": True, "enabled": True}
     path.write_text(json.dumps({"schema_version": 1, "consent": on}))
     assert len(Store(data_dir).read().anonymous_id) == 32  # on: never without an id
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        (
+            [("max_events", 100_000), ("retention_days", 30)],
+            "set the store to keep at most 100,000 raw events, for 30 days",
+        ),
+        ([("retention_days", 7)], "set the store to keep events for 7 days"),
+        (
+            [("consent", True), ("max_events", 5000)],
+            "turned on telemetry and set the store to keep at most 5,000 raw events",
+        ),
+    ],
+)
+def test_a_change_of_limits_is_said_in_one_phrase(
+    changes: list[tuple[str, object]], words: str
+) -> None:
+    """What the Privacy page's notice and `status` say after a host or the CLI set limits."""
+    from peft_telemetry_gui.core.consent_changes import describe
+    from peft_telemetry_gui.core.models import AuditEntry
+
+    at = datetime(2026, 11, 23, tzinfo=UTC)
+    entries = [AuditEntry(at=at, actor="api", what=what, to=value) for what, value in changes]
+    assert describe(entries) == words

@@ -165,7 +165,7 @@ def test_a_host_changing_the_limits_is_said_in_words(qtbot, make_window, store, 
     _host(store, pinned_now, 5, max_events=100_000, retention_days=30)
     window.state.reload()
     qtbot.waitUntil(lambda: page.notice.isVisible(), timeout=5000)
-    assert "Big Host kept at most 100,000 raw events and kept events for 30 days" in (
+    assert "Big Host set the store to keep at most 100,000 raw events, for 30 days" in (
         page.notice.label.text()
     )
     assert not page.undo_button.isVisible()  # limits are changed here, not undone
