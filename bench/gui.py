@@ -1,15 +1,18 @@
-"""Desktop app benchmark: cold start, refresh after an external write, peak memory.
+"""Desktop app benchmark: cold start, refresh after an external write, stalls, peak memory.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/gui.py [--runs 5]
 
 Prints a table (not a test). Every measurement runs in a child process so start-up and peak RSS
-(`os.wait4` rusage of that child) are the whole program's, not this driver's.
+are the whole program's, not this driver's.
 
 - start: `peft-telemetry-gui --screenshot` on a store of 1 000 events, from exec to the saved
   PNG of the painted, loaded window, against a bare PySide6 + pyqtgraph window doing the same.
-- refresh: another writer replaces `telemetry.json` (atomic `os.replace`, as `Store` does); the
-  time from that replace to the end of the app's `analytics_changed` handling (all pages
-  updated), at 1 000 and 100 000 stored events.
+- with the window open on 1 000 and 100 000 events (`child_measure`): the longest event-loop
+  gap (a 5 ms timer's longest wait between two ticks: how long the GUI thread did not answer)
+  while switching pages, typing 22 keys in the Events filter and refreshing after another
+  process's `Store.update`; refresh latency (that write committed -> the app's last
+  `analytics_changed` slot done); the child's own peak RSS (`RUSAGE_SELF`: not the writer's).
+- "before": the same child on HEAD's code (`git archive HEAD`), in the same run, at 100 000.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import argparse
 import compileall
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -27,7 +31,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# A child measuring another checkout's code (`--code DIR`, e.g. HEAD for "before") imports it.
+CODE = Path(sys.argv[sys.argv.index("--code") + 1]) if "--code" in sys.argv[:-1] else ROOT
+sys.path.insert(0, str(CODE))
 
 # Demo data counts back from a fixed instant: every run times the same store.
 DEMO_NOW = datetime(2026, 11, 23, 15, 30, tzinfo=UTC)
@@ -47,26 +53,33 @@ app.processEvents()
 win.grab().save(sys.argv[1])
 """
 
-TARGETS = {"start_ratio": 1.5, "refresh_1000_ms": 50.0, "refresh_100000_ms": 500.0, "rss_mb": 200}
+TARGETS = {
+    "start_ratio": 1.5,
+    "refresh_1000_ms": 50.0,
+    "refresh_100000_ms": 150.0,  # issue 11 part 4
+    "rss_mb": 200,
+    "rss_100000_mb": 250,  # issue 11 part 4
+    "stall_ms": 100.0,  # issue 11 part 4: the longest event-loop gap
+}
 
 
-def _env() -> dict[str, str]:
+def _env(code: Path = ROOT) -> dict[str, str]:
     env = dict(os.environ)
     # An installed app runs from bytecode, as PySide6 and pyqtgraph in the baseline do; a
     # machine with PYTHONDONTWRITEBYTECODE set would otherwise recompile our sources on every
     # start and charge that to the app (see the compileall step in main()).
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(code), env.get("PYTHONPATH")]))
     env["PEFT_TELEMETRY_SECRETS"] = "file"
     env.pop("DO_NOT_TRACK", None)
     return env
 
 
-def _run(cmd: list[str]) -> tuple[float, float, str]:
+def _run(cmd: list[str], code: Path = ROOT) -> tuple[float, float, str]:
     """Wall seconds, peak RSS in MB, stdout of one child process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, env=_env(code), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     out = proc.stdout.read().decode() if proc.stdout else ""
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
@@ -78,40 +91,60 @@ def _run(cmd: list[str]) -> tuple[float, float, str]:
 
 
 def build_store(data_dir: Path, n: int) -> None:
-    """`n` demo-like events written directly as the store file (fast even at 100 000)."""
+    """`n` demo-like events, oldest first, written by `Store` in one update, with the limits
+    (keep all `n`, ten years) stored in the document so no process prunes them."""
     from peft_telemetry_gui.core.demo import demo_events
     from peft_telemetry_gui.core.services.consent import set_consent
+    from peft_telemetry_gui.core.services.limits import set_limits
     from peft_telemetry_gui.core.store import Store
 
-    store = Store(data_dir, max_events=n)
+    store = Store(data_dir, max_events=n, retention_days=3650)
     set_consent(store, enabled=True, actor="cli")
-    doc = store.read()
+    set_limits(store, max_events=n, retention_days=3650, actor="cli")
     events, seed = [], 0
     while len(events) < n:
         events.extend(demo_events(days=80, seed=seed, now=DEMO_NOW))
         seed += 1
-    doc.events = sorted(events[-n:], key=lambda e: e.timestamp)
-    store.path.write_text(doc.model_dump_json(by_alias=True, exclude_none=True))
+    chosen = sorted(events[-n:], key=lambda e: e.timestamp)
+    store.update(lambda doc: doc.events.extend(chosen))
 
 
-def prepare_writes(data_dir: Path, runs: int) -> None:
-    """The files "another writer" will swap in, one per run: each appends an event and prunes
-    the oldest, as `Store` would, laid out exactly as `Store` writes (compact UTF-8 JSON; the
-    app's incremental re-read relies on that layout and falls back to a full parse otherwise)."""
-    from peft_telemetry_gui.core.models import new_event_id
+#: Another process (a host) that appends 10 events per line read on stdin, then prints the
+#: `perf_counter` (system-wide monotonic clock) at which its write was committed.
+WRITER = """
+import sys, time
+from datetime import timedelta
+from pathlib import Path
+from peft_telemetry_gui.core.demo import demo_events
+from peft_telemetry_gui.core.models import Event, new_event_id
+from peft_telemetry_gui.core.store import Store
+store = Store(Path(sys.argv[1]))
+newest = store.read().events[-1].timestamp
+for line in sys.stdin:
+    i = int(line)
+    batch = demo_events(days=1, seed=1000 + i, now=newest)[-10:]
+    newest += timedelta(minutes=1)  # in time order after everything stored: a plain append
+    fresh = [
+        Event.model_validate({**e.stored_dict(), "id": new_event_id(), "timestamp": newest})
+        for e in batch
+    ]
+    store.update(lambda doc: doc.events.extend(fresh))
+    print(time.perf_counter(), flush=True)
+"""
 
-    raw = json.loads((data_dir / "telemetry.json").read_bytes())
-    for i in range(runs):
-        last = raw["events"][-1]
-        raw["events"].append({**last, "id": new_event_id(), "event_type": f"bench_{i}"})
-        raw["events"].pop(0)
-        payload = json.dumps(raw, separators=(",", ":"), ensure_ascii=False).encode()
-        (data_dir / f".bench-next-{i}.json").write_bytes(payload)
+#: 22 keystrokes, as in issue 11 ("22 keys froze it for a minute").
+TYPED = "OutOfMemoryError: CUDA"
 
 
-def child_refresh(data_dir: Path, n: int, runs: int) -> None:
-    """In the child: open the full window, then time external writes until handled."""
-    from PySide6.QtCore import QEventLoop, QTimer
+def child_measure(data_dir: Path, runs: int) -> None:
+    """In the child: the full window on the store; the longest event-loop gap (a 5 ms timer's
+    longest wait between ticks) while switching pages, typing in the Events filter and
+    refreshing after another process's writes; refresh latency; this process's peak RSS.
+    Works on this checkout's code and on an older one (`--code`), for before/after rows."""
+    import resource
+
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
+    from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
     from peft_telemetry_gui.core.store import Store
@@ -119,43 +152,172 @@ def child_refresh(data_dir: Path, n: int, runs: int) -> None:
     from peft_telemetry_gui.gui.state import AppState
 
     app = QApplication(sys.argv[:1])
-    state = AppState(Store(data_dir, max_events=n))
+    loop = QEventLoop()
+
+    def pump(seconds: float) -> None:
+        QTimer.singleShot(int(seconds * 1000), loop.quit)
+        loop.exec()
+
+    def settle(page: object, limit: float = 60.0) -> float:
+        """Until the page has no filter pending (older code filters at once); seconds taken."""
+        start = time.perf_counter()
+        while getattr(page, "pending", False) and time.perf_counter() - start < limit:
+            pump(0.01)
+        return time.perf_counter() - start
+
+    ticks = {"last": time.perf_counter(), "max": 0.0}
+
+    def tick() -> None:
+        now = time.perf_counter()
+        ticks["max"] = max(ticks["max"], now - ticks["last"])
+        ticks["last"] = now
+
+    def reset() -> None:
+        ticks["last"], ticks["max"] = time.perf_counter(), 0.0
+
+    meter = QTimer()
+    meter.setTimerType(Qt.TimerType.PreciseTimer)
+    meter.setInterval(5)
+    meter.timeout.connect(tick)
+
+    state = AppState(Store(data_dir))
     window = MainWindow(state, remember_geometry=False, ask_first_run=False)
     window.show_page("dashboard")
     window.show()
-    loop = QEventLoop()
     state.first_load_finished.connect(loop.quit)
     state.start()
     loop.exec()
+    meter.start()
+    pump(1.0)  # the page builder builds the other pages after the window is up
+
+    result: dict[str, object] = {"events": len(state.document.events)}
+    reset()
+    for name in ("events", "dashboard", "privacy", "activity", "events", "dashboard", "events"):
+        window.show_page(name)
+        pump(0.3)
+    result["switch_gap_ms"] = ticks["max"] * 1000
+
+    page = window.pages["events"]
+    edit = page.filter_edit
+    reset()
+    for ch in TYPED:
+        QTest.keyClick(edit, ch)
+        pump(0.08)  # a quick typist
+    result["filter_settle_ms"] = settle(page) * 1000
+    pump(0.3)
+    edit.clear()
+    settle(page)
+    pump(0.3)
+    result["typing_gap_ms"] = ticks["max"] * 1000
+
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(data_dir)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     handled: list[float] = []
     # Connected last: runs after every page's own analytics_changed slot.
     state.analytics_changed.connect(lambda _d: (handled.append(time.perf_counter()), loop.quit()))
-    timings = []
+    refresh, gaps = [], []
+    assert writer.stdin is not None and writer.stdout is not None
     for i in range(runs):
-        app.processEvents()
-        # Written beforehand by the driver (see `prepare_writes`): this process holds only
-        # what the app itself holds, so its peak RSS is the app's.
-        tmp = data_dir / f".bench-next-{i}.json"
+        pump(0.3)
+        reset()
         handled.clear()
-        os.replace(tmp, data_dir / "telemetry.json")
-        changed = time.perf_counter()
-        QTimer.singleShot(10_000, loop.quit)
+        writer.stdin.write(f"{i}\n")
+        writer.stdin.flush()
+        QTimer.singleShot(20_000, loop.quit)
         loop.exec()
         if not handled:
-            raise SystemExit("no refresh within 10 s")
-        timings.append((handled[0] - changed) * 1000)
+            raise SystemExit("no refresh within 20 s")
+        committed = float(writer.stdout.readline())
+        pump(0.3)
+        refresh.append((handled[0] - committed) * 1000)
+        gaps.append(ticks["max"] * 1000)
+    writer.stdin.close()
+    writer.wait()
+    result["refresh_ms"] = refresh
+    result["refresh_gap_ms"] = max(gaps)
+    result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    meter.stop()
+    window.close()
     state.shutdown()
-    print(json.dumps({"refresh_ms": timings}))
+    print(json.dumps(result))
     del window, app
+
+
+def head_copy(tmp: Path) -> Path | None:
+    """HEAD's code (`git archive`), to measure "before" in the same run; None without git."""
+    target = tmp / "head"
+    target.mkdir()
+    try:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", "HEAD", "peft_telemetry_gui"],
+            capture_output=True,
+            check=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    compileall.compile_dir(str(target / "peft_telemetry_gui"), quiet=1)
+    return target
+
+
+def measure(code: Path, data_dir: Path, runs: int) -> dict[str, object]:
+    script = Path(__file__).resolve()
+    cmd = [sys.executable, str(script), "--runs", str(runs), "--code", str(code)]
+    _wall, _rss, out = _run([*cmd, "--child-measure", str(data_dir)], code)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _large_rows(
+    after: dict[int, dict[str, object]], before: dict[str, object]
+) -> list[tuple[str, str, str, str]]:
+    """Refresh latency at both sizes, then the 100 000-event rows with HEAD's figure beside."""
+    rows = []
+    for n, res in after.items():
+        timings: list[float] = res["refresh_ms"]  # type: ignore[assignment]
+        med, target = statistics.median(timings), TARGETS[f"refresh_{n}_ms"]
+        was = before.get("refresh_ms") if n == 100_000 else None
+        rows.append(
+            (
+                f"refresh after external write, {n:,} events",
+                f"{med:.0f} ms median (min {min(timings):.0f} / max {max(timings):.0f})",
+                f"HEAD {statistics.median(was):.0f} ms" if was else "",  # type: ignore[arg-type]
+                f"<= {target:.0f} ms {'ok' if med <= target else 'MISSED'}",
+            )
+        )
+    stall, cap = TARGETS["stall_ms"], TARGETS["rss_100000_mb"]
+    for key, name, unit, target in (
+        ("typing_gap_ms", "longest GUI stall, typing 22 keys in the Events filter", "ms", stall),
+        ("refresh_gap_ms", "longest GUI stall, refresh after external write", "ms", stall),
+        ("switch_gap_ms", "longest GUI stall, switching pages", "ms", stall),
+        ("filter_settle_ms", "filter result shown, after the last key", "ms", None),
+        ("rss_mb", "peak RSS, window open", "MB", cap),  # expected to miss until part 4 ends
+    ):
+        value: float = after[100_000][key]  # type: ignore[assignment]
+        was = before.get(key)
+        verdict = "" if target is None else "ok" if value <= target else "MISSED"
+        rows.append(
+            (
+                f"{name}, 100 000 events",
+                f"{value:.0f} {unit}",
+                f"HEAD {was:.0f} {unit}" if was is not None else "",
+                "" if target is None else f"<= {target:.0f} {unit} {verdict}",
+            )
+        )
+    return rows
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--child-refresh", nargs=2, metavar=("DIR", "N"), help=argparse.SUPPRESS)
+    parser.add_argument("--child-measure", metavar="DIR", help=argparse.SUPPRESS)
+    parser.add_argument("--code", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child_refresh:
-        child_refresh(Path(args.child_refresh[0]), int(args.child_refresh[1]), args.runs)
+    if args.child_measure:
+        child_measure(Path(args.child_measure), args.runs)
         return 0
 
     tmp = Path(tempfile.mkdtemp(prefix="peft-gui-bench-"))
@@ -204,33 +366,17 @@ def main() -> int:
         )
     )
 
+    after: dict[int, dict[str, object]] = {}
     for n in (1000, 100_000):
-        folder = tmp / f"refresh-{n}"
-        build_store(folder, n)
-        prepare_writes(folder, args.runs)
-        _wall, rss, out = _run(
-            [
-                sys.executable,
-                str(Path(__file__).resolve()),
-                "--runs",
-                str(args.runs),
-                "--child-refresh",
-                str(folder),
-                str(n),
-            ]
-        )
-        timings = json.loads(out.strip().splitlines()[-1])["refresh_ms"]
-        med = statistics.median(timings)
-        target = TARGETS[f"refresh_{n}_ms"]
-        rows.append(
-            (
-                f"refresh after external write, {n:,} events",
-                f"{med:.0f} ms median",
-                f"min {min(timings):.0f} / max {max(timings):.0f} ms",
-                f"<= {target:.0f} ms {'ok' if med <= target else 'MISSED'}",
-            )
-        )
-        rows.append((f"peak RSS, window open on {n:,} events", f"{rss:.0f} MB", "", ""))
+        build_store(tmp / f"store-{n}", n)
+        shutil.copytree(tmp / f"store-{n}", tmp / f"after-{n}")
+        after[n] = measure(ROOT, tmp / f"after-{n}", args.runs)
+    head = head_copy(tmp)
+    before: dict[str, object] = {}
+    if head is not None:
+        shutil.copytree(tmp / "store-100000", tmp / "before-100000")
+        before = measure(head, tmp / "before-100000", args.runs)
+    rows.extend(_large_rows(after, before))
 
     platform = os.environ.get("QT_QPA_PLATFORM", "offscreen")
     print(f"peft-telemetry-gui benchmark (median of {args.runs} runs, QT_QPA_PLATFORM={platform})")

@@ -6,7 +6,6 @@ import json
 import math
 from collections.abc import Sequence
 from datetime import datetime
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -19,18 +18,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AuditTableModel",
-    "EventsTableModel",
     "HistoryTableModel",
     "PerformanceTableModel",
     "RowsTableModel",
+    "event_summary",
     "format_number",
     "format_time",
 ]
 
 _Index = QModelIndex | QPersistentModelIndex
 _DISPLAY = Qt.ItemDataRole.DisplayRole
-_SORT = Qt.ItemDataRole.UserRole  # a value that sorts correctly (times as ISO strings)
-_ID = Qt.ItemDataRole.UserRole + 1  # the event id, to keep the selection across reloads
 
 
 def format_time(moment: datetime | None) -> str:
@@ -73,65 +70,6 @@ def event_summary(event: Event) -> str:
         if isinstance(system, dict):
             props["system"] = f"{system.get('os', '?')} {system.get('os_version', '')}".strip()
     return _short(", ".join(f"{k}={_short(v, 40)}" for k, v in props.items()))
-
-
-_event_id = attrgetter("id")
-
-
-class EventsTableModel(QAbstractTableModel):
-    """Stored events, newest first (the order people read a log in; no sort needed)."""
-
-    HEADERS = ("Time", "Category", "Type", "Summary")
-    CATEGORY_COLUMN = 1
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._events: list[Event] = []
-
-    def set_events(self, events: Sequence[Event]) -> None:
-        self.beginResetModel()
-        self._events = list(reversed(events))
-        self.endResetModel()
-
-    def event_at(self, row: int) -> Event | None:
-        return self._events[row] if 0 <= row < len(self._events) else None
-
-    def row_of(self, event_id: str) -> int | None:
-        """One lookup per reload (to keep the selection): a scan in C beats building an index
-        of 100 000 ids that the next reload throws away."""
-        try:
-            return list(map(_event_id, self._events)).index(event_id)
-        except ValueError:
-            return None
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._events)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def data(self, index: _Index, role: int = _DISPLAY) -> Any:
-        if not index.isValid() or index.row() >= len(self._events):
-            return None
-        event = self._events[index.row()]
-        col = index.column()
-        if role in (_DISPLAY, Qt.ItemDataRole.ToolTipRole):
-            if col == 0:
-                return format_time(event.timestamp)
-            if col == 1:
-                return event.category
-            if col == 2:
-                return event.event_type
-            if col == 3:
-                return event_summary(event)
-        if role == _SORT:
-            return event.timestamp.isoformat() if col == 0 else self.data(index, _DISPLAY)
-        if role == _ID:
-            return event.id
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        return _header(self.HEADERS, section, orientation, role)
 
 
 def _value_text(value: Any) -> str:
@@ -342,7 +280,3 @@ class HistoryTableModel(QAbstractTableModel):
                 return f"partly rejected ({entry.rejected})"
             return _UPLOAD_OUTCOMES.get(entry.outcome, entry.outcome)
         return entry.message
-
-
-SORT_ROLE = _SORT
-ID_ROLE = _ID

@@ -7,11 +7,8 @@ import json
 from peft_telemetry_gui.core.demo import demo_events
 from peft_telemetry_gui.core.models import Event
 from peft_telemetry_gui.core.store import raw_document
-from peft_telemetry_gui.gui.table_models import (
-    AuditTableModel,
-    EventsTableModel,
-    PerformanceTableModel,
-)
+from peft_telemetry_gui.gui.events_model import EventsTableModel
+from peft_telemetry_gui.gui.table_models import AuditTableModel, PerformanceTableModel
 
 
 def test_models_pass_qtmodeltester(qtmodeltester, demo_store) -> None:
@@ -45,20 +42,22 @@ def test_details_show_event_exactly_as_stored(make_window, demo_store) -> None:
 
 
 def test_newest_first_and_filters(qtbot, make_window, demo_store) -> None:
+    # Filters now run on the page's worker (issue 11): each step waits for its result.
     window = make_window(demo_store)
     page = window.pages["events"]
     doc = window.state.document
-    assert page.proxy.rowCount() == len(doc.events)
+    model = page.model
+    assert model.rowCount() == len(doc.events)
     page.table.selectRow(0)
     assert page.selected_event().id == doc.events[-1].id
     page.category_combo.setCurrentIndex(page.category_combo.findData("error"))
     errors = [e for e in doc.events if e.category == "error"]
-    assert page.proxy.rowCount() == len(errors) > 0
+    qtbot.waitUntil(lambda: not page.pending and model.rowCount() == len(errors) > 0)
     page.filter_edit.setText("OutOfMemory")
-    assert 0 < page.proxy.rowCount() <= len(errors)
+    qtbot.waitUntil(lambda: not page.pending and 0 < model.rowCount() < len(errors))
     page.category_combo.setCurrentIndex(0)
     page.filter_edit.setText("")
-    assert page.proxy.rowCount() == len(doc.events)
+    qtbot.waitUntil(lambda: not page.pending and model.rowCount() == len(doc.events))
 
 
 def test_selection_and_scroll_survive_a_reload(qtbot, make_window, demo_store, pinned_now) -> None:
