@@ -80,9 +80,9 @@ def fresh_dir() -> Iterator[Path]:
         yield Path(tmp) / "data"
 
 
-def make_client(data_dir: Path, *, consent: bool = True) -> TelemetryClient:
-    set_consent(Store(data_dir, max_events=STORE_CAP), enabled=consent, actor="api")
-    client = TelemetryClient(
+def bench_client(data_dir: Path) -> TelemetryClient:
+    """The host every row measures: the store's cap, no keyring, no session events."""
+    return TelemetryClient(
         "bench",
         data_dir,
         max_events=STORE_CAP,
@@ -90,6 +90,11 @@ def make_client(data_dir: Path, *, consent: bool = True) -> TelemetryClient:
         environ={},
         start_session=False,
     )
+
+
+def make_client(data_dir: Path, *, consent: bool = True) -> TelemetryClient:
+    set_consent(Store(data_dir, max_events=STORE_CAP), enabled=consent, actor="api")
+    client = bench_client(data_dir)
     client.flush()  # the writer has read consent: measure the steady state, not start-up
     return client
 
@@ -220,14 +225,7 @@ def round_consent_off_at_start() -> float:
     read the store yet (it may still be importing); consent is known from the file's head."""
     with fresh_dir() as data:
         set_consent(Store(data, max_events=STORE_CAP), enabled=False, actor="api")
-        client = TelemetryClient(
-            "bench",
-            data,
-            max_events=STORE_CAP,
-            secret_store=MemorySecretStore(),
-            environ={},
-            start_session=False,
-        )
+        client = bench_client(data)
         try:
             start = time.perf_counter()
             for _ in range(N_EVENTS):
@@ -274,14 +272,7 @@ def full_store_flush_ms(repeats: int = 15) -> tuple[float, float]:
     noops: list[float] = []
     with fresh_dir() as data:
         store = fill_store(data, STORE_CAP)
-        client = TelemetryClient(
-            "bench",
-            data,
-            max_events=STORE_CAP,
-            secret_store=MemorySecretStore(),
-            environ={},
-            start_session=False,
-        )
+        client = bench_client(data)
         try:
             client.flush()
             for _ in range(repeats):

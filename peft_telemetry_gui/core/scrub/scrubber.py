@@ -198,17 +198,25 @@ class Scrubber:
                 counts[name] = counts.get(name, 0) + n
         return hit[0], hit[1], hit[3]
 
-    def _mapping(self, value: Mapping[Any, Any], depth: int, st: _State) -> Any:
+    def _refuse(self, oid: int, depth: int, st: _State) -> str | None:
+        """The marker for a container the walk must not enter (too deep, or one it is already
+        inside: a cycle); else None, and the container is now on the walk's stack."""
         if depth > self._limits.max_depth:
             bump(st.counts, "truncated")
             st.size += len(DEPTH_MARKER) + 2
             return DEPTH_MARKER
-        oid = id(value)
         if oid in st.stack:
             bump(st.counts, "dropped")
             st.size += len(CYCLE_MARKER) + 2
             return CYCLE_MARKER
         st.stack.add(oid)
+        return None
+
+    def _mapping(self, value: Mapping[Any, Any], depth: int, st: _State) -> Any:
+        oid = id(value)
+        refused = self._refuse(oid, depth, st)
+        if refused is not None:
+            return refused
         try:
             out: dict[str, Any] = {}
             counts = st.counts
@@ -250,16 +258,10 @@ class Scrubber:
             st.stack.discard(oid)
 
     def _sequence(self, value: Iterable[Any], depth: int, st: _State) -> Any:
-        if depth > self._limits.max_depth:
-            bump(st.counts, "truncated")
-            st.size += len(DEPTH_MARKER) + 2
-            return DEPTH_MARKER
         oid = id(value)
-        if oid in st.stack:
-            bump(st.counts, "dropped")
-            st.size += len(CYCLE_MARKER) + 2
-            return CYCLE_MARKER
-        st.stack.add(oid)
+        refused = self._refuse(oid, depth, st)
+        if refused is not None:
+            return refused
         try:
             out: list[Any] = []
             max_items = self._limits.max_items
