@@ -101,6 +101,11 @@ def _method_text(entry: AuditEntry) -> str:
     return text
 
 
+# Stored names that read as code; the tooltip keeps the stored name, which the ledger and
+# `receipt --verify` use.
+_WHAT_TEXT = {"max_events": "Raw events kept (at most)", "retention_days": "Days kept"}
+
+
 class AuditTableModel(QAbstractTableModel):
     """The consent audit log, newest first. `Seq` is the ledger's number (blank for entries
     written before the ledger existed), so a gap or an edit named by `receipt --verify` can be
@@ -127,12 +132,15 @@ class AuditTableModel(QAbstractTableModel):
         if not index.isValid() or role not in (_DISPLAY, Qt.ItemDataRole.ToolTipRole):
             return None
         entry = self._entries[index.row()]
+        what = entry.what
+        if role == _DISPLAY:
+            what = _WHAT_TEXT.get(what, what)
         return (
             str(entry.seq) if entry.seq else "",
             format_time(entry.at),
             entry.actor,
             _method_text(entry),
-            entry.what,
+            what,
             _value_text(entry.from_value),
             _value_text(entry.to_value),
             entry.text_version,

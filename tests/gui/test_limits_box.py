@@ -101,7 +101,11 @@ def test_apply_stores_audits_prunes_at_once_and_says_how_many(
     activity = window.page("activity")
     qtbot.waitUntil(lambda: activity.model.rowCount() == len(doc.audit_log), timeout=5000)
     newest = [activity.model.index(0, c).data() for c in range(activity.model.columnCount())]
-    assert newest[2:7] == ["gui", newest[3], "max_events", "5000", "1000"]
+    # In words on the page; the stored name (what the ledger and `receipt --verify` cite) in
+    # the tooltip.
+    assert newest[2:7] == ["gui", newest[3], "Raw events kept (at most)", "5000", "1000"]
+    tooltip = activity.model.index(0, 4).data(Qt.ItemDataRole.ToolTipRole)
+    assert tooltip == "max_events"
     assert newest[3]  # the method is named ("Privacy page")
     qtbot.waitUntil(lambda: "Stored now: 1,000 raw events" in box.stored.text(), timeout=5000)
     assert "Limits set by you;" in box.stored.text()
