@@ -6,7 +6,6 @@ the charts always show the same computation.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
@@ -14,7 +13,7 @@ from typing import Literal
 from ..core import analytics
 from ..core.analytics import MetricHistogram
 from ..core.constants import DEFAULT_MAX_EVENTS
-from ..core.models import Event, StoreDocument
+from ..core.models import StoreDocument
 
 __all__ = [
     "PRESETS",
@@ -61,8 +60,8 @@ class DashboardData:
     analytics: analytics.Analytics
     buckets: analytics.TimeBuckets
     histograms: dict[str, MetricHistogram] = field(default_factory=dict)
-    #: The store's raw events: at most this many are kept (None: figures of raw events only,
-    #: nothing to say), the oldest of them from `raw_since`.
+    #: The store's raw events: at most this many are kept (None: nothing to say), the oldest
+    #: of them from `raw_since`, `raw_count` of them now.
     max_events: int | None = None
     raw_since: datetime | None = None
     raw_count: int = 0
@@ -76,36 +75,19 @@ def kept_sentence(data: DashboardData) -> str:
     return analytics.kept_sentence(data.raw_count, data.max_events, since)
 
 
-def compute_dashboard(
-    source: Sequence[Event] | StoreDocument,
-    time_range: TimeRange,
-    now: datetime,
-    summarizer: analytics.Summarizer | None = None,
-) -> DashboardData:
-    """All the dashboard's figures for the range, computed together.
-
-    Given the document, from its rollups for whole days and its raw events for the days at
-    the range's edges (`analytics.compute_with_rollups`): the figures cover every event
-    recorded, not only the raw events the cap kept. Given only events (older callers), one
-    `analytics.summarize` of them; with a `summarizer`, only the days that changed since its
-    last call are looked at again."""
+def compute_dashboard(doc: StoreDocument, time_range: TimeRange, now: datetime) -> DashboardData:
+    """All the dashboard's figures for the range, computed together: from the rollups for
+    whole days and the raw events for the days at the range's edges
+    (`analytics.compute_with_rollups`), so they cover every event recorded, not only the raw
+    events the cap kept."""
     since, until = time_range.resolve(now)
-    if isinstance(source, StoreDocument):
-        figures = analytics.compute_with_rollups(source.events, source.rollups, since, until)
-        return DashboardData(
-            time_range=time_range,
-            analytics=figures.analytics,
-            buckets=figures.buckets(source.events),
-            histograms=figures.histograms(),
-            max_events=source.limits.max_events or DEFAULT_MAX_EVENTS,
-            raw_since=source.events[0].timestamp if source.events else None,
-            raw_count=len(source.events),
-        )
-    summarize = analytics.summarize if summarizer is None else summarizer.summarize
-    summary = summarize(source, since, until)
+    figures = analytics.compute_with_rollups(doc.events, doc.rollups, since, until)
     return DashboardData(
         time_range=time_range,
-        analytics=summary.analytics,
-        buckets=summary.buckets,
-        histograms=summary.histograms,
+        analytics=figures.analytics,
+        buckets=figures.buckets(doc.events),
+        histograms=figures.histograms(),
+        max_events=doc.limits.max_events or DEFAULT_MAX_EVENTS,
+        raw_since=doc.events[0].timestamp if doc.events else None,
+        raw_count=len(doc.events),
     )

@@ -202,33 +202,3 @@ def test_unsorted_events_are_bucketed_one_by_one() -> None:
         sorted(shuffled, key=lambda e: e.timestamp), T0 - timedelta(hours=1), T0 + timedelta(days=3)
     )
     assert result.counts == counts
-
-
-def test_summarizer_follows_appends_and_prunes_exactly() -> None:
-    """The cached runs must give exactly `summarize` after every kind of change."""
-    events = _many(4000, seed=5)
-    summarizer = analytics.Summarizer()
-    extra = _many(200, seed=6)
-    later = [
-        Event.model_validate(
-            {**e.stored_dict(), "timestamp": events[-1].timestamp + (i + 1) * timedelta(minutes=7)}
-        )
-        for i, e in enumerate(extra)
-    ]
-    states = [
-        events,
-        events,  # nothing changed
-        events[50:] + later[:3],  # pruned at the front, appended at the end
-        events[50:] + later,  # new days
-        events[:1000] + events[1001:],  # one event gone from the middle of a day
-        [],
-        events[:10],
-    ]
-    for current in states:
-        for days in (None, 3, 30):
-            since = (
-                None
-                if days is None or not current
-                else current[-1].timestamp - timedelta(days=days)
-            )
-            assert summarizer.summarize(current, since) == analytics.summarize(current, since)

@@ -18,7 +18,7 @@ from .figures import Analytics, MetricStats, SessionStats, compute, percentile
 from .histograms import MetricHistogram
 from .rollups import RangeFigures, compute_with_rollups, kept_sentence
 from .selection import filter_events, parse_time
-from .summary import Summarizer, Summary, summarize
+from .summary import Summary, summarize
 
 __all__ = [
     "Analytics",
@@ -26,7 +26,6 @@ __all__ = [
     "MetricStats",
     "RangeFigures",
     "SessionStats",
-    "Summarizer",
     "Summary",
     "TimeBuckets",
     "compute",

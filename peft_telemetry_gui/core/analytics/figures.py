@@ -1,7 +1,7 @@
 """Counts, sessions and per-metric statistics of a selection, built to merge exactly.
 
 What a run of events contributes (`_Partial`) is kept separate from combining runs (`_merge`)
-so that `Summarizer` can reuse the contributions of days that did not change; `compute` is the
+so that the rollup path can merge the raw edge days with whole stored days; `compute` is the
 one-run case.
 """
 

@@ -1,25 +1,24 @@
-"""Everything a dashboard shows, in one pass, and its incremental form for a live store.
+"""Everything a dashboard shows, from raw events only, in one pass.
 
-The entry points the GUI uses: they combine `figures`, `buckets` and `histograms` over one
-selection, so the cards, charts and tables of one refresh always agree.
+Combines `figures`, `buckets` and `histograms` over one selection so they always agree. The
+dashboard itself reads rollups too (`rollups.compute_with_rollups`); this is the raw-events
+figure the rollup path is checked against.
 """
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
-from operator import is_
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
 
 from ..models import Event
 from .buckets import TimeBuckets, _buckets
-from .figures import Analytics, _analytics, _merge, _Partial, _retained
+from .figures import Analytics, _merge, _Partial, _retained
 from .histograms import MetricHistogram, _histogram
-from .selection import _select, _timestamp
+from .selection import _select
 
-__all__ = ["Summarizer", "Summary", "summarize"]
+__all__ = ["Summary", "summarize"]
 
 
 class Summary(BaseModel):
@@ -42,7 +41,7 @@ def summarize(
 
     Equal to calling them one by one, but the range is selected once (no copy at all for the
     whole store) and the metric values gathered for the statistics are reused for the
-    histograms. To recompute the same store again and again as it changes, use `Summarizer`.
+    histograms.
     """
     selected = _select(events, since, until)
     return _summary(
@@ -74,53 +73,3 @@ def _summary(
         buckets=_buckets(selected, since, until, max_hourly_span),
         histograms=histograms,
     )
-
-
-class Summarizer:
-    """`summarize`, for a reader that recomputes the same (growing, pruned) store on every change.
-
-    The selected events are cut into runs of one UTC day each, and what each run contributes is
-    kept. A run made of exactly the same event objects as last time (checked by identity, in C)
-    is not looked at again; `Store.read_incremental` hands back the same objects for events that
-    did not change. So after a write that appends a few events and prunes a few, only the first
-    and the last day are recomputed: at 100 000 events about 20 ms instead of 150 ms. The result
-    is always exactly `summarize`'s (the runs merge exactly; see `_Partial`).
-
-    Not thread-safe: one per worker.
-    """
-
-    def __init__(self, *, bins: int = 20, max_hourly_span: timedelta = timedelta(days=3)) -> None:
-        self.bins = bins
-        self.max_hourly_span = max_hourly_span
-        # id of a run's first event -> (the run, what it contributes)
-        self._runs: dict[int, tuple[Sequence[Event], _Partial]] = {}
-
-    def summarize(
-        self,
-        events: Sequence[Event],
-        since: datetime | None = None,
-        until: datetime | None = None,
-    ) -> Summary:
-        selected = _select(events, since, until)
-        parts: list[_Partial] = []
-        kept: dict[int, tuple[Sequence[Event], _Partial]] = {}
-        start, n = 0, len(selected)
-        day = timedelta(days=1)
-        while start < n:
-            first = selected[start].timestamp.astimezone(UTC)
-            midnight = first.replace(hour=0, minute=0, second=0, microsecond=0) + day
-            # Always > start (selected[start] is before midnight), so the runs partition the
-            # selection in order whatever its order; sorted (as stored), one run per day.
-            end = bisect.bisect_left(selected, midnight, lo=start, key=_timestamp)
-            run = selected[start:end]
-            known = self._runs.get(id(run[0]))
-            if known is not None and len(known[0]) == len(run) and all(map(is_, known[0], run)):
-                part = known[1]
-            else:
-                part = _Partial(run)
-            kept[id(run[0])] = (run, part)
-            parts.append(part)
-            start = end
-        self._runs = kept  # forget runs that are gone: memory stays one store's worth
-        merged = _merge(parts, n, since, until) if parts else _analytics(selected, since, until)
-        return _summary(selected, merged, since, until, self.bins, self.max_hourly_span)
