@@ -125,7 +125,7 @@ for line in sys.stdin:
     batch = demo_events(days=1, seed=1000 + i, now=newest)[-10:]
     newest += timedelta(minutes=1)  # in time order after everything stored: a plain append
     fresh = [
-        Event.model_validate({**e.stored_dict(), "id": new_event_id(), "timestamp": newest})
+        e.replace(id=new_event_id(), timestamp=newest)
         for e in batch
     ]
     store.update(lambda doc: doc.events.extend(fresh))

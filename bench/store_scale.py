@@ -96,7 +96,7 @@ def read_ms(n: int, make_events: object, repeats: int = 5) -> tuple[float, float
             doc = reader.read()
             full.append((time.perf_counter() - start) * 1e3)
             assert len(doc.events) == n
-            batch = [e.model_copy(update={"id": f"{i:08d}-{e.id[9:]}"}) for e in more]
+            batch = [e.replace(id=f"{i:08d}-{e.id[9:]}") for e in more]
             store.update(lambda d, b=batch: d.events.extend(b))
             start = time.perf_counter()
             doc = reader.read_incremental(doc)

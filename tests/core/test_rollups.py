@@ -271,7 +271,7 @@ def test_a_heavy_day_stays_under_64_kib(tmp_path: Path) -> None:
     for m in range(20):
         name = f"{m:02d}" * 50
         events += [
-            Event.model_construct(
+            Event(
                 timestamp=at,
                 category="performance",
                 event_type="performance",

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 import os
 import stat
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -247,32 +247,51 @@ def test_read_incremental_parses_only_new_records_of_a_store_written_file(data_d
     assert store.read_incremental(third) == store.read()
 
 
-def test_trusted_events_equal_validated_ones() -> None:
-    """The writer's shortcut past validation must build exactly what validation builds (a
-    pydantic upgrade that changes model internals fails here, not in users' stores)."""
-    values = {
-        "id": "6f1c2a8e-3b7d-4c55-9a0e-5d2f7b1e9c43",
-        "timestamp": datetime(2026, 11, 23, 8, 0, tzinfo=UTC),
-        "category": "performance",
-        "event_type": "performance",
-        "session_id": "s",
-        "properties": {"a": [1, 2]},
-        "error_type": None,
-        "error_message": None,
-        "stack": None,
-        "metric_name": "save",
-        "value": 1.5,
-        "unit": "ms",
-    }
-    trusted = Event.trusted(dict(values))
-    validated = Event.model_validate(values)
-    assert trusted == validated
-    assert trusted.model_dump_json(exclude_none=True) == validated.model_dump_json(
-        exclude_none=True
+def test_a_line_reads_back_as_the_event_written_whichever_way_it_is_checked() -> None:
+    """The strict one-pass decode (a segment in the shape the store writes) and the lenient
+    one (a hand edit, an older store) must build the same event, in UTC: a msgspec upgrade
+    that changes either fails here, not in users' stores."""
+    from peft_telemetry_gui.core.store.segments import decode_line, decode_lines, encode_events
+
+    written = Event(
+        id="6f1c2a8e-3b7d-4c55-9a0e-5d2f7b1e9c43",
+        timestamp=datetime(2026, 11, 23, 9, 0, tzinfo=timezone(timedelta(hours=1))),
+        category="performance",
+        event_type="performance",
+        session_id="s",
+        properties={"a": [1, 2]},
+        metric_name="save",
+        value=1.5,
+        unit="ms",
     )
-    assert trusted.model_fields_set == validated.model_fields_set
-    trusted.properties["b"] = 1  # an ordinary, mutable model
-    assert trusted.stored_dict()["properties"] == {"a": [1, 2], "b": 1}
+    assert written.timestamp == datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    assert written.timestamp.tzinfo is UTC
+    line = encode_events([written])
+    assert decode_lines(line) == [written]
+    assert decode_line(line[:-1]) == written
+    lenient = Event.from_record(
+        json.loads(line) | {"value": "1.5", "timestamp": "2026-11-23T08:00:00"}
+    )
+    assert lenient == written and lenient.timestamp.tzinfo is UTC
+    other_zone = line.replace(b"08:00:00Z", b"10:00:00+02:00")
+    assert decode_lines(other_zone)[0].timestamp.tzinfo is UTC
+    assert decode_lines(other_zone) == [written]
+    with pytest.raises(ValueError):
+        Event.from_record({**written.stored_dict(), "category": "telemetry"})
+    written.properties["b"] = 1  # an ordinary, mutable record
+    assert written.stored_dict()["properties"] == {"a": [1, 2], "b": 1}
+    # Every line holds the record's shape: `properties` even when empty, no None fields.
+    bare = json.loads(encode_events([written.replace(properties={}, unit=None)]))
+    assert list(bare) == [
+        "id",
+        "timestamp",
+        "category",
+        "event_type",
+        "session_id",
+        "properties",
+        "metric_name",
+        "value",
+    ]
 
 
 def test_malformed_legacy_document_is_set_aside_not_crashing(data_dir: Path) -> None:

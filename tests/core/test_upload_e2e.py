@@ -507,7 +507,7 @@ def test_the_worker_started_by_a_host_sink_uses_the_host_environ_and_secret_stor
     assert request.headers["authorization"] == "Bearer tok_HOST_ONLY"
     # A sink whose runtime starts no worker still queues.
     old_style = UploadSink(UploadRuntime(autostart=False), "Host App", "1.0")
-    store.update(lambda doc: old_style(store, doc, [event.model_copy(update={"id": "ev-2"})]))
+    store.update(lambda doc: old_style(store, doc, [event.replace(id="ev-2")]))
     assert [r.id for r in read_queue(store)] == ["ev-2"]
 
 

@@ -71,7 +71,7 @@ def test_selection_and_scroll_survive_a_reload(qtbot, make_window, demo_store, p
     new = demo_events(days=1, seed=99, now=pinned_now)[:3]
 
     def append(doc):
-        doc.events.extend(Event.model_validate(e.stored_dict()) for e in new)
+        doc.events.extend(Event.from_record(e.stored_dict()) for e in new)
 
     with qtbot.waitSignal(window.state.document_changed, timeout=3000):
         demo_store.update(append)

@@ -151,7 +151,7 @@ def test_a_reload_while_filtered_keeps_the_filter(
     assert new
 
     def append(doc) -> None:
-        doc.events.extend(Event.model_validate(e.stored_dict()) for e in new)
+        doc.events.extend(Event.from_record(e.stored_dict()) for e in new)
 
     with qtbot.waitSignal(window.state.document_changed, timeout=3000):
         demo_store.update(append)

@@ -298,22 +298,19 @@ class Writer:
             value = raw if type(raw) is float else metric_value(raw)
             metric_name = self.clean_name(metric_name, counts)
             unit = self.clean_name(unit, counts, MAX_UNIT)
-        # Every value here is already of its type: no validation needed (see Event.trusted).
-        event = Event.trusted(
-            {
-                "id": event_id,
-                "timestamp": item.timestamp,
-                "category": item.category,
-                "event_type": event_type,
-                "session_id": item.session_id,
-                "properties": props,
-                "error_type": error_type,
-                "error_message": error_message,
-                "stack": stack,
-                "metric_name": metric_name,
-                "value": value,
-                "unit": unit,
-            }
+        event = Event(
+            id=event_id,
+            timestamp=item.timestamp,
+            category=item.category,
+            event_type=event_type,
+            session_id=item.session_id,
+            properties=props,
+            error_type=error_type,
+            error_message=error_message,
+            stack=stack,
+            metric_name=metric_name,
+            value=value,
+            unit=unit,
         )
         return event, counts, item.attach_system
 

@@ -26,14 +26,14 @@ from typing import Any
 
 from ..fsio import fsync_dir
 from ..models import Event, StoreDocument
-from .document import gc_paused, loads
+from .document import gc_paused
 from .segments import (
     SEGMENT_BYTES,
     Range,
     SegmentShortError,
     append_lines,
     decode_line,
-    decode_records,
+    decode_lines,
     encode_events,
     new_segment_name,
     read_range,
@@ -105,18 +105,14 @@ def decode_range(data: bytes, rng: Range, bad: list[BadLines]) -> list[Event]:
         bad.append(BadLines(rng.file, "the last line is cut short", [data.rsplit(b"\n", 1)[-1]]))
         data = data[: data.rfind(b"\n") + 1]
     try:
-        # One array of all lines (a record never holds a raw newline: JSON escapes it).
-        items = loads(b"[" + data[:-1].replace(b"\n", b",") + b"]") if data else []
-        if len(items) != data.count(b"\n"):
-            raise ValueError("a line holds more than one record")
-        return decode_records(items)
-    except (ValueError, TypeError, RecursionError):
+        return decode_lines(data)
+    except (ValueError, RecursionError):
         pass  # find the culprits line by line
     events: list[Event] = []
     broken = BadLines(rng.file, "")
     for line in data.split(b"\n")[:-1]:
         try:
-            events.append(decode_line(loads(line)))
+            events.append(decode_line(line))
         except (ValueError, TypeError, RecursionError) as exc:
             broken.lines.append(line)
             broken.reason = broken.reason or (str(exc).splitlines() or ["invalid record"])[0][:200]
