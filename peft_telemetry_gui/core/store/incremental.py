@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..models import Event, StoreDocument
-from .layout import decode_range
-from .segments import Range, read_range
+from .layout import range_events
+from .segments import Range
 
 __all__ = ["IncrementalReader"]
 
@@ -58,7 +58,7 @@ class IncrementalReader:
             got = _reuse(data_dir, rng, old_ranges, starts, old_events)
             if got is None:
                 bad: list = []
-                got = decode_range(read_range(data_dir, rng), rng, bad)
+                got = range_events(data_dir, rng, bad)
                 if bad or len(got) != rng.count:
                     return None
             events.extend(got)
@@ -87,7 +87,7 @@ def _reuse(
             return None
         grown = Range(rng.file, old.end, rng.end, 0)
         bad: list = []
-        new = decode_range(read_range(data_dir, grown), grown, bad)
+        new = range_events(data_dir, grown, bad)
         kept = rng.count - len(new)
         if bad or not 0 <= kept <= old.count:
             return None

@@ -36,6 +36,7 @@ from .segments import (
     decode_lines,
     encode_events,
     new_segment_name,
+    read_events,
     read_range,
     segment_files,
     skip_lines,
@@ -48,6 +49,7 @@ __all__ = [
     "decode_range",
     "dump_head",
     "load_events",
+    "range_events",
     "raw_document",
     "remove_unnamed_segments",
     "write_events",
@@ -122,6 +124,15 @@ def decode_range(data: bytes, rng: Range, bad: list[BadLines]) -> list[Event]:
     return events
 
 
+def range_events(data_dir: Path, rng: Range, bad: list[BadLines]) -> list[Event]:
+    """The events of one range: read a piece at a time in the usual case; read whole, line by
+    line, when a line is not as the store writes it (the lines that do not parse go to `bad`)."""
+    try:
+        return read_events(data_dir, rng)
+    except (ValueError, RecursionError):
+        return decode_range(read_range(data_dir, rng), rng, bad)
+
+
 def load_events(
     data_dir: Path, ranges: list[Range], *, strict: bool
 ) -> tuple[list[Event], Layout, list[BadLines]]:
@@ -134,7 +145,7 @@ def load_events(
     with gc_paused(sum(r.end - r.start for r in ranges)):
         for rng in ranges:
             try:
-                data = read_range(data_dir, rng)
+                got = range_events(data_dir, rng, bad)
             except SegmentShortError as exc:
                 if strict:
                     raise
@@ -146,8 +157,6 @@ def load_events(
                     bad[-1].reason = f"{bad[-1].reason}; {why}"
                 else:
                     bad.append(BadLines(rng.file, why))
-            else:
-                got = decode_range(data, rng, bad)
             if len(got) != rng.count:
                 layout.exact = False
             events.extend(got)
