@@ -43,11 +43,13 @@ from .store.sketch import Sketch
 __all__ = [
     "CSV_COLUMNS",
     "ROLLUP_CSV_COLUMNS",
+    "STACK_SEPARATOR",
     "ExportDocument",
     "ExportError",
     "ExportFormat",
     "ExportResult",
     "build_export",
+    "csv_value",
     "export_data",
     "render_csv",
     "render_rollups_csv",
@@ -146,22 +148,32 @@ def _is_number(text: str) -> bool:
     return True
 
 
+#: Between the frames of a stack in its one CSV cell.
+STACK_SEPARATOR = " | "
+
+
+def csv_value(column: str, value: object) -> object:
+    """A field as a spreadsheet user reads it. Missing (None) is an empty cell, never the
+    JSON word `null`; `properties` is JSON text (keys sorted), the one way to keep its nesting
+    in a cell; `stack` is its frames in stored order (outermost call first) joined by
+    `STACK_SEPARATOR`, one line a person can scan. The JSON export keeps both exactly."""
+    if value is None:
+        return None
+    if column == "stack" and isinstance(value, list):
+        return STACK_SEPARATOR.join(str(frame) for frame in value)
+    if column in ("properties", "stack"):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value
+
+
 def render_csv(events: list[Event]) -> str:
+    """One row per event, `CSV_COLUMNS` in order; see `csv_value` for what a cell holds."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for event in events:
         row = event.stored_dict()
-        writer.writerow(
-            [
-                _cell(
-                    json.dumps(row.get(column), ensure_ascii=False, sort_keys=True)
-                    if column in ("properties", "stack")
-                    else row.get(column)
-                )
-                for column in CSV_COLUMNS
-            ]
-        )
+        writer.writerow([_cell(csv_value(column, row.get(column))) for column in CSV_COLUMNS])
     return buffer.getvalue()
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 __all__ = ["main", "parse_args"]
 
+#: As `pages.PAGES` names them (a test keeps the two equal; importing that module here would
+#: load Qt before `--help` or the no-display message could answer).
 PAGE_NAMES = ("privacy", "dashboard", "events", "activity", "upload")
 
 NO_DISPLAY_MESSAGE = (
@@ -19,6 +21,18 @@ NO_DISPLAY_MESSAGE = (
     "`peft-telemetry` command line instead, or render the window to an image with "
     "`peft-telemetry-gui --screenshot FILE.png` (works headless via QT_QPA_PLATFORM=offscreen)."
 )
+
+
+def _page_name(text: str) -> str:
+    """A page as the user spells it: "Activity" is the title shown in the window, so any case
+    is accepted; anything else is refused with the names there are (argparse turns this into
+    one usage line and exit status 2, no traceback)."""
+    name = text.strip().lower()
+    if name not in PAGE_NAMES:
+        raise argparse.ArgumentTypeError(
+            f"unknown page {text!r}; choose one of: {', '.join(PAGE_NAMES)} (any case)"
+        )
+    return name
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -32,7 +46,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="open generated sample data in a temporary folder (never your own store)",
     )
-    parser.add_argument("--page", choices=PAGE_NAMES, help="the page to open")
+    parser.add_argument(
+        "--page",
+        type=_page_name,
+        metavar="PAGE",
+        help=f"the page to open: {', '.join(PAGE_NAMES)} (any case)",
+    )
     parser.add_argument(
         "--screenshot",
         metavar="FILE.png",
@@ -95,7 +114,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     state = AppState(store, autostart_upload_worker=upload_worker_allowed(os.environ))
     screenshot = args.screenshot
-    window = MainWindow(state, remember_geometry=not screenshot, ask_first_run=not screenshot)
+    window = MainWindow(
+        state,
+        remember_geometry=not screenshot,
+        ask_first_run=not screenshot,
+        fit_to_screen=not screenshot,
+    )
     if args.demo:
         window.setWindowTitle(f"PEFT Telemetry — demo data in {data_dir}")
     if args.page:

@@ -1,13 +1,16 @@
 """The first-run question, asked only while no decision is on record.
 
 Both answers are equally easy: same size, same style, neither is the default button and neither
-has the focus (the details link has), so Enter or Space cannot pick one by accident. Closing the
-dialog decides nothing; the app asks again next time.
+has the focus, so Enter or Space cannot pick one by accident. The focus and the default are on
+the one choice that decides nothing, "What exactly is collected…": a real push button (a flat one
+draws no focus ring in most styles, so a keyboard user could not see where they were), and Enter
+opens the details. Closing the dialog decides nothing; the app asks again next time.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -53,10 +56,9 @@ class FirstRunDialog(QDialog):
         never.setWordWrap(True)
         layout.addWidget(never)
         self.details_button = QPushButton("What exactly is collected…")
-        self.details_button.setFlat(True)
         self.details_button.setAccessibleName("Show what is collected on the Privacy page")
-        self.details_button.setAutoDefault(False)
-        self.details_button.setDefault(False)
+        self.details_button.setAutoDefault(True)
+        self.details_button.setDefault(True)  # Enter: the neutral choice, never an answer
         self.details_button.clicked.connect(self._on_details)
         layout.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignLeft)
 
@@ -80,8 +82,20 @@ class FirstRunDialog(QDialog):
 
     def showEvent(self, event: object) -> None:
         super().showEvent(event)
-        # Nothing pre-selected: the focus starts on the neutral "details" link, not an answer.
+        # No answer pre-selected: the focus starts on the neutral "details" button.
         self.details_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter does what the focus ring shows: the focused button (an answer only once the
+        user moved there), else the default, the details. The answers stay non-auto-default
+        so neither ever looks pre-selected."""
+        focused = self.focusWidget()
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and isinstance(focused, QPushButton) and focused.isEnabled():
+            focused.click()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def _choose(self, accepted: bool) -> None:
         self.choice = accepted

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
@@ -22,13 +19,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.export import ExportResult
 from ..core.models import StoreDocument
+from ..core.store import StoreAccess, describe_notice
+from .buttons import DestructiveButton
 from .first_run import FirstRunDialog
+from .help_menu import build_help_menu
 from .pages import PAGES, PageSpec
 from .review_dialog import ReviewPrompt
 from .state import AppState
 from .widgets import Banner
+from .window_actions import WindowDataActions
 
 __all__ = ["PAGES", "MainWindow", "PageSpec", "app_settings"]
 
@@ -62,15 +62,18 @@ def app_settings() -> QSettings:
     )
 
 
-class MainWindow(QMainWindow):
+class MainWindow(QMainWindow, WindowDataActions):
     def __init__(
         self,
         state: AppState,
         *,
         remember_geometry: bool = True,
         ask_first_run: bool = True,
+        fit_to_screen: bool = True,
         parent: QWidget | None = None,
     ) -> None:
+        """`fit_to_screen`: shrink the first window to the screen (not for `--screenshot`,
+        whose picture has the same size on every machine)."""
         super().__init__(parent)
         self.state = state
         self._remember_geometry = remember_geometry
@@ -87,6 +90,9 @@ class MainWindow(QMainWindow):
         outer.setSpacing(0)
         self.quarantine_banner = Banner("quarantine_banner")
         self.error_banner = Banner("error_banner")
+        # Why controls are greyed out: the data folder cannot be read or written at all.
+        self.access_banner = Banner("access_banner", dismissable=False)
+        outer.addWidget(self.access_banner)
         outer.addWidget(self.quarantine_banner)
         outer.addWidget(self.error_banner)
         self._dismissed_quarantine: set[str] = set()
@@ -106,7 +112,7 @@ class MainWindow(QMainWindow):
         side.addWidget(self.nav, 1)
         self.export_button = QPushButton("Export…")
         self.export_button.setAccessibleName("Export all data")
-        self.delete_button = QPushButton("Delete all…")
+        self.delete_button = DestructiveButton("Delete all…")
         self.delete_button.setAccessibleName("Delete all data")
         side.addWidget(self.export_button)
         side.addWidget(self.delete_button)
@@ -139,9 +145,12 @@ class MainWindow(QMainWindow):
         state.document_changed.connect(self._on_document_changed)
         state.error.connect(self._on_error)
         state.busy_changed.connect(self._on_busy_changed)
+        state.writes_settled.connect(self._on_writes_settled)
+        state.access_changed.connect(self._on_access_changed)
         state.export_finished.connect(self._on_export_finished)
         state.delete_finished.connect(self._on_delete_finished)
         state.first_load_finished.connect(self._on_first_load)
+        self._busy = False
         self.review_prompt = ReviewPrompt(state, self)  # re-consent when collection grows
         self.statusBar().showMessage("Loading…")
 
@@ -150,6 +159,11 @@ class MainWindow(QMainWindow):
             geometry = app_settings().value("window/geometry")
             if isinstance(geometry, QByteArray | bytes) and geometry:
                 self.restoreGeometry(QByteArray(geometry))
+        screen = self.screen()
+        if (
+            fit_to_screen and screen is not None
+        ):  # never larger than the screen, whatever the scale factor
+            self.resize(fitted_size(self.size(), screen.availableGeometry().size()))
 
     # ----------------------------------------------------------------- structure
     def _build_menu(self) -> None:
@@ -186,6 +200,9 @@ class MainWindow(QMainWindow):
         refresh.triggered.connect(lambda: self.state.reload(force=True))
         view_menu.addSeparator()
         view_menu.addAction(refresh)
+        self.help_actions = build_help_menu(
+            self, self.menuBar(), data_dir=self.state.data_dir, show_page=self.show_page
+        )
 
     def page(self, name: str) -> QWidget:
         """The page called `name`, built on first use."""
@@ -256,13 +273,10 @@ class MainWindow(QMainWindow):
     def _on_document_changed(self, doc: StoreDocument) -> None:
         notices = [n for n in doc.quarantined if n.moved_to not in self._dismissed_quarantine]
         if notices:
-            lines = [
-                f"The telemetry file could not be read ({n.reason}), so it was moved to "
-                f"{n.moved_to} and a fresh, empty store was started. Nothing was deleted: "
-                "the old file is still there for you to inspect."
-                for n in notices
-            ]
-            self.quarantine_banner.show_message("\n".join(lines))
+            self.quarantine_banner.show_message(
+                "\n".join(describe_notice(n) for n in notices),
+                details="\n".join(n.reason for n in notices),
+            )
         else:
             self.quarantine_banner.hide()
 
@@ -276,84 +290,35 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, 10_000)
 
     def _on_busy_changed(self, busy: bool) -> None:
-        for widget in (self.export_button, self.delete_button):
-            widget.setEnabled(not busy)
-        for action in (self.export_json_action, self.export_csv_action, self.delete_action):
-            action.setEnabled(not busy)
+        self._busy = busy
+        self._enable_actions()
         if busy:
             self.statusBar().showMessage("Saving…")
-        else:
+
+    def _on_writes_settled(self, saved: bool) -> None:
+        """ "Saved" only when it was: a failed write said why in the error banner."""
+        if saved:
             self.statusBar().showMessage("Saved", 3000)
+        else:
+            self.statusBar().showMessage("Not saved: see the message above", 10_000)
 
-    # ----------------------------------------------------------------- export / delete
-    def _export_menu_from_button(self) -> None:
-        self.export(None)
+    def _on_access_changed(self, access: StoreAccess) -> None:
+        if access.usable:
+            self.access_banner.hide()
+        else:
+            self.access_banner.show_message(access.reason)
+        self._enable_actions()
 
-    def export(self, fmt: str | None) -> None:
-        """Ask where (the file dialog confirms overwriting), then export on the worker."""
-        filters = {"json": "JSON (*.json)", "csv": "CSV spreadsheet (*.csv)"}
-        wanted = [filters[fmt]] if fmt else list(filters.values())
-        path, chosen = QFileDialog.getSaveFileName(
-            self,
-            "Export telemetry data",
-            str(Path.home() / f"peft-telemetry-export.{fmt or 'json'}"),
-            ";;".join(wanted),
-        )
-        if not path:
-            return
-        kind = fmt or ("csv" if chosen.startswith("CSV") or path.endswith(".csv") else "json")
-        confirmed = True  # the dialog asked before choosing an existing file
-        if not path.lower().endswith(f".{kind}"):
-            path += f".{kind}"
-            confirmed = False  # a name the dialog never saw: never replace a file under it
-        self.state.export_to(Path(path), kind, overwrite=confirmed)  # type: ignore[arg-type]
-
-    def _on_export_finished(self, result: ExportResult) -> None:
-        self.error_banner.hide()
-        self._inform(
-            "Export finished",
-            f"Exported {result.event_count:,} events as {result.format.upper()} to\n{result.path}",
-        )
-
-    def confirm_delete(self) -> bool:
-        from ..core.services.delete import describe_deletion
-
-        items = "\n".join(f"•  {line}" for line in describe_deletion())
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Delete all telemetry data?")
-        box.setText("This deletes, from this computer:")
-        box.setInformativeText(f"{items}\n\nThis cannot be undone. Export first to keep a copy.")
-        delete_button = box.addButton("Delete all", QMessageBox.ButtonRole.DestructiveRole)
-        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(cancel)
-        box.exec()
-        return box.clickedButton() is delete_button
-
-    def delete_all(self) -> None:
-        if self.confirm_delete():
-            self.state.delete_all()
-
-    def _on_delete_finished(self, report: Any) -> None:  # core.services.delete.DeleteReport
-        text = (
-            f"Deleted {report.events_deleted:,} events and {report.audit_entries_deleted:,} "
-            "consent changes. Telemetry is off and the anonymous id is gone (a new one is made "
-            "only when you turn telemetry on again)."
-        )
-        if report.deletion_message:
-            text += "\n\n" + report.deletion_message
-        if report.warnings:
-            text += "\n\nSome things could not be removed:\n" + "\n".join(report.warnings)
-        self._inform("All data deleted", text)
-
-    def _inform(self, title: str, text: str) -> QMessageBox:
-        """Non-blocking, so background updates keep flowing while the message is up."""
-        box = QMessageBox(QMessageBox.Icon.Information, title, text, parent=self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
-        self.statusBar().showMessage(text.splitlines()[0], 10_000)
-        self.last_message = box
-        return box
+    def _enable_actions(self) -> None:
+        """Export needs a store that can be read; Delete all one that can be written too."""
+        access = self.state.access
+        can_export = access.readable and not self._busy
+        can_delete = access.writable and not self._busy
+        self.export_button.setEnabled(can_export)
+        self.export_json_action.setEnabled(can_export)
+        self.export_csv_action.setEnabled(can_export)
+        self.delete_button.setEnabled(can_delete)
+        self.delete_action.setEnabled(can_delete)
 
     # ----------------------------------------------------------------- lifecycle
     def shutdown(self) -> None:
@@ -379,6 +344,15 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
         if event.isAccepted():
             self.shutdown()
+
+
+def fitted_size(wanted: QSize, available: QSize) -> QSize:
+    """`wanted`, shrunk to nine tenths of the screen's free area where it does not fit (a
+    scale factor of 2 makes a 1400x900 screen 700x450 in the window's units)."""
+    return QSize(
+        min(wanted.width(), int(available.width() * 0.9)),
+        min(wanted.height(), int(available.height() * 0.9)),
+    )
 
 
 def window_icon() -> QIcon:

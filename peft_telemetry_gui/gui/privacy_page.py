@@ -29,6 +29,8 @@ from ..core.consent import collection_text, env_override, revertible
 from ..core.consent_changes import by_write, describe, who
 from ..core.models import CATEGORIES, AuditEntry, StoreDocument
 from ..core.redactions import describe_redactions
+from ..core.store import StoreAccess
+from .buttons import DestructiveButton
 from .catalogue_cards import CatalogueSection
 from .limits_box import LimitsBox, LimitsModel
 from .scrub_tester import ScrubTesterBox, ScrubTesterModel
@@ -107,7 +109,7 @@ class PrivacyPage(QWidget):
         self.status.setAccessibleName("Telemetry status")
         status_row.addWidget(self.status, 1)
         # Withdrawing is as easy as agreeing: what is already stored is removed from right here.
-        self.delete_button = QPushButton("Delete all…")
+        self.delete_button = DestructiveButton("Delete all…")
         self.delete_button.setAccessibleName("Delete all stored telemetry data")
         self.delete_button.clicked.connect(self.delete_requested)
         status_row.addWidget(self.delete_button, 0, Qt.AlignmentFlag.AlignTop)
@@ -196,10 +198,13 @@ class PrivacyPage(QWidget):
 
         state.document_changed.connect(self._on_document_changed)
         state.busy_changed.connect(self._on_busy_changed)
+        state.access_changed.connect(self._on_access_changed)
         state.consent_notice_changed.connect(self._on_consent_notice_changed)
+        self._busy = False
         self._refresh_env()
         if state.document is not None:
             self._on_document_changed(state.document)
+        self._on_access_changed(state.access)
         self._on_consent_notice_changed(state.consent_notice)
 
     # ----------------------------------------------------------------- slots
@@ -227,7 +232,6 @@ class PrivacyPage(QWidget):
         for name, box in self.category_boxes.items():
             box.blockSignals(True)
             box.setChecked(bool(c.categories.get(name, False)))
-            box.setEnabled(c.enabled)
             box.blockSignals(False)
         if not c.decided:
             self.status.setText("You have not decided yet: nothing is recorded until you do.")
@@ -238,7 +242,7 @@ class PrivacyPage(QWidget):
         self.delete_button.setVisible(c.decided and not c.enabled)
         self.anonymous_id.setText(doc.anonymous_id)  # empty: the placeholder says "none"
         self.copy_button.setEnabled(bool(doc.anonymous_id))
-        self.reset_button.setEnabled(bool(doc.anonymous_id))
+        self._enable_controls()
         removed = describe_redactions(doc.redactions) if doc.redactions else ""
         self.redactions.setText(
             f"Removed so far: {removed}." if removed else "Removed so far: nothing yet."
@@ -247,7 +251,23 @@ class PrivacyPage(QWidget):
 
     def _on_busy_changed(self, busy: bool) -> None:
         self.master.setToolTip("Saving…" if busy else "")
-        self.delete_button.setEnabled(not busy)
+        self._busy = busy
+        self._enable_controls()
+
+    def _on_access_changed(self, _access: StoreAccess) -> None:
+        self._enable_controls()  # the window's banner says why
+
+    def _enable_controls(self) -> None:
+        """Only what can work is enabled: nothing that writes while the folder cannot be
+        written (or the store read), the categories only while telemetry is on."""
+        doc, writable = self.state.document, self.state.access.writable
+        on = doc is not None and doc.consent.enabled
+        self.master.setEnabled(writable)
+        for box in self.category_boxes.values():
+            box.setEnabled(writable and on)
+        self.reset_button.setEnabled(writable and doc is not None and bool(doc.anonymous_id))
+        self.delete_button.setEnabled(writable and not self._busy)
+        self.limits.setEnabled(writable)
 
     def _on_consent_notice_changed(self, entries: Sequence[AuditEntry]) -> None:
         if not entries:

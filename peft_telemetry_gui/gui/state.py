@@ -26,10 +26,10 @@ from ..core.consent_changes import external_entries
 from ..core.fsio import FileIdentity, file_identity
 from ..core.models import AuditEntry, StoreDocument
 from ..core.secrets import SecretStore, default_secret_store
-from ..core.services import consent
-from ..core.store import Store, StoreError
+from ..core.store import Store, StoreAccess, StoreError, check_access, unreadable
 from .dashboard_model import PRESETS, DashboardData, TimeRange, compute_dashboard
 from .jobs import JobRunner
+from .state_actions import StateActions
 
 if TYPE_CHECKING:
     from ..core.upload.runtime import UploadRuntime
@@ -46,15 +46,21 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _StatKey = FileIdentity | None
-_Loaded = tuple[StoreDocument, DashboardData, list[AuditEntry]] | None
+_Loaded = tuple[StoreDocument, DashboardData, list[AuditEntry], StoreAccess] | StoreAccess | None
 
 
-class AppState(QObject):
+class AppState(QObject, StateActions):
     """Latest document + analytics, the actions that change them, and live reloads."""
 
     document_changed = Signal(object)  # StoreDocument
     analytics_changed = Signal(object)  # DashboardData
     busy_changed = Signal(bool)  # a write (consent, export, delete) is in progress
+    #: bool: once no write is in progress, whether every write since the last was saved (a
+    #: window never says "Saved" after a failure; the failure itself went to `error`)
+    writes_settled = Signal(bool)
+    #: StoreAccess: whether the data folder can be read and written at all (pages disable
+    #: what cannot work, and say why)
+    access_changed = Signal(object)
     error = Signal(str)  # worded for the user
     export_finished = Signal(object)  # export.ExportResult
     receipt_exported = Signal(object)  # receipt.ReceiptResult
@@ -97,6 +103,8 @@ class AppState(QObject):
             self, on_error=self.error.emit, user_errors=(StoreError, export.ExportError, ValueError)
         )
         self._busy = 0
+        self._write_failed = False
+        self.access = StoreAccess()
         # Worker-side state: only touched by the (single) read-pool thread.
         self._worker_doc: StoreDocument | None = None
         self._worker_key: _StatKey = None
@@ -188,6 +196,9 @@ class AppState(QObject):
         def run() -> Any:
             try:
                 return fn()
+            except BaseException:
+                self._write_failed = True  # read on the GUI thread once the pool settled
+                raise
             finally:
                 # Reload even after a failure: the store may have been quarantined or changed.
                 self._force.set()
@@ -204,7 +215,9 @@ class AppState(QObject):
     def _write_settled(self) -> None:
         self._busy -= 1
         if self._busy == 0:
+            saved, self._write_failed = not self._write_failed, False
             self.busy_changed.emit(False)
+            self.writes_settled.emit(saved)
         self.reload(force=True)
 
     # ------------------------------------------------------------------ reading
@@ -227,7 +240,13 @@ class AppState(QObject):
         # Stat before reading: if the file changes in between, the next poll sees a new key.
         # Incremental: events already loaded are reused, not validated again (see the method).
         previous = self._worker_doc
-        doc = self.store.read_incremental(previous)
+        access = check_access(self.store.data_dir)
+        if not access.readable:
+            return access
+        try:
+            doc = self.store.read_incremental(previous)
+        except StoreError as exc:
+            return unreadable(str(exc))
         self._worker_key = key
         self._worker_doc = doc
         if len(doc.events) >= _FREEZE_MIN_EVENTS:
@@ -236,13 +255,20 @@ class AppState(QObject):
         # which is history the Activity page shows, not news.
         others = [] if previous is None else external_entries(previous.audit_log, doc.audit_log)
         data = compute_dashboard(doc, self.time_range, self.clock())
-        return doc, data, others
+        return doc, data, others, access
 
     def _on_loaded(self, result: _Loaded) -> None:
         self._watch_paths()
         if result is None:
             return
-        doc, data, others = result
+        if isinstance(result, StoreAccess):  # nothing could be read: the window says why
+            self._set_access(result)
+            if not self.loaded:
+                self.loaded = True
+                self.first_load_finished.emit()
+            return
+        doc, data, others, access = result
+        self._set_access(access)
         self.document = doc
         self.dashboard = data
         self.document_changed.emit(doc)
@@ -253,6 +279,11 @@ class AppState(QObject):
         if not self.loaded:
             self.loaded = True
             self.first_load_finished.emit()
+
+    def _set_access(self, access: StoreAccess) -> None:
+        if access != self.access:
+            self.access = access
+            self.access_changed.emit(access)
 
     def set_time_range(self, time_range: TimeRange) -> None:
         """Recompute the dashboard for another range (on the worker, from the loaded data)."""
@@ -287,89 +318,6 @@ class AppState(QObject):
 
     def _on_poll(self) -> None:
         self.reload()
-
-    # ------------------------------------------------------------------ actions
-    def set_enabled(self, enabled: bool) -> None:
-        """The master switch. Turning it on keeps the categories the user chose, unless none
-        is on (then all are, as a plain "yes" means)."""
-        self._consent(consent.set_consent, enabled=enabled)
-
-    def set_category(self, name: str, on: bool) -> None:
-        self._consent(consent.set_consent, enabled=None, categories={name: on})
-
-    def record_decision(self, accepted: bool) -> None:
-        self._consent(consent.record_decision, accepted=accepted, method="first_run_dialog")
-
-    def reset_anonymous_id(self) -> None:
-        self._consent(consent.reset_anonymous_id)
-
-    def accept_review(self) -> None:  # what was added since the consent: gui/review_dialog.py
-        self._consent(consent.accept_review, method="review_dialog")
-
-    def dismiss_consent_notice(self) -> None:
-        self.consent_notice = ()
-        self.consent_notice_changed.emit(())
-
-    def undo_consent_notice(self) -> None:
-        """Put back what the notice names, in one write, as the user's own change; where
-        something changed again since, that later change stays (`consent.apply_undo`)."""
-        entries = self.consent_notice
-        self.dismiss_consent_notice()
-        if entries:
-            self._consent(consent.undo_changes, entries=entries)
-
-    def _consent(self, action: Callable[..., Any], **options: Any) -> None:
-        """A consent action of the user's, on the write pool: actor "gui", and the Privacy
-        page as the method unless the caller names another."""
-        options.setdefault("method", "privacy_page")
-        store = self.store
-        self._write(lambda: action(store, actor="gui", **options))
-
-    def export_to(self, path: Path, fmt: export.ExportFormat, *, overwrite: bool = True) -> None:
-        """Export what is stored now (read fresh, not the possibly older copy on screen).
-
-        `overwrite` only for a name the file dialog already confirmed."""
-        store = self.store
-        self._write(
-            lambda: export.export_data(store.read(), Path(path), fmt, overwrite=overwrite),
-            self.export_finished.emit,
-        )
-
-    def export_receipt(self, path: Path, overwrite: bool = True) -> None:
-        """A consent receipt with the ledger, from what is stored now (read fresh: the receipt
-        must show the ledger as it is, not as this window last saw it). `overwrite` only for a
-        name the file dialog already confirmed."""
-        store = self.store
-
-        def run() -> Any:
-            from ..core.receipt import write_receipt
-
-            return write_receipt(
-                store.read(),
-                Path(path),
-                now=store.clock(),
-                retention_days=store.retention_days,
-                overwrite=overwrite,
-            )
-
-        self._write(run, self.receipt_exported.emit)
-
-    def delete_all(self) -> None:
-        store, factory, runtime = self.store, self._secret_store_factory, self.upload_runtime
-
-        def run() -> Any:
-            # Imported on first use: it pulls in the upload machinery, not needed to start.
-            from ..core.services.delete import delete_all_data
-
-            return delete_all_data(
-                store,
-                actor="gui",
-                secret_store=factory(store.data_dir),
-                deliver_within=3.0,
-                runtime=runtime,
-            )
-
-        self._write(run, self.delete_finished.emit)
 
 
 #: From this many events on, the loaded document dominates the heap (see `_freeze_heap`).

@@ -13,13 +13,13 @@ upload worker running while upload is on, so queued records are delivered withou
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, SignalInstance
 
 from ..core.services import upload as upload_actions
-from ..core.upload.credentials import token_state
-from ..core.upload.endpoint import UploadError
+from ..core.upload.credentials import NO_KEYRING_MESSAGE, token_state
+from ..core.upload.endpoint import EndpointError, UploadError
 from ..core.upload.runtime import UploadRuntime
 from ..core.upload.sender import SENDER_BUSY_MESSAGE
 from ..core.upload.status import preview_next_batch, upload_status
@@ -31,7 +31,28 @@ if TYPE_CHECKING:  # `HistoryEntry` is also what the history table (table_models
     from ..core.upload.history import HistoryEntry
     from ..core.upload.status import Preview, UploadStatus
 
-__all__ = ["UploadHost", "UploadModel"]
+__all__ = ["NO_KEYRING_NOTE", "Topic", "UploadHost", "UploadModel", "sentence"]
+
+#: What an action's outcome is about, so the page shows it next to that control.
+Topic = Literal["switch", "endpoint", "token", "status"]
+
+#: The keyring note before anyone tried to save a token: what will happen, not what did (the
+#: core's `NO_KEYRING_MESSAGE` says the token "was not saved", true only after a save).
+NO_KEYRING_NOTE = (
+    "No keyring backend is available on this system, so a token cannot be stored safely and "
+    "Save token is off. Upload still works without a token (for collectors that do not "
+    "require one)."
+)
+
+
+def sentence(text: str) -> str:
+    """The core words its refusals as clauses ("telemetry is off: ..."), for the CLI to
+    prefix; shown on their own they must read as sentences: capital first, a full stop."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[:1].upper() + text[1:]
+    return text if text.rstrip(")")[-1:] in (".", "!", "?", "…") else text + "."
 
 
 class UploadHost(Protocol):
@@ -52,6 +73,8 @@ class UploadModel(QObject):
     status_changed = Signal(object)  # UploadStatus, after every refresh
     token_state_changed = Signal(str)  # "set", "not set", or why the keyring cannot be used
     message = Signal(str)  # what an action did, or why it failed, in words
+    #: The same outcome with what it is about and whether it worked: (topic, text, ok).
+    notice = Signal(str, str, bool)
     preview_ready = Signal(str)  # the next request, as it would be sent
 
     def __init__(
@@ -73,6 +96,7 @@ class UploadModel(QObject):
         # among them), not on every tick: `_token_read_at` is the action count it was read at.
         self._actions = 0
         self._token_read_at = -1
+        self._token_save_tried = False  # until then, no note may say the token "was not saved"
         self._refreshing = False
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
@@ -155,6 +179,8 @@ class UploadModel(QObject):
 
     def _on_refreshed(self, result: tuple[UploadStatus, str, int]) -> None:
         status, token_state, actions = result
+        if token_state == NO_KEYRING_MESSAGE and not self._token_save_tried:
+            token_state = NO_KEYRING_NOTE
         self.status = status
         self.token_state = token_state
         self._token_read_at = actions
@@ -163,6 +189,13 @@ class UploadModel(QObject):
 
     def _on_document_changed(self, _doc: StoreDocument) -> None:
         self.refresh()
+
+    @property
+    def telemetry_on(self) -> bool | None:
+        """Local consent, which upload needs (the core refuses it otherwise); None until the
+        store is loaded. The switch is offered only while this is on."""
+        doc = self._host.document
+        return doc.consent.enabled if doc is not None else None
 
     # ------------------------------------------------------------------ actions
     def set_enabled(self, on: bool, endpoint: str | None = None) -> None:
@@ -180,16 +213,17 @@ class UploadModel(QObject):
                 dropped = upload_actions.disable_upload(store, actor="gui", method="upload_page")
                 return f"Upload is off; {dropped:,} unsent records were discarded."
 
-        self._act(work)
+        self._act(work, "switch")
 
     def save_token(self, token: str) -> None:
         store = self.store
+        self._token_save_tried = True
 
         def work() -> str:
             upload_actions.set_token(store, token, actor="gui", method="upload_page")
             return "Token saved in the system keyring."
 
-        self._act(work)
+        self._act(work, "token")
 
     def clear_token(self) -> None:
         store, runtime = self.store, self.runtime
@@ -200,7 +234,7 @@ class UploadModel(QObject):
             )
             return "Token removed." if had else "No token was stored."
 
-        self._act(work)
+        self._act(work, "token")
 
     def send_now(self) -> None:
         """Returns at once; the request runs on the model's pool, or on the running worker.
@@ -220,7 +254,7 @@ class UploadModel(QObject):
                 return outcome.message[:1].upper() + outcome.message[1:] + "."
             return _sent_message(list(outcome.entries))
 
-        self._act(work)
+        self._act(work, "status")
 
     def preview(self) -> None:
         """The exact next request, decoded; nothing is sent. Answers with `preview_ready`."""
@@ -232,17 +266,37 @@ class UploadModel(QObject):
         self._jobs.submit(self._pool, work, self.preview_ready.emit)
 
     # ------------------------------------------------------------------ plumbing
-    def _act(self, work: Callable[[], str]) -> None:
+    def _act(self, work: Callable[[], str], topic: Topic) -> None:
+        """Run `work`; its refusal comes back as a result tagged with what it is about (an
+        endpoint refusal is the endpoint's, whichever action met it), so the page can show it
+        beside that control instead of in one line far below."""
         self._actions += 1  # the token state is read again after this
-        self._jobs.submit(self._pool, work, self._on_action_done)
 
-    def _on_action_done(self, message: str) -> None:
-        self.message.emit(message)
+        def run() -> tuple[str, str, bool]:
+            try:
+                return topic, work(), True
+            except EndpointError as exc:
+                return "endpoint", sentence(str(exc)), False
+            except (UploadError, ValueError) as exc:  # worded for the user by the core
+                return topic, sentence(str(exc)), False
+
+        self._jobs.submit(self._pool, run, self._on_action_done)
+
+    def _on_action_done(self, result: tuple[str, str, bool]) -> None:
+        topic, text, ok = result
+        if self._token_save_tried and self.token_state == NO_KEYRING_NOTE:  # just tried
+            self.token_state = NO_KEYRING_MESSAGE
+            self.token_state_changed.emit(NO_KEYRING_MESSAGE)
+        self.notice.emit(topic, text, ok)
+        self.message.emit(text)
         self._host.reload(force=True)  # the switch and the token are in the store's audit log
         self.refresh()
 
     def _on_task_error(self, message: str) -> None:
-        self.message.emit(message)
+        """A status read or a preview failed: the Status box's to show."""
+        text = sentence(message)
+        self.notice.emit("status", text, False)
+        self.message.emit(text)
         self.refresh()
 
 

@@ -29,12 +29,21 @@ from PySide6.QtWidgets import (
 
 from .state import AppState
 from .table_models import HistoryTableModel, format_time
+from .upload_model import sentence
 from .widgets import heading, setup_table
 
 if TYPE_CHECKING:
+    from ..core.models import StoreDocument
     from .upload_model import UploadStatus
 
 __all__ = ["HistoryTableModel", "UploadPage"]
+
+#: Next to the switch while it cannot be used: why, and where to change that.
+TELEMETRY_OFF_NOTE = (
+    "Telemetry is off, so there is nothing to send. To use upload, first turn on "
+    "\u201cRecord anonymous telemetry\u201d on the Privacy page."
+)
+ENDPOINT_HINT = "Use https; plain http is allowed only to this computer (localhost)."
 
 _DROP_WORDS = {
     "full": "queue full",
@@ -73,13 +82,20 @@ class UploadPage(QWidget):
         form = QFormLayout(settings_box)
         self.enabled_box = QCheckBox("Send telemetry to this collector")
         self.enabled_box.setAccessibleName("Upload switch")
+        self.enabled_box.setEnabled(False)  # until the store says telemetry is on
         self.enabled_box.clicked.connect(self._on_switch)
+        self.switch_note = QLabel("")
+        self.switch_note.setWordWrap(True)
+        self.switch_note.setAccessibleName("Upload switch note")
         self.endpoint_edit = QLineEdit()
         self.endpoint_edit.setPlaceholderText("https://collector.example.com")
         self.endpoint_edit.setAccessibleName("Collector endpoint")
+        self.endpoint_edit.textEdited.connect(self._on_endpoint_edited)
         self.endpoint_note = QLabel("")
         self.endpoint_note.setWordWrap(True)
+        self.endpoint_note.setAccessibleName("Endpoint note")
         form.addRow(self.enabled_box)
+        form.addRow(self.switch_note)
         form.addRow("Endpoint:", self.endpoint_edit)
         form.addRow("", self.endpoint_note)
         self.token_edit = QLineEdit()
@@ -97,6 +113,14 @@ class UploadPage(QWidget):
         form.addRow("Token:", token_row)
         self.token_note = QLabel("")
         self.token_note.setWordWrap(True)
+        self.token_note.setAccessibleName("Token note")
+        # Refusals, kept beside their control until the user acts there again: a refresh
+        # (every second) must not wipe the one sentence that says what went wrong.
+        self._switch_notice = ""
+        self._switch_notice_ok = False
+        self._endpoint_error = ""
+        self._token_error = ""
+        self._token_text = ""
         form.addRow("", self.token_note)
         layout.addWidget(settings_box)
 
@@ -157,11 +181,14 @@ class UploadPage(QWidget):
         model.status_changed.connect(self._on_status_changed)
         model.token_state_changed.connect(self._on_token_state_changed)
         model.message.connect(self._on_message)
+        model.notice.connect(self._on_notice)
+        state.document_changed.connect(self._on_document_changed)
         model.preview_ready.connect(self._on_preview_ready)
         if model.token_state is not None:
             self._on_token_state_changed(model.token_state)
         if model.status is not None:
             self._on_status_changed(model.status)
+        self._show_switch()
 
     # ------------------------------------------------------------------ the model's work
     @property
@@ -182,14 +209,22 @@ class UploadPage(QWidget):
 
     # ------------------------------------------------------------------ intent
     def _on_switch(self, checked: bool) -> None:
+        self._switch_notice = ""
         self.model.set_enabled(checked, self.endpoint_edit.text().strip() or None)
 
+    def _on_endpoint_edited(self, _text: str) -> None:
+        if self._endpoint_error:  # the refused text is gone: so is the refusal
+            self._endpoint_error = ""
+            self._show_endpoint()
+
     def _on_save_token(self) -> None:
+        self._token_error = ""
         token = self.token_edit.text()
         self.token_edit.clear()  # never kept in the widget longer than needed
         self.model.save_token(token)
 
     def _on_clear_token(self) -> None:
+        self._token_error = ""
         self.model.clear_token()
 
     def send_now(self) -> None:
@@ -202,38 +237,83 @@ class UploadPage(QWidget):
 
     # ------------------------------------------------------------------ formatting
     def _on_message(self, text: str) -> None:
-        self.message_label.setText(text)
-        self.action_finished.emit(text)
+        self.action_finished.emit(text)  # where it is shown is `_on_notice`'s business
+
+    def _on_notice(self, topic: str, text: str, ok: bool) -> None:
+        """Each outcome beside what it is about: the switch, the endpoint field, the token
+        row, or (Send now, a failed read) the Status box."""
+        if topic == "endpoint":
+            self._endpoint_error = text
+            self._show_endpoint()
+        elif topic == "switch":
+            self._switch_notice, self._switch_notice_ok = text, ok
+            if ok:  # the endpoint was accepted with the switch
+                self._endpoint_error = ""
+                self._show_endpoint()
+            self._show_switch()
+        elif topic == "token":
+            self._token_error = "" if ok else text
+            self._show_token()
+        else:
+            self.message_label.setText(text)
+
+    def _on_document_changed(self, _doc: StoreDocument) -> None:
+        self._show_switch()
+
+    def _show_switch(self) -> None:
+        """Offered only while telemetry is on (upload sends what is recorded with consent);
+        a switch already on can always be turned off."""
+        telemetry_on = self.model.telemetry_on
+        checked = self.enabled_box.isChecked()
+        self.enabled_box.setEnabled(bool(telemetry_on) or checked)
+        off_note = TELEMETRY_OFF_NOTE if telemetry_on is False and not checked else ""
+        # "Upload is on." is stale once telemetry went off; a refusal still says why.
+        notice = "" if off_note and self._switch_notice_ok else self._switch_notice
+        self.switch_note.setText(" ".join(t for t in (notice, off_note) if t))
+        self.switch_note.setVisible(bool(self.switch_note.text()))
+
+    def _show_endpoint(self) -> None:
+        status = self.model.status
+        if self._endpoint_error:
+            text = self._endpoint_error
+        elif status is not None and status.endpoint_source not in (None, "", "settings"):
+            text = (
+                f"Sending to {status.endpoint} (set by {status.endpoint_source}, which "
+                "overrides the field above)."
+            )
+        elif status is not None and status.endpoint_problem:
+            text = sentence(status.endpoint_problem)
+        else:
+            text = ENDPOINT_HINT
+        self.endpoint_note.setText(text)
+
+    def _show_token(self) -> None:
+        parts = dict.fromkeys(t for t in (self._token_error, self._token_text) if t)
+        self.token_note.setText(" ".join(parts))  # a refusal that is the state is said once
 
     def _on_preview_ready(self, text: str) -> None:
         self.preview_text.setPlainText(text)
         self.preview_ready.emit(text)
 
     def _on_token_state_changed(self, token_state: str) -> None:
-        if token_state in ("set", "not set"):
-            self.token_note.setText(f"Token {token_state} (stored in the system keyring).")
-            self.token_save.setEnabled(True)
-            self.token_clear.setEnabled(token_state == "set")
-        else:  # why the keyring cannot be used
-            self.token_note.setText(token_state)
-            self.token_save.setEnabled(False)
-            self.token_clear.setEnabled(False)
+        if token_state == "set":
+            self._token_text = "A token is set (kept in the system keyring)."
+        elif token_state == "not set":
+            self._token_text = "No token is set. A token you save is kept in the system keyring."
+        else:  # why the keyring cannot be used (the model's NO_KEYRING_NOTE until a save)
+            self._token_text = token_state
+        usable = token_state in ("set", "not set")
+        self.token_save.setEnabled(usable)
+        self.token_clear.setEnabled(token_state == "set")
+        self.token_edit.setEnabled(usable)
+        self._show_token()
 
     def _on_status_changed(self, status: UploadStatus) -> None:
         self.enabled_box.setChecked(status.upload_enabled)
+        self._show_switch()
         if not self.endpoint_edit.hasFocus() and not self.endpoint_edit.text():
             self.endpoint_edit.setText(self.model.saved_endpoint or "")
-        if status.endpoint_source and status.endpoint_source != "settings":
-            self.endpoint_note.setText(
-                f"Sending to {status.endpoint} (set by {status.endpoint_source}, which "
-                "overrides the field above)."
-            )
-        elif status.endpoint_problem:
-            self.endpoint_note.setText(status.endpoint_problem)
-        else:
-            self.endpoint_note.setText(
-                "https only; plain http is allowed to this computer (localhost)."
-            )
+        self._show_endpoint()
         self.state_label.setText(status.describe())
         size = status.queued_bytes / 1024
         self.queued_label.setText(f"{status.queued:,} records ({size:,.1f} KiB)")

@@ -77,7 +77,23 @@ class Banner(QFrame):
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.label, 1)
+        texts = QVBoxLayout()
+        texts.setContentsMargins(0, 0, 0, 0)
+        texts.addWidget(self.label)
+        # The technical words (a parser's message, a path), shown only when asked for.
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details.hide()
+        texts.addWidget(self.details)
+        layout.addLayout(texts, 1)
+        self.details_button = QToolButton()
+        self.details_button.setText("Details")
+        self.details_button.setCheckable(True)
+        self.details_button.setAccessibleName(f"Show details of {name.replace('_', ' ')}")
+        self.details_button.toggled.connect(self.details.setVisible)
+        self.details_button.hide()
+        layout.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignTop)
         self.close_button: QToolButton | None = None
         if dismissable:
             self.close_button = QToolButton()
@@ -112,9 +128,14 @@ class Banner(QFrame):
         ):
             self._apply_palette()
 
-    def show_message(self, text: str) -> None:
+    def show_message(self, text: str, details: str = "") -> None:
+        """`details`: the technical words behind `text`, behind a Details button."""
         self.label.setText(text)
-        self.setAccessibleDescription(text)
+        self.details.setText(details)
+        self.details_button.setVisible(bool(details))
+        if not details:
+            self.details_button.setChecked(False)
+        self.setAccessibleDescription(f"{text} {details}".strip())
         self.show()
 
     def text(self) -> str:

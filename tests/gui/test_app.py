@@ -80,3 +80,48 @@ def test_bad_page_is_a_usage_error(capsys) -> None:
         main(["--page", "nope"])
     assert exc.value.code == 2
     assert parse_args(["--page", "events"]).page == "events"
+
+
+@pytest.mark.parametrize("spelled", ["Activity", "ACTIVITY", "activity", " activity "])
+def test_page_names_are_accepted_in_any_case(spelled: str) -> None:
+    """The window titles the page "Activity": that spelling, and any other case, opens it."""
+    assert parse_args(["--page", spelled]).page == "activity"
+
+
+def test_an_unknown_page_names_the_valid_ones_without_a_traceback(capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        parse_args(["--page", "Settings"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    line = err.strip().splitlines()[-1]
+    assert "unknown page 'Settings'" in line
+    assert all(name in line for name in ("privacy", "dashboard", "events", "activity", "upload"))
+
+
+def test_the_command_line_knows_every_page_of_the_window() -> None:
+    from peft_telemetry_gui.gui.app import PAGE_NAMES
+    from peft_telemetry_gui.gui.pages import PAGES
+
+    assert tuple(spec.name for spec in PAGES) == PAGE_NAMES
+
+
+def test_page_given_as_its_title_opens_it(tmp_path, child_env) -> None:
+    target = tmp_path / "activity.png"
+    result = subprocess.run(
+        [
+            *APP,
+            "--data-dir",
+            str(tmp_path / "d"),
+            "--page",
+            "Activity",
+            "--screenshot",
+            str(target),
+        ],
+        env=child_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert not QImage(str(target)).isNull()

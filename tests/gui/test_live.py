@@ -86,7 +86,7 @@ def test_corrupt_store_shows_banner(qtbot, make_window, store) -> None:
     moved = store.quarantined_files()
     assert len(moved) == 1
     assert str(moved[0]) in banner.text()
-    assert "moved" in banner.text()
+    assert "set aside" in banner.text() and "Nothing was deleted" in banner.text()
     banner.close_button.click()
     assert not banner.isVisible()
 

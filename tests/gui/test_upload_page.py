@@ -396,3 +396,88 @@ def test_delete_all_in_the_app_tells_the_collector_and_says_so(
     assert [d["attributes"]["enduser.pseudo.id"] for d in deletions] == [old_id]
     qtbot.waitUntil(lambda: window.last_message is not None, timeout=5000)
     assert report.deletion_message in window.last_message.text()
+
+
+# ---------------------------------------------------------------- issue 12: no dead ends
+
+
+def test_the_switch_cannot_be_ticked_while_telemetry_is_off(
+    qtbot, make_window, store: Store
+) -> None:
+    """Off (and saying why, and where to change it) until telemetry is on; then offered."""
+    page = _page(qtbot, make_window, store)
+    try:
+        qtbot.waitUntil(lambda: page.status is not None, timeout=5000)
+        assert not page.enabled_box.isEnabled()
+        assert page.switch_note.isVisibleTo(page)
+        note = page.switch_note.text()
+        assert note.startswith("Telemetry is off") and "Privacy page" in note
+        qtbot.mouseClick(page.enabled_box, Qt.MouseButton.LeftButton)
+        qtbot.wait(200)
+        assert not page.enabled_box.isChecked() and not store.read().consent.upload_enabled
+        page.state.set_enabled(True)  # as the Privacy page does
+        qtbot.waitUntil(page.enabled_box.isEnabled, timeout=5000)
+        assert not page.switch_note.isVisibleTo(page) and page.switch_note.text() == ""
+    finally:
+        page.shutdown()
+
+
+def test_an_endpoint_refusal_is_a_sentence_beside_the_field(
+    qtbot, make_window, store: Store
+) -> None:
+    set_consent(store, enabled=True, actor="cli")
+    page = _page(qtbot, make_window, store)
+    try:
+        qtbot.waitUntil(page.enabled_box.isEnabled, timeout=5000)
+        page.endpoint_edit.setText("http://collector.example.com")
+        with qtbot.waitSignal(page.action_finished, timeout=5000):
+            page.enabled_box.click()
+        qtbot.waitUntil(lambda: not page.enabled_box.isChecked(), timeout=5000)
+        qtbot.wait(100)  # the refresh after the refusal has been shown
+        note = page.endpoint_note.text()
+        assert note.startswith("Plain http is only allowed to this computer"), note
+        assert note.endswith(".")
+        assert page.message_label.text() == ""  # not repeated in the Status box far below
+        qtbot.keyClicks(page.endpoint_edit, "x")  # editing the refused text: the hint is back
+        assert page.endpoint_note.text().startswith("Use https; plain http")
+    finally:
+        page.shutdown()
+
+
+def test_a_refusal_for_the_switch_is_a_sentence_beside_the_switch(
+    qtbot, make_window, store: Store
+) -> None:
+    """Telemetry turned off elsewhere an instant before the switch is used: the core's
+    refusal (a lower-case clause) is shown next to the switch as a sentence."""
+    set_consent(store, enabled=True, actor="cli")
+    page = _page(qtbot, make_window, store)
+    try:
+        qtbot.waitUntil(page.enabled_box.isEnabled, timeout=5000)
+        set_consent(store, enabled=False, actor="cli")  # behind the page's back
+        with qtbot.waitSignal(page.action_finished, timeout=5000) as blocker:
+            page.model.set_enabled(True, "https://collector.example.com")
+        assert blocker.args[0].startswith("Telemetry is off: turn it on first")
+        assert blocker.args[0].endswith(".")
+        assert page.switch_note.text().startswith(blocker.args[0])
+        assert page.message_label.text() == ""
+    finally:
+        page.shutdown()
+
+
+def test_the_keyring_note_says_nothing_was_refused_before_a_save(
+    qtbot, make_window, store: Store
+) -> None:
+    """Tests run without a keyring: before anyone tried, the note says what will happen."""
+    set_consent(store, enabled=True, actor="cli")
+    page = _page(qtbot, make_window, store)
+    try:
+        qtbot.waitUntil(lambda: page.token_note.text() != "", timeout=5000)
+        note = page.token_note.text()
+        assert "No keyring backend" in note and "not saved" not in note
+        assert not page.token_save.isEnabled()
+        with qtbot.waitSignal(page.action_finished, timeout=5000):
+            page.model.save_token("fake-token-for-tests")  # a save tried (say, from a script)
+        qtbot.waitUntil(lambda: "was not saved" in page.token_note.text(), timeout=5000)
+        assert page.token_note.text().count("No keyring backend") == 1
+    finally:
+        page.shutdown()

@@ -9,17 +9,20 @@ read is moved aside and reported, never silently overwritten.
 Modules (a DAG, in import order): `sketch` -> `rollups` (per-day aggregates); `segments` (the
 event files); `errors`, `rollups` -> `migrate` -> `document` -> `layout` (head + segments) ->
 `incremental`, `commit`; `errors` -> `quarantine`, `lockfile`; `reserve`; `prune`; `reads`
-(the lock-free half of `Store`); `store` (the `Store` class) uses them all.
+(the lock-free half of `Store`); `access` (can the folder be used at all); `store` (the
+`Store` class) uses them all.
 Import from the package.
 """
 
 from __future__ import annotations
 
+from .access import StoreAccess, check_access, unreadable
 from .document import _orjson as _orjson  # tests check which parser is in use
 from .document import loads
 from .errors import NewerSchemaError, StoreError
 from .layout import raw_document
 from .migrate import MIGRATIONS, migrate
+from .quarantine import describe_notice
 from .reserve import RESERVE_FILE_NAME
 from .store import (
     DEFAULT_LOCK_RETRIES,
@@ -40,8 +43,12 @@ __all__ = [
     "RESERVE_FILE_NAME",
     "NewerSchemaError",
     "Store",
+    "StoreAccess",
     "StoreError",
+    "check_access",
+    "describe_notice",
     "loads",
     "migrate",
     "raw_document",
+    "unreadable",
 ]

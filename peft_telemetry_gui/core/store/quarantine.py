@@ -20,9 +20,10 @@ from ..fsio import sweep_stale_temp_files as fsio_sweep
 from ..models import QuarantineNotice
 from ..paths import is_data_file_name
 from .errors import StoreError, os_message
-from .segments import segment_files
+from .segments import is_segment_name, segment_files
 
 __all__ = [
+    "describe_notice",
     "keep_bad_lines",
     "quarantine",
     "quarantined_files",
@@ -105,6 +106,22 @@ def keep_bad_lines(data_dir: Path, now: datetime, segment: str, report: bytes) -
         target,
     )
     return QuarantineNotice(at=now, moved_to=str(target), reason=f"{segment}: {reason}"[:300])
+
+
+def describe_notice(notice: QuarantineNotice) -> str:
+    """What happened, in plain words for a banner; the parser's own words (`notice.reason`)
+    are the details, for whoever wants them."""
+    if is_segment_name(notice.reason.partition(":")[0]):
+        return (
+            "Some stored events could not be read (part of a data file was damaged or cut "
+            "short), so they were set aside; every other event is kept. Nothing was deleted: "
+            f"what could not be read is kept in {notice.moved_to}."
+        )
+    return (
+        "The telemetry file was damaged and could not be read, so it was set aside and a "
+        "fresh, empty store was started. Nothing was deleted: the damaged file is kept in "
+        f"{notice.moved_to}."
+    )
 
 
 def quarantined_files(data_dir: Path) -> list[Path]:
