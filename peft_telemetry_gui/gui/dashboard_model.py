@@ -7,7 +7,7 @@ the charts always show the same computation.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 from ..core import analytics
@@ -18,9 +18,12 @@ from ..core.models import StoreDocument
 __all__ = [
     "PRESETS",
     "DashboardData",
+    "EmptyMessage",
     "Preset",
     "TimeRange",
     "compute_dashboard",
+    "empty_message",
+    "in_force",
     "kept_sentence",
 ]
 
@@ -65,6 +68,58 @@ class DashboardData:
     max_events: int | None = None
     raw_since: datetime | None = None
     raw_count: int = 0
+    #: The oldest thing stored, raw event or rollup day (None: nothing recorded at all), and
+    #: the instant the range was resolved at: together what "All time" and the presets mean.
+    data_since: datetime | None = None
+    now: datetime | None = None
+
+
+def in_force(data: DashboardData) -> tuple[datetime | None, datetime | None]:
+    """The range the figures cover, as two instants a person can read: an open end is the
+    data's first day or the moment of computing, never a stale default."""
+    since, until = data.time_range.resolve(data.now) if data.now else (None, None)
+    return since or data.data_since, until or data.now
+
+
+@dataclass(frozen=True)
+class EmptyMessage:
+    """What the dashboard says instead of charts; `offer_all_time` when widening helps."""
+
+    title: str
+    body: str
+    offer_all_time: bool = False
+
+
+def empty_message(telemetry_on: bool, data: DashboardData) -> EmptyMessage:
+    """Says what is true: nothing is recorded while telemetry is off, nothing yet while it is
+    on, or the data exists outside the range (then widening the range is the way out)."""
+    if data.data_since is not None and data.time_range.preset != "all":
+        body = "Events were recorded outside this range. Pick a wider range or show all time."
+        if not telemetry_on:
+            body += " Telemetry is off now, so nothing new is recorded."
+        return EmptyMessage("Nothing recorded in this range", body, offer_all_time=True)
+    if not telemetry_on:
+        return EmptyMessage(
+            "Telemetry is off",
+            "Nothing is recorded while telemetry is off. To turn it on, open the Privacy "
+            "page and tick \u201cRecord anonymous telemetry\u201d.",
+        )
+    return EmptyMessage(
+        "Nothing recorded yet",
+        "Telemetry is on. Events appear here as soon as an app records one. To try it, run "
+        "peft-telemetry track demo_event in a terminal.",
+    )
+
+
+def _data_since(doc: StoreDocument) -> datetime | None:
+    """The oldest stored event or rollup day: rollups keep days whose raw events are gone."""
+    found = [doc.events[0].timestamp] if doc.events else []
+    for key in doc.rollups:
+        try:
+            found.append(datetime.combine(date.fromisoformat(key), time(), UTC))
+        except (TypeError, ValueError):
+            continue  # a hand-edited key: `compute_with_rollups` skips it too
+    return min(found, default=None)
 
 
 def kept_sentence(data: DashboardData) -> str:
@@ -90,4 +145,6 @@ def compute_dashboard(doc: StoreDocument, time_range: TimeRange, now: datetime) 
         max_events=doc.limits.max_events or DEFAULT_MAX_EVENTS,
         raw_since=doc.events[0].timestamp if doc.events else None,
         raw_count=len(doc.events),
+        data_since=_data_since(doc),
+        now=now,
     )

@@ -8,21 +8,13 @@ range.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
-import pyqtgraph as pg
-from PySide6.QtCore import QDateTime, QEvent, Qt
-from PySide6.QtGui import QFontMetrics, QPalette
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox,
-    QDateTimeEdit,
     QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QPushButton,
     QScrollArea,
     QStackedWidget,
     QTableView,
@@ -30,17 +22,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.analytics import Analytics, TimeBuckets
-from .dashboard_model import kept_sentence
-from .state import PRESETS, AppState, DashboardData, MetricHistogram, TimeRange
-from .table_models import PerformanceTableModel, format_number
-from .widgets import Card, ChartPanel, EmptyState, heading, make_plot, palette_color, setup_table
+from ..core.analytics import Analytics
+from .dashboard_charts import BreakdownPanel, HistogramPanel, TimelinePanel
+from .dashboard_model import empty_message, kept_sentence
+from .dashboard_range import RangeBar
+from .dashboard_tables import DashboardPerformanceModel, fit_performance_columns
+from .state import AppState, DashboardData, MetricHistogram
+from .table_models import format_number
+from .widgets import Card, EmptyState, heading, setup_table
 
-__all__ = ["DashboardPage", "format_duration"]
+__all__ = ["EMPTY_TEXT", "DashboardPage", "format_duration"]
 
+#: Where events come from, for pages with nothing to show (the Events page uses it too).
 EMPTY_TEXT = (
-    "No events yet. Turn on telemetry on the Privacy page, or run "
-    "`peft-telemetry track demo_event`."
+    "Turn on telemetry on the Privacy page, or run peft-telemetry track demo_event in a "
+    "terminal to record a test event."
 )
 
 
@@ -57,14 +53,6 @@ def format_duration(seconds: float | None) -> str:
     return f"{hours} h {m} min"
 
 
-def _to_qdatetime(moment: datetime) -> QDateTime:
-    return QDateTime.fromSecsSinceEpoch(int(moment.timestamp()))
-
-
-def _from_qdatetime(value: QDateTime) -> datetime:
-    return datetime.fromtimestamp(value.toSecsSinceEpoch(), tz=UTC)
-
-
 class DashboardPage(QWidget):
     title = "Dashboard"
 
@@ -78,34 +66,14 @@ class DashboardPage(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(heading("Dashboard"), 1)
-        range_label = QLabel("&Range:")
-        top.addWidget(range_label)
-        self.preset = QComboBox()
-        self.preset.setAccessibleName("Date range")
-        range_label.setBuddy(self.preset)  # Alt+R
-        for key, (label, _delta) in PRESETS.items():
-            self.preset.addItem(label, key)
-        self.preset.setCurrentIndex(list(PRESETS).index(state.time_range.preset))
-        self.preset.currentIndexChanged.connect(self._on_preset_changed)
-        top.addWidget(self.preset)
-        now = state.clock()  # the injected clock: tests and the demo pin it
-        self.since_edit = QDateTimeEdit(_to_qdatetime(now - timedelta(days=7)))
-        self.since_edit.setCalendarPopup(True)
-        self.since_edit.setDisplayFormat("yyyy-MM-dd HH:mm")
-        self.since_edit.setAccessibleName("From")
-        self.until_edit = QDateTimeEdit(_to_qdatetime(now))
-        self.until_edit.setCalendarPopup(True)
-        self.until_edit.setDisplayFormat("yyyy-MM-dd HH:mm")
-        self.until_edit.setAccessibleName("To")
-        self.apply_button = QPushButton("Apply")
-        self.apply_button.setAccessibleName("Apply custom range")
-        self.apply_button.clicked.connect(self._apply_custom)
-        for label, widget in (("From", self.since_edit), ("to", self.until_edit)):
-            top.addWidget(QLabel(label))
-            top.addWidget(widget)
-        top.addWidget(self.apply_button)
+        self.range_bar = RangeBar(state)
+        # The picker's parts, by the names tests and keyboard paths have always used.
+        self.preset = self.range_bar.preset
+        self.since_edit = self.range_bar.since_edit
+        self.until_edit = self.range_bar.until_edit
+        self.apply_button = self.range_bar.apply_button
+        top.addWidget(self.range_bar)
         layout.addLayout(top)
-        self._set_custom_enabled(state.time_range.preset == "custom")
 
         self.cards = {
             "events": Card("Events"),
@@ -127,7 +95,8 @@ class DashboardPage(QWidget):
 
         self.stack = QStackedWidget()
         layout.addWidget(self.stack, 1)
-        self.empty = EmptyState("Nothing in this range", EMPTY_TEXT)
+        self.empty = EmptyState("Nothing recorded yet", EMPTY_TEXT)
+        self.empty.action.clicked.connect(self.range_bar.show_all_time)
         self.stack.addWidget(self.empty)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -140,12 +109,8 @@ class DashboardPage(QWidget):
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
 
-        self.breakdown = ChartPanel("Event breakdown", make_plot(), ("Event type", "Count", "%"))
-        self._breakdown_bars: pg.BarGraphItem | None = None
-        self._breakdown_labels: list[pg.TextItem] = []
-        self.timeline = ChartPanel(
-            "Events over time", make_plot(date_axis=True), ("Period starting", "Events")
-        )
+        self.breakdown = BreakdownPanel()
+        self.timeline = TimelinePanel()
         # Heights in lines of text, not pixels: they scale with the font and the screen.
         line = self.fontMetrics().height()
         for panel in (self.breakdown, self.timeline):
@@ -155,13 +120,11 @@ class DashboardPage(QWidget):
 
         perf_box = QGroupBox("Performance")
         pl = QVBoxLayout(perf_box)
-        self.perf_model = PerformanceTableModel(self)
+        self.perf_model = DashboardPerformanceModel(self)
         self.perf_table = QTableView()
         self.perf_table.setModel(self.perf_model)
         setup_table(self.perf_table, "Performance metrics")
-        header = self.perf_table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        fit_performance_columns(self.perf_table)
         self.perf_table.setMinimumHeight(line * 9)
         self.perf_table.setMaximumHeight(line * 12)
         self.perf_table.selectionModel().currentRowChanged.connect(self._on_metric_selected)
@@ -169,7 +132,7 @@ class DashboardPage(QWidget):
         self.perf_empty = QLabel("No performance metrics in this range.")
         pl.addWidget(self.perf_empty)
         grid.addWidget(perf_box, 1, 0, 1, 2)
-        self.histogram = ChartPanel("Distribution", make_plot(), ("From", "To", "Count"))
+        self.histogram = HistogramPanel()
         self.histogram.setMaximumHeight(line * 19)
         grid.addWidget(self.histogram, 2, 0)
 
@@ -180,35 +143,6 @@ class DashboardPage(QWidget):
         state.analytics_changed.connect(self._on_analytics_changed)
         if state.dashboard is not None:
             self._on_analytics_changed(state.dashboard)
-
-    def changeEvent(self, event: QEvent) -> None:
-        """Bars, labels and titles take their colours from the palette when drawn: draw them
-        again when the system switches between light and dark."""
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and self._data is not None:
-            self._on_analytics_changed(self._data)
-
-    # ----------------------------------------------------------------- range
-    def _set_custom_enabled(self, on: bool) -> None:
-        for widget in (self.since_edit, self.until_edit, self.apply_button):
-            widget.setEnabled(on)
-
-    def _on_preset_changed(self, _index: int) -> None:
-        key = self.preset.currentData()
-        self._set_custom_enabled(key == "custom")
-        if key == "custom":
-            self._apply_custom()
-        else:
-            self.state.set_time_range(TimeRange(preset=key))
-
-    def _apply_custom(self) -> None:
-        self.state.set_time_range(
-            TimeRange(
-                preset="custom",
-                since=_from_qdatetime(self.since_edit.dateTime()),
-                until=_from_qdatetime(self.until_edit.dateTime()),
-            )
-        )
 
     # ----------------------------------------------------------------- data
     def _on_analytics_changed(self, data: DashboardData) -> None:
@@ -223,85 +157,18 @@ class DashboardPage(QWidget):
         self.kept.setText(sentence)
         self.kept.setVisible(bool(sentence))
         if a.total_events == 0:
-            self.stack.setCurrentIndex(0)
-            self.empty.title.setText(
-                "No events yet"
-                if self.state.document is not None and not self.state.document.events
-                else "Nothing in this range"
+            doc = self.state.document
+            message = empty_message(doc is not None and doc.consent.enabled, data)
+            self.empty.set_message(
+                message.title, message.body, "Show all time" if message.offer_all_time else None
             )
+            self.stack.setCurrentIndex(0)
             return
         self.stack.setCurrentIndex(1)
-        self._draw_breakdown(a)
-        self._draw_timeline(data.buckets)
+        self.breakdown.draw(a)
+        self.timeline.draw(data.buckets)
         self._fill_performance(a)
         self._fill_system(a)
-
-    def _bar_brush(self) -> pg.QtGui.QBrush:
-        return pg.mkBrush(palette_color(QPalette.ColorRole.Highlight, self))
-
-    def _draw_breakdown(self, a: Analytics) -> None:
-        # Items are reused across refreshes: rebuilding a bar and a text item per type on every
-        # external write cost ~40 ms at 100 000 events, mostly pen and font set-up.
-        plot = self.breakdown.plot
-        names = list(a.event_counts)
-        counts = [a.event_counts[n] for n in names]
-        total = a.total_events or 1
-        ys = list(range(len(names)))
-        options = {"x0": 0, "y": ys, "height": 0.7, "width": counts, "brush": self._bar_brush()}
-        if self._breakdown_bars is None:
-            self._breakdown_bars = pg.BarGraphItem(**options)
-            plot.addItem(self._breakdown_bars)
-        else:
-            self._breakdown_bars.setOpts(**options)
-        fg = palette_color(QPalette.ColorRole.Text, self)
-        labels = self._breakdown_labels
-        while len(labels) < len(names):
-            labels.append(pg.TextItem("", color=fg, anchor=(0, 0.5)))
-            plot.addItem(labels[-1])
-        for extra in labels[len(names) :]:
-            plot.removeItem(extra)
-        del labels[len(names) :]
-        rows = []
-        for label, y, name, count in zip(labels, ys, names, counts, strict=True):
-            pct = 100.0 * count / total
-            label.setText(f" {count:,} ({pct:.1f}%)", color=fg)
-            label.setPos(count, y)
-            rows.append((name, f"{count:,}", f"{pct:.1f}"))
-        axis = plot.getAxis("left")
-        axis.setTicks([[(y, n) for y, n in zip(ys, names, strict=True)]])
-        # pyqtgraph does not widen the axis for text ticks: without this only short names show.
-        metrics = QFontMetrics(axis.style.get("tickFont") or self.font())
-        axis.setWidth(max((metrics.horizontalAdvance(n) for n in names), default=0) + 16)
-        plot.invertY(True)
-        plot.setXRange(0, max(counts) * 1.3, padding=0)
-        plot.setYRange(-0.6, len(names) - 0.4, padding=0)
-        self.breakdown.set_rows(
-            rows,
-            "Events by type: " + "; ".join(f"{n} {c} ({p}%)" for n, c, p in rows),
-        )
-
-    def _draw_timeline(self, buckets: TimeBuckets) -> None:
-        plot = self.timeline.plot
-        plot.clear()
-        if not buckets.starts:
-            self.timeline.set_rows([], "No events over time.")
-            return
-        step = 3600 if buckets.size == "hour" else 86400
-        xs = [s.timestamp() + step / 2 for s in buckets.starts]
-        plot.addItem(
-            pg.BarGraphItem(x=xs, height=buckets.counts, width=step * 0.8, brush=self._bar_brush())
-        )
-        plot.setXRange(xs[0] - step, xs[-1] + step, padding=0)
-        plot.setYRange(0, max(buckets.counts) * 1.1 or 1, padding=0)
-        fmt = "%Y-%m-%d %H:00" if buckets.size == "hour" else "%Y-%m-%d"
-        rows = [
-            (s.astimezone().strftime(fmt), f"{c:,}")
-            for s, c in zip(buckets.starts, buckets.counts, strict=True)
-        ]
-        self.timeline.set_rows(
-            rows,
-            f"Events per {buckets.size}: " + "; ".join(f"{t}: {c}" for t, c in rows if c != "0"),
-        )
 
     def _fill_performance(self, a: Analytics) -> None:
         self.perf_model.set_metrics(a.performance)
@@ -325,37 +192,11 @@ class DashboardPage(QWidget):
             self._draw_histogram()
 
     def _draw_histogram(self) -> None:
-        plot = self.histogram.plot
-        plot.clear()
         name = self._selected_metric
         hist: MetricHistogram | None = None
         if self._data is not None and name is not None:
             hist = self._data.histograms.get(name)
-        if hist is None:
-            self.histogram.set_rows([], "No metric selected.")
-            plot.setTitle(None)
-            return
-        color = palette_color(QPalette.ColorRole.Highlight, self)
-        plot.plot(
-            hist.edges,
-            hist.counts,
-            stepMode="center",
-            fillLevel=0,
-            brush=pg.mkBrush(color),
-            pen=pg.mkPen(color),
-        )
-        unit = f" ({hist.unit})" if hist.unit else ""
-        fg = palette_color(QPalette.ColorRole.Text, self)
-        plot.setTitle(f"{name}{unit}", color=fg)
-        rows = [
-            (format_number(lo, 2), format_number(hi, 2), str(c))
-            for lo, hi, c in zip(hist.edges, hist.edges[1:], hist.counts, strict=False)
-        ]
-        self.histogram.set_rows(
-            rows,
-            f"Distribution of {name}{unit}: "
-            + "; ".join(f"{lo} to {hi}: {c}" for lo, hi, c in rows if c != "0"),
-        )
+        self.histogram.draw(name if hist is not None else None, hist)
 
     def _fill_system(self, a: Analytics) -> None:
         while self.system_form.rowCount():

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, SignalInstance
 
 from ..core.services import upload as upload_actions
-from ..core.upload.credentials import NO_KEYRING_MESSAGE, token_state
+from ..core.upload.credentials import NO_KEYRING_MESSAGE, NO_KEYRING_STATE, token_state
 from ..core.upload.endpoint import EndpointError, UploadError
 from ..core.upload.runtime import UploadRuntime
 from ..core.upload.sender import SENDER_BUSY_MESSAGE
@@ -179,8 +179,8 @@ class UploadModel(QObject):
 
     def _on_refreshed(self, result: tuple[UploadStatus, str, int]) -> None:
         status, token_state, actions = result
-        if token_state == NO_KEYRING_MESSAGE and not self._token_save_tried:
-            token_state = NO_KEYRING_NOTE
+        if token_state == NO_KEYRING_STATE:  # refused only once a save was tried
+            token_state = NO_KEYRING_MESSAGE if self._token_save_tried else NO_KEYRING_NOTE
         self.status = status
         self.token_state = token_state
         self._token_read_at = actions

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .table_models import RowsTableModel
+from .chart_table import ChartRowsModel
 
 __all__ = [
     "Banner",
@@ -147,7 +147,11 @@ class Banner(QFrame):
 
 
 class EmptyState(QWidget):
-    """What to do when there is nothing to show, instead of an empty chart or table."""
+    """What to do when there is nothing to show, instead of an empty chart or table.
+
+    `set_message` lets a page say what is true now (off, nothing yet, nothing in this range);
+    `action` is a button for the one step that helps, hidden unless the message names one.
+    """
 
     def __init__(self, title: str, text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -159,9 +163,22 @@ class EmptyState(QWidget):
         self.body.setWordWrap(True)
         self.body.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.body.setTextFormat(Qt.TextFormat.PlainText)  # what is written is what is shown
+        self.action = QPushButton()
+        self.action.setVisible(False)
         layout.addWidget(self.title)
         layout.addWidget(self.body)
+        layout.addWidget(self.action, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(2)
+        self.set_message(title, text)
+
+    def set_message(self, title: str, text: str, action: str | None = None) -> None:
+        self.title.setText(title)
+        self.title.setAccessibleName(title)
+        self.body.setText(text)
+        self.action.setText(action or "")
+        self.action.setAccessibleName(action or f"{title}: no action")
+        self.action.setVisible(bool(action))
         self.setAccessibleName(title)
         self.setAccessibleDescription(text)
 
@@ -253,7 +270,12 @@ def setup_table(view: QTableView, name: str) -> None:
 
 class ChartPanel(QFrame):
     """A chart with its text alternative: the same numbers as a table, one toggle away, and in
-    the plot's accessible description for screen readers."""
+    the plot's accessible description for screen readers. An optional caption under the title
+    says what drives the chart."""
+
+    #: Widest a table column grows to fit its text, in average characters: wider names are
+    #: cut with an ellipsis (the cell's tooltip has them whole) so the other columns stay.
+    MAX_COLUMN_CHARS = 32
 
     def __init__(
         self,
@@ -277,7 +299,12 @@ class ChartPanel(QFrame):
         self.toggle.toggled.connect(self._on_toggled)
         top.addWidget(self.toggle)
         layout.addLayout(top)
-        self.table_model = RowsTableModel(headers, self)
+        self.caption = QLabel()
+        self.caption.setWordWrap(True)
+        self.caption.setTextFormat(Qt.TextFormat.PlainText)
+        self.caption.setVisible(False)
+        layout.addWidget(self.caption)
+        self.table_model = ChartRowsModel(headers, self)
         self.table = QTableView()
         self.table.setModel(self.table_model)
         setup_table(self.table, f"{title} table")
@@ -286,12 +313,36 @@ class ChartPanel(QFrame):
         self.stack.addWidget(plot)
         self.stack.addWidget(self.table)
         layout.addWidget(self.stack, 1)
+        self._columns_fitted = False
+
+    def set_caption(self, text: str) -> None:
+        self.caption.setText(text)
+        self.caption.setAccessibleName(text)
+        self.caption.setVisible(bool(text))
 
     def set_rows(self, rows: Sequence[Sequence[str]], description: str) -> None:
         self.table_model.set_rows(rows)
         self.plot.setAccessibleDescription(description)
         self.setAccessibleDescription(description)
+        self._columns_fitted = False
+        if self.stack.currentWidget() is self.table:
+            self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Every column as wide as its header and text ("Period starting" whole), up to a cap
+        so one long name cannot push the others out of sight. Only once the table is shown:
+        measuring every row costs more than drawing the chart, on each refresh."""
+        if self._columns_fitted:
+            return
+        self._columns_fitted = True
+        cap = self.table.fontMetrics().averageCharWidth() * self.MAX_COLUMN_CHARS
+        self.table.resizeColumnsToContents()
+        for column in range(self.table_model.columnCount() - 1):  # the last one stretches
+            if self.table.columnWidth(column) > cap:
+                self.table.setColumnWidth(column, cap)
 
     def _on_toggled(self, checked: bool) -> None:
+        if checked:
+            self._fit_columns()
         self.stack.setCurrentIndex(1 if checked else 0)
         self.toggle.setText("Show as chart" if checked else "Show as table")

@@ -189,6 +189,9 @@ def test_without_a_keyring_the_token_is_refused_plainly_and_never_written(
 ) -> None:
     # conftest sets PEFT_TELEMETRY_SECRETS=file: "no keyring" for this process.
     store = Store(data_dir)
+    # Before any save: what will happen, not a refusal nobody asked for (`upload status`).
+    assert "No keyring backend" in token_state(data_dir)
+    assert "not saved" not in token_state(data_dir)
     with pytest.raises(TokenUnavailableError, match="No keyring backend is available"):
         set_token(store, "tok_SECRET", actor="cli")
     with pytest.raises(TokenUnavailableError):  # a plain file is never the token's fallback

@@ -76,14 +76,19 @@ def test_custom_range_through_the_widgets(qtbot, make_window, demo_store) -> Non
     page = window.pages["dashboard"]
     page.preset.setCurrentIndex(page.preset.findData("custom"))
     assert page.since_edit.isEnabled() and page.apply_button.isEnabled()
-    qtbot.waitUntil(lambda: window.state.dashboard.time_range.preset == "custom", timeout=5000)
+    with qtbot.waitSignal(
+        window.state.analytics_changed,
+        timeout=5000,
+        check_params_cb=lambda data: data.time_range.preset == "custom",
+    ):
+        page.apply_button.click()
     _check(window, window.state.dashboard)
 
 
 def test_empty_store_shows_what_to_do(make_window, store) -> None:
     page = make_window(store).pages["dashboard"]
     assert page.stack.currentWidget() is page.empty
-    assert "peft-telemetry track demo_event" in page.empty.body.text()
+    assert "Privacy page" in page.empty.body.text()
     assert page.cards["events"].value.text() == "0"
 
 

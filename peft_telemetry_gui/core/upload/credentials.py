@@ -24,6 +24,7 @@ from .endpoint import UploadError
 __all__ = [
     "DELETION_TOKEN_PREFIX",
     "NO_KEYRING_MESSAGE",
+    "NO_KEYRING_STATE",
     "TokenUnavailableError",
     "check_token",
     "deletion_token",
@@ -39,6 +40,12 @@ log = logging.getLogger(__name__)
 NO_KEYRING_MESSAGE = (
     "No keyring backend is available on this system, so the upload token cannot be stored "
     "safely and was not saved. Upload still works without a token (for collectors that do "
+    "not require one)."
+)
+#: What `token_state` says before anyone tried to save a token: nothing was refused yet.
+NO_KEYRING_STATE = (
+    "No keyring backend is available on this system, so an upload token cannot be stored "
+    "safely (none can be saved). Upload still works without a token (for collectors that do "
     "not require one)."
 )
 DELETION_TOKEN_PREFIX = "deletion-token:"
@@ -89,7 +96,7 @@ def token_state(data_dir: Path, secret_store: SecretStore | None = None) -> str:
     """ "set", "not set", or the plain no-keyring sentence: what the page and `status` show."""
     secrets = token_store(data_dir, secret_store)
     if secrets is None:
-        return NO_KEYRING_MESSAGE
+        return NO_KEYRING_STATE
     try:
         return "set" if secrets.get(UPLOAD_TOKEN_NAME) else "not set"
     except (SecretStoreError, OSError) as exc:
