@@ -46,6 +46,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _StatKey = FileIdentity | None
+#: What a load found: a document (and what came with it), only the folder's access (nothing
+#: to read, or nothing new but the access changed), or nothing new at all.
 _Loaded = tuple[StoreDocument, DashboardData, list[AuditEntry], StoreAccess] | StoreAccess | None
 
 
@@ -235,14 +237,15 @@ class AppState(QObject, StateActions):
         forced = self._force.is_set()
         self._force.clear()
         key = file_identity(self.store.path)
-        if not forced and key == self._worker_key and self._worker_doc is not None:
-            return None
-        # Stat before reading: if the file changes in between, the next poll sees a new key.
-        # Incremental: events already loaded are reused, not validated again (see the method).
-        previous = self._worker_doc
+        # Checked on every poll: a folder made read-only (or writable again) changes no file.
         access = check_access(self.store.data_dir)
         if not access.readable:
             return access
+        if not forced and key == self._worker_key and self._worker_doc is not None:
+            return None if access == self.access else access
+        # Stat before reading: if the file changes in between, the next poll sees a new key.
+        # Incremental: events already loaded are reused, not validated again (see the method).
+        previous = self._worker_doc
         try:
             doc = self.store.read_incremental(previous)
         except StoreError as exc:
@@ -261,9 +264,9 @@ class AppState(QObject, StateActions):
         self._watch_paths()
         if result is None:
             return
-        if isinstance(result, StoreAccess):  # nothing could be read: the window says why
+        if isinstance(result, StoreAccess):  # nothing (new) could be read: the window says why
             self._set_access(result)
-            if not self.loaded:
+            if not self.loaded and not result.readable:
                 self.loaded = True
                 self.first_load_finished.emit()
             return

@@ -212,6 +212,14 @@ def test_an_unwritable_data_folder_is_said_and_never_claims_saved(
     qtbot.waitUntil(lambda: box.status.text().startswith("Not saved"), timeout=10_000)
     assert "Operation not permitted" in box.status.text()
     assert "Saved" not in box.status.text()
-    qtbot.waitUntil(lambda: box.apply_button.isEnabled(), timeout=5000)
+    # The next read finds the folder read-only: the box is greyed out, the window says why.
+    window = box.window()
+    qtbot.waitUntil(lambda: "read-only" in window.access_banner.text(), timeout=10_000)
+    assert not box.isEnabled()
     assert box.days_field.text() == "7"  # what the user typed stays, to try again
     assert store.path.read_bytes() == before
+    immutable.unlock(store.data_dir)
+    qtbot.waitUntil(lambda: box.apply_button.isEnabled(), timeout=10_000)
+    assert not window.access_banner.isVisible()
+    box.apply_button.click()
+    qtbot.waitUntil(lambda: box.status.text().startswith("Saved"), timeout=10_000)
