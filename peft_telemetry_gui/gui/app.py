@@ -119,6 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         remember_geometry=not screenshot,
         ask_first_run=not screenshot,
         fit_to_screen=not screenshot,
+        first_page=args.page,
     )
     if args.demo:
         window.setWindowTitle(f"PEFT Telemetry — demo data in {data_dir}")

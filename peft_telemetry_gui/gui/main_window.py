@@ -70,10 +70,13 @@ class MainWindow(QMainWindow, WindowDataActions):
         remember_geometry: bool = True,
         ask_first_run: bool = True,
         fit_to_screen: bool = True,
+        first_page: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
         """`fit_to_screen`: shrink the first window to the screen (not for `--screenshot`,
-        whose picture has the same size on every machine)."""
+        whose picture has the same size on every machine). `first_page`: the page shown
+        first, and the only one built before the first paint (default: the first in
+        `PAGES`); building another first and switching cost start-up a whole page."""
         super().__init__(parent)
         self.state = state
         self._remember_geometry = remember_geometry
@@ -136,7 +139,8 @@ class MainWindow(QMainWindow, WindowDataActions):
             item.setData(Qt.ItemDataRole.UserRole, spec.name)
             self.nav.addItem(item)
         self.nav.currentRowChanged.connect(self._on_nav_changed)
-        self.nav.setCurrentRow(0)
+        names = [spec.name for spec in PAGES]
+        self.nav.setCurrentRow(names.index(first_page) if first_page in names else 0)
 
         self._build_menu()
         self.export_button.clicked.connect(self._export_menu_from_button)

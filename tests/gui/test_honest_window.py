@@ -182,3 +182,22 @@ def test_delete_all_looks_destructive_and_stays_readable_in_light_and_dark(
         assert export_text != buttons[0].palette().color(QPalette.ColorRole.ButtonText)
     finally:
         app.setPalette(original)
+
+
+def test_start_up_builds_only_the_page_it_shows_first(qtbot, store: Store) -> None:
+    """`--page dashboard` used to build the Privacy page (the first in the list) too, with its
+    scrubber tester and limits box, before the first paint: start-up paid for two pages."""
+    from peft_telemetry_gui.gui.main_window import MainWindow
+    from peft_telemetry_gui.gui.state import AppState
+
+    state = AppState(store, clock=store.clock)
+    window = MainWindow(state, remember_geometry=False, ask_first_run=False, first_page="events")
+    try:
+        assert window.current_page() == "events"
+        assert window.stack.widget(0).accessibleName() == "Privacy (loading)"
+        assert window.stack.currentWidget() is window.pages["events"]
+    finally:
+        window.close()
+        window.deleteLater()
+        state.shutdown()
+        state.deleteLater()
