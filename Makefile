@@ -29,7 +29,7 @@ test: $(STAMP)
 
 # The library and the CLI as a host app gets them: the wheel without extras, in a venv that has
 # never seen PySide6. The core and CLI tests run there (only there: each test runs once).
-QT_FREE_TESTS := tests/core tests/test_cli.py tests/test_cli_output.py tests/test_cli_receipt.py tests/test_cli_catalogue.py tests/test_cli_scrub.py tests/test_cli_stats.py
+QT_FREE_TESTS := tests/core tests/test_cli.py tests/test_cli_output.py tests/test_cli_receipt.py tests/test_cli_catalogue.py tests/test_cli_scrub.py tests/test_cli_stats.py tests/test_docs_examples.py
 test-noqt:
 	test -x $(NOQT)/bin/python || python3 -m venv $(NOQT)
 	rm -rf $(NOQT)/dist
