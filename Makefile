@@ -11,7 +11,7 @@ export QT_QPA_PLATFORM ?= offscreen
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[gui,dev]'
+	$(PY) -m pip install -q -e '.[gui,dev,fastapi]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -29,7 +29,8 @@ test: $(STAMP)
 
 # The library and the CLI as a host app gets them: the wheel without extras, in a venv that has
 # never seen PySide6. The core and CLI tests run there (only there: each test runs once).
-QT_FREE_TESTS := tests/core tests/test_cli.py tests/test_cli_output.py tests/test_cli_receipt.py tests/test_cli_catalogue.py tests/test_cli_scrub.py tests/test_cli_stats.py tests/test_docs_examples.py
+QT_FREE_TESTS := tests/core tests/test_cli.py tests/test_cli_output.py tests/test_cli_receipt.py tests/test_cli_catalogue.py tests/test_cli_scrub.py tests/test_cli_stats.py tests/test_docs_examples.py \
+	tests/test_integrations_peft_studio.py
 test-noqt:
 	test -x $(NOQT)/bin/python || python3 -m venv $(NOQT)
 	rm -rf $(NOQT)/dist

@@ -27,6 +27,7 @@ from .common import (
 )
 from .receipt import add_receipt_commands
 from .scrub import add_scrub_commands
+from .serve import add_serve_command
 from .upload import add_upload_commands
 
 __all__ = ["build_parser", "main"]
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     add_local_commands(add)
+    add_serve_command(add)
     add_upload_commands(sub)
     add_receipt_commands(sub)
     add_catalogue_commands(sub)
