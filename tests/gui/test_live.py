@@ -125,4 +125,6 @@ def test_event_loop_keeps_answering_while_another_process_holds_the_lock(
     assert waited > 1.0, "the write should have had to wait for the other process"
     assert not store.read().consent.enabled
     assert len(gaps) > 50
-    assert max(gaps) < 200, f"event loop stalled for {max(gaps)} ms"
+    # Waiting for the lock on the GUI thread would freeze it for about `waited`; a gap of a
+    # few hundred ms is only a busy machine (another test suite) starving this process.
+    assert max(gaps) < waited * 1000 / 2, f"event loop stalled for {max(gaps)} ms"
