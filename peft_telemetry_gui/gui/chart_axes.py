@@ -38,14 +38,29 @@ class IntegerAxis(pg.AxisItem):
         return [f"{round(v * scale):,}" for v in values]
 
 
-def make_count_plot(count_side: str, date_axis: bool = False) -> PalettePlot:
-    """`make_plot` with an integer axis on `count_side` ("left" or "bottom")."""
-    plot = make_plot(date_axis=date_axis)
+def make_count_plot(
+    count_side: str, date_axis: bool = False, view_box: pg.ViewBox | None = None
+) -> PalettePlot:
+    """`make_plot` with an integer axis on `count_side` ("left" or "bottom"), and `view_box`
+    (a `chart_span.SpanViewBox`) instead of pyqtgraph's when given."""
+    plot = make_plot(date_axis=date_axis) if view_box is None else _with_view(view_box, date_axis)
     plot.setAxisItems({count_side: IntegerAxis(orientation=count_side)})
     plot.apply_palette()  # the new axis starts in pyqtgraph's colours
     for side in ("left", "bottom"):
         # Seconds since 1970 are not "x1e+09"; a count or a metric keeps its own unit.
         plot.getAxis(side).enableAutoSIPrefix(False)
+    return plot
+
+
+def _with_view(view_box: pg.ViewBox, date_axis: bool) -> PalettePlot:
+    """What `make_plot` builds, around `view_box` (`make_plot` cannot take one)."""
+    axes = {"bottom": pg.DateAxisItem(orientation="bottom")} if date_axis else None
+    plot = PalettePlot(None, axisItems=axes, viewBox=view_box)
+    plot.setMenuEnabled(False)
+    plot.setMouseEnabled(x=False, y=False)
+    plot.hideButtons()
+    plot.setMinimumHeight(plot.fontMetrics().height() * 11)
+    plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     return plot
 
 

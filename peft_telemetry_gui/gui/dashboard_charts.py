@@ -1,24 +1,28 @@
-"""The dashboard's three charts, each a `ChartPanel` that draws one part of `DashboardData`.
+"""Two of the dashboard's charts (the breakdown and the distribution; events over time is
+`dashboard_timeline`), each a `ChartPanel` that draws one part of `DashboardData`.
 
 Drawing only: the numbers come computed. What is decided here is how they stay readable: axis
 titles, whole-number ticks on counts, long names cut with the full name on hover, value labels
-kept inside the view, and the time bars centred on the tick that names their period.
+kept inside the view, and a crosshair naming the bin under the mouse.
 """
 
 from __future__ import annotations
 
-import math
-from datetime import UTC, datetime
+import bisect
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF
+from PySide6.QtCore import QPointF
 from PySide6.QtGui import QFontMetrics, QPalette
 from PySide6.QtWidgets import QWidget
 
-from ..core.analytics import Analytics, MetricHistogram, TimeBuckets
+from ..core.analytics import Analytics, MetricHistogram
 from .chart_axes import elide, make_count_plot
+from .chart_colors import series_color
+from .chart_crosshair import Crosshair
+from .chart_redraw import RedrawnPanel
+from .dashboard_timeline import TimelinePanel, bucket_label
 from .table_models import format_number
-from .widgets import ChartPanel, palette_color
+from .widgets import palette_color
 
 __all__ = ["BreakdownPanel", "HistogramPanel", "TimelinePanel", "bucket_label"]
 
@@ -28,38 +32,7 @@ NAME_CHARS = 24
 _EDGE = 6
 
 
-def bucket_label(start: datetime, size: str) -> str:
-    """A period's start as the table shows it: hours in local time (to the minute, for zones
-    half an hour off UTC), days as the UTC days they are (rollups count UTC days)."""
-    if size == "hour":
-        return start.astimezone().strftime("%Y-%m-%d %H:%M")
-    return start.astimezone(UTC).date().isoformat()
-
-
-def _short_label(start: datetime, size: str, with_day: bool) -> str:
-    """The axis's shorter form of `bucket_label`."""
-    if size == "hour":
-        return start.astimezone().strftime("%d %b %H:%M" if with_day else "%H:%M")
-    return start.astimezone(UTC).strftime("%d %b")
-
-
-class _Redrawn(ChartPanel):
-    """Bars, labels and titles take their colours from the palette when drawn: draw them
-    again when the system switches between light and dark (this panel's palette, which Qt
-    updates after its parents', so a parent cannot do it for us)."""
-
-    _last: tuple[object, ...] | None = None
-
-    def remember(self, *args: object) -> None:
-        self._last = args
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and self._last is not None:
-            self.draw(*self._last)  # each subclass's own draw, with what it drew last
-
-
-class BreakdownPanel(_Redrawn):
+class BreakdownPanel(RedrawnPanel):
     """Events by type: horizontal bars, the count and share at each bar's end."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -161,90 +134,37 @@ class BreakdownPanel(_Redrawn):
             target.setToolTip(tip)
 
 
-class TimelinePanel(_Redrawn):
-    """Events per day or per hour: one bar per period, centred on its tick; ticks at the start
-    of each period, labelled as in the table."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(
-            "Events over time", make_count_plot("left"), ("Period starting", "Events"), parent
-        )
-        self.plot.setLabel("left", "Events")
-        self.bars: pg.BarGraphItem | None = None
-        self._buckets: TimeBuckets | None = None
-        self.plot.getViewBox().sigResized.connect(self._fit_ticks)
-
-    def draw(self, buckets: TimeBuckets) -> None:
-        self.remember(buckets)
-        plot = self.plot
-        plot.clear()
-        self.bars = None
-        self._buckets = buckets
-        if not buckets.starts:
-            self.set_rows([], "No events over time.")
-            return
-        step = 3600 if buckets.size == "hour" else 86400
-        xs = [s.timestamp() for s in buckets.starts]
-        brush = pg.mkBrush(palette_color(QPalette.ColorRole.Highlight, self))
-        self.bars = pg.BarGraphItem(x=xs, height=buckets.counts, width=step * 0.8, brush=brush)
-        plot.addItem(self.bars)
-        plot.setLabel("bottom", "Hour starting" if buckets.size == "hour" else "Day (UTC)")
-        plot.setXRange(xs[0] - step * 0.6, xs[-1] + step * 0.6, padding=0)
-        plot.setYRange(0, max(buckets.counts) * 1.1 or 1, padding=0)
-        self._fit_ticks()
-        rows = [
-            (bucket_label(s, buckets.size), f"{c:,}")
-            for s, c in zip(buckets.starts, buckets.counts, strict=True)
-        ]
-        self.set_rows(
-            rows,
-            f"Events per {buckets.size}: " + "; ".join(f"{t}: {c}" for t, c in rows if c != "0"),
-        )
-
-    def _fit_ticks(self) -> None:
-        """A labelled tick every few periods, as many as fit the axis's width; an unlabelled
-        one at every other period start."""
-        buckets = self._buckets
-        if buckets is None or not buckets.starts:
-            return
-        axis = self.plot.getAxis("bottom")
-        metrics = QFontMetrics(axis.style.get("tickFont") or self.font())
-        size = buckets.size
-        widest = metrics.horizontalAdvance(_short_label(buckets.starts[0], size, True))
-        fit = max(1, int(max(axis.width(), 1) // (widest + metrics.averageCharWidth() * 3)))
-        stride = max(1, math.ceil(len(buckets.starts) / fit))
-        major, minor = [], []
-        last_day = None
-        for i, start in enumerate(buckets.starts):
-            if i % stride:
-                minor.append((start.timestamp(), ""))
-                continue
-            day = start.astimezone().date() if size == "hour" else None
-            major.append((start.timestamp(), _short_label(start, size, day != last_day)))
-            last_day = day
-        axis.setTicks([major, minor])
-
-
-class HistogramPanel(_Redrawn):
-    """The distribution of the metric selected in the performance table; the caption says so."""
+class HistogramPanel(RedrawnPanel):
+    """The distribution of the metric selected in the performance table; the caption says so.
+    Its colour is the metric's own (`series_color`), the same whichever row was picked before."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Distribution", make_count_plot("left"), ("From", "To", "Count"), parent)
         self.plot.setLabel("left", "Count")
         self.set_caption("Select a row in Performance above to see its distribution.")
+        self.curve: pg.PlotDataItem | None = None
+        self._name: str | None = None
+        self._hist: MetricHistogram | None = None
+        self.crosshair = Crosshair(self.plot, self.point_at)
+        self.saving.exporting.connect(self.crosshair.hide)
 
     def draw(self, name: str | None, hist: MetricHistogram | None) -> None:
         self.remember(name, hist)
         plot = self.plot
-        plot.clear()
+        # Not `plot.clear()`: the crosshair's items stay.
+        if self.curve is not None:
+            plot.removeItem(self.curve)
+            self.curve = None
+        self.crosshair.hide()
+        self._name, self._hist = name, hist
         if name is None or hist is None:
             self.set_rows([], "No metric selected.")
             plot.setTitle(None)
             plot.setLabel("bottom", "Value")
             self.set_caption("Select a row in Performance above to see its distribution.")
             return
-        color = palette_color(QPalette.ColorRole.Highlight, self)
-        plot.plot(
+        color = series_color(name)
+        self.curve = plot.plot(
             hist.edges,
             hist.counts,
             stepMode="center",
@@ -258,7 +178,8 @@ class HistogramPanel(_Redrawn):
         fg = palette_color(QPalette.ColorRole.Text, self)
         plot.setTitle(f"{short}{unit}", color=fg)
         plot.setLabel("bottom", f"Value{unit}")
-        plot.setToolTip(f"{name}{unit}")
+        # On the title only: a tooltip over the bars would cover the crosshair's label.
+        plot.getPlotItem().titleLabel.setToolTip(f"{name}{unit}")
         self.set_caption(f"Distribution of {short}{unit}: select a row above for another metric.")
         self.caption.setToolTip(f"{name}{unit}")
         rows = [
@@ -270,3 +191,19 @@ class HistogramPanel(_Redrawn):
             f"Distribution of {name}{unit}: "
             + "; ".join(f"{lo} to {hi}: {c}" for lo, hi, c in rows if c != "0"),
         )
+
+    def point_at(self, x: float) -> tuple[float, str] | None:
+        """The bin under `x` (one bisection): its bounds, its count and the metric's name."""
+        hist, name = self._hist, self._name
+        if hist is None or name is None or not hist.counts:
+            return None
+        i = bisect.bisect_right(hist.edges, x) - 1
+        if not 0 <= i < len(hist.counts):
+            return None
+        lo, hi = hist.edges[i], hist.edges[i + 1]
+        unit = f" {hist.unit}" if hist.unit else ""
+        short = elide(name, QFontMetrics(self.font()), self.plot.width() // 2)
+        text = (
+            f"{format_number(lo, 2)} to {format_number(hi, 2)}{unit}\n{short}: {hist.counts[i]:,}"
+        )
+        return (lo + hi) / 2, text

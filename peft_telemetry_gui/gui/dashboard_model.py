@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 from ..core import analytics
-from ..core.analytics import MetricHistogram
+from ..core.analytics import MetricHistogram, category_counts
 from ..core.constants import DEFAULT_MAX_EVENTS
 from ..core.models import StoreDocument
 
@@ -63,6 +63,9 @@ class DashboardData:
     analytics: analytics.Analytics
     buckets: analytics.TimeBuckets
     histograms: dict[str, MetricHistogram] = field(default_factory=dict)
+    #: Each category's count in every bucket (the timeline's stacked bars and legend); empty
+    #: when the split is not known, and then the timeline draws one series.
+    series: dict[str, list[int]] = field(default_factory=dict)
     #: The store's raw events: at most this many are kept (None: nothing to say), the oldest
     #: of them from `raw_since`, `raw_count` of them now.
     max_events: int | None = None
@@ -137,10 +140,12 @@ def compute_dashboard(doc: StoreDocument, time_range: TimeRange, now: datetime) 
     events the cap kept."""
     since, until = time_range.resolve(now)
     figures = analytics.compute_with_rollups(doc.events, doc.rollups, since, until)
+    buckets = figures.buckets(doc.events)
     return DashboardData(
         time_range=time_range,
         analytics=figures.analytics,
-        buckets=figures.buckets(doc.events),
+        buckets=buckets,
+        series=category_counts(buckets, figures.raw, doc.rollups, since, until),
         histograms=figures.histograms(),
         max_events=doc.limits.max_events or DEFAULT_MAX_EVENTS,
         raw_since=doc.events[0].timestamp if doc.events else None,

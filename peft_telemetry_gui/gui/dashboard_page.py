@@ -8,13 +8,16 @@ range.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from datetime import datetime
+
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QScrollArea,
     QStackedWidget,
     QTableView,
@@ -23,11 +26,12 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.analytics import Analytics
-from .dashboard_charts import BreakdownPanel, HistogramPanel, TimelinePanel
+from .dashboard_charts import BreakdownPanel, HistogramPanel
 from .dashboard_model import empty_message, kept_sentence
-from .dashboard_range import RangeBar
+from .dashboard_range import RangeBar, minute_up
 from .dashboard_tables import DashboardPerformanceModel, fit_performance_columns
-from .state import AppState, DashboardData, MetricHistogram
+from .dashboard_timeline import TimelinePanel
+from .state import AppState, DashboardData, MetricHistogram, TimeRange
 from .table_models import format_number
 from .widgets import Card, EmptyState, heading, setup_table
 
@@ -54,13 +58,23 @@ def format_duration(seconds: float | None) -> str:
 
 
 class DashboardPage(QWidget):
+    """Cards, charts and tables of one range. Dragging across Events over time narrows the
+    range to that span (every card, chart and table follows); Clear selection goes back."""
+
     title = "Dashboard"
+
+    #: A span picked on Events over time and now in force: (start, end), aware datetimes.
+    span_selected = Signal(object)
+    #: The span was cleared: the range before it is in force again.
+    span_cleared = Signal()
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self._selected_metric: str | None = None
         self._data: DashboardData | None = None
+        self._span: TimeRange | None = None  # the span in force, while it is
+        self._before_span: TimeRange | None = None  # what Clear selection goes back to
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
 
@@ -92,6 +106,20 @@ class DashboardPage(QWidget):
         self.kept.setAccessibleName("Raw events kept")
         self.kept.setVisible(False)
         layout.addWidget(self.kept)
+        self.span_bar = QWidget()
+        span_row = QHBoxLayout(self.span_bar)
+        span_row.setContentsMargins(0, 0, 0, 0)
+        self.span_label = QLabel("")
+        self.span_label.setWordWrap(True)
+        self.span_label.setTextFormat(Qt.TextFormat.PlainText)
+        span_row.addWidget(self.span_label, 1)
+        self.clear_span_button = QPushButton("Clear selection")
+        self.clear_span_button.setAccessibleName("Clear selection of a span on Events over time")
+        self.clear_span_button.setToolTip("Go back to the range shown before the selection")
+        self.clear_span_button.clicked.connect(self.clear_span)
+        span_row.addWidget(self.clear_span_button)
+        self.span_bar.setVisible(False)
+        layout.addWidget(self.span_bar)
 
         self.stack = QStackedWidget()
         layout.addWidget(self.stack, 1)
@@ -111,6 +139,7 @@ class DashboardPage(QWidget):
 
         self.breakdown = BreakdownPanel()
         self.timeline = TimelinePanel()
+        self.timeline.span_chosen.connect(self.select_span)
         # Heights in lines of text, not pixels: they scale with the font and the screen.
         line = self.fontMetrics().height()
         for panel in (self.breakdown, self.timeline):
@@ -147,6 +176,8 @@ class DashboardPage(QWidget):
     # ----------------------------------------------------------------- data
     def _on_analytics_changed(self, data: DashboardData) -> None:
         self._data = data
+        if self._span is not None and self.state.time_range != self._span:
+            self._forget_span()  # another range was picked since
         a = data.analytics
         self.cards["events"].set_value(format_number(a.total_events))
         self.cards["sessions"].set_value(format_number(a.sessions.count))
@@ -166,12 +197,40 @@ class DashboardPage(QWidget):
             return
         self.stack.setCurrentIndex(1)
         self.breakdown.draw(a)
-        self.timeline.draw(data.buckets)
+        self.timeline.draw(data.buckets, data.series)
         self._fill_performance(a)
         self._fill_system(a)
 
+    # ----------------------------------------------------------------- span
+    def select_span(self, start: datetime, end: datetime) -> None:
+        """Show only [start, end] everywhere: the range picker shows it as a custom range."""
+        if self._span is None or self.state.time_range != self._span:
+            self._before_span = self.state.time_range
+        self._span = self.range_bar.apply_span(start, end)
+        since = start.astimezone().strftime("%Y-%m-%d %H:%M")
+        until = minute_up(end).astimezone().strftime("%Y-%m-%d %H:%M")  # as the To box
+        self.span_label.setText(
+            f"Showing the span selected on Events over time: {since} to {until}."
+        )
+        self.span_bar.setVisible(True)
+        self.span_selected.emit((start, end))
+
+    def clear_span(self) -> None:
+        """Back to the range in force before the first span was picked."""
+        previous = self._before_span or TimeRange()
+        self._forget_span()
+        self.range_bar.set_range(previous)
+        self.span_cleared.emit()
+
+    def _forget_span(self) -> None:
+        self._span = self._before_span = None
+        self.span_bar.setVisible(False)
+
     def _fill_performance(self, a: Analytics) -> None:
         self.perf_model.set_metrics(a.performance)
+        self.perf_table.setAccessibleDescription(
+            f"Count, mean, min, max, p50 and p95 of {len(a.performance)} metric(s) in this range"
+        )
         has = bool(a.performance)
         self.perf_table.setVisible(has)
         self.perf_empty.setVisible(not has)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from .dashboard_model import DashboardData, in_force
 from .state import PRESETS, AppState, TimeRange
 
-__all__ = ["RangeBar", "custom_default"]
+__all__ = ["RangeBar", "custom_default", "minute_up"]
 
 
 def _to_qdatetime(moment: datetime) -> QDateTime:
@@ -35,7 +35,7 @@ def _from_qdatetime(value: QDateTime) -> datetime:
     return datetime.fromtimestamp(value.toSecsSinceEpoch(), tz=UTC)
 
 
-def _minute_up(moment: datetime) -> datetime:
+def minute_up(moment: datetime) -> datetime:
     """The boxes show minutes: round the end up so the last second's events stay in."""
     floor = moment.replace(second=0, microsecond=0)
     return floor if floor == moment else floor + timedelta(minutes=1)
@@ -46,7 +46,7 @@ def custom_default(data: DashboardData | None, now: datetime) -> tuple[datetime,
     first = data.data_since if data is not None and data.data_since is not None else now
     local = first.astimezone()
     start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    return start.astimezone(UTC), _minute_up(now)
+    return start.astimezone(UTC), minute_up(now)
 
 
 class RangeBar(QWidget):
@@ -102,7 +102,7 @@ class RangeBar(QWidget):
 
     def _show(self, since: datetime, until: datetime) -> None:
         self.since_edit.setDateTime(_to_qdatetime(since))
-        self.until_edit.setDateTime(_to_qdatetime(_minute_up(until)))
+        self.until_edit.setDateTime(_to_qdatetime(minute_up(until)))
 
     def _set_custom_enabled(self, on: bool) -> None:
         for widget in (self.since_edit, self.until_edit, self.apply_button):
@@ -125,6 +125,24 @@ class RangeBar(QWidget):
             self.preset.setCurrentIndex(index)
         else:  # already picked, but the range in force was set another way
             self.state.set_time_range(TimeRange(preset="all"))
+
+    def set_range(self, time_range: TimeRange) -> None:
+        """Show `time_range` in the picker and apply it: a span picked on a chart, or the range
+        in force before one (the preset's own handler would refill the custom boxes)."""
+        self.preset.blockSignals(True)
+        self.preset.setCurrentIndex(list(PRESETS).index(time_range.preset))
+        self.preset.blockSignals(False)
+        custom = time_range.preset == "custom"
+        self._set_custom_enabled(custom)
+        if custom and time_range.since is not None and time_range.until is not None:
+            self._show(time_range.since, time_range.until)
+        self.state.set_time_range(time_range)
+
+    def apply_span(self, since: datetime, until: datetime) -> TimeRange:
+        """`since` to `until` as the custom range in force; returns it."""
+        chosen = TimeRange(preset="custom", since=since, until=until)
+        self.set_range(chosen)
+        return chosen
 
     def apply_custom(self) -> None:
         since = _from_qdatetime(self.since_edit.dateTime())

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .chart_save import ChartSaving
 from .chart_table import ChartRowsModel
 
 __all__ = [
@@ -271,7 +272,8 @@ def setup_table(view: QTableView, name: str) -> None:
 class ChartPanel(QFrame):
     """A chart with its text alternative: the same numbers as a table, one toggle away, and in
     the plot's accessible description for screen readers. An optional caption under the title
-    says what drives the chart."""
+    says what drives the chart. Save (a button, and the chart's right-click menu) keeps the
+    picture or the table's rows (`chart_save`)."""
 
     #: Widest a table column grows to fit its text, in average characters: wider names are
     #: cut with an ellipsis (the cell's tooltip has them whole) so the other columns stay.
@@ -291,8 +293,11 @@ class ChartPanel(QFrame):
         self.plot.setAccessibleName(f"{title} chart")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 8)
+        self.table_model = ChartRowsModel(headers, self)
+        self.saving = ChartSaving(self, title, plot, self.table_model)
         top = QHBoxLayout()
         top.addWidget(heading(title, 2), 1)
+        top.addWidget(self.saving.button)
         self.toggle = QPushButton("Show as table")
         self.toggle.setCheckable(True)
         self.toggle.setAccessibleName(f"Show {title} as a table")
@@ -304,7 +309,6 @@ class ChartPanel(QFrame):
         self.caption.setTextFormat(Qt.TextFormat.PlainText)
         self.caption.setVisible(False)
         layout.addWidget(self.caption)
-        self.table_model = ChartRowsModel(headers, self)
         self.table = QTableView()
         self.table.setModel(self.table_model)
         setup_table(self.table, f"{title} table")
@@ -313,6 +317,7 @@ class ChartPanel(QFrame):
         self.stack.addWidget(plot)
         self.stack.addWidget(self.table)
         layout.addWidget(self.stack, 1)
+        layout.addWidget(self.saving.notice)
         self._columns_fitted = False
 
     def set_caption(self, text: str) -> None:
@@ -320,9 +325,19 @@ class ChartPanel(QFrame):
         self.caption.setAccessibleName(text)
         self.caption.setVisible(bool(text))
 
-    def set_rows(self, rows: Sequence[Sequence[str]], description: str) -> None:
-        self.table_model.set_rows(rows)
+    def set_rows(
+        self,
+        rows: Sequence[Sequence[str]],
+        description: str,
+        headers: Sequence[str] | None = None,
+    ) -> None:
+        """`headers`: new column titles, for a chart whose series vary."""
+        if headers is None:
+            self.table_model.set_rows(rows)
+        else:
+            self.table_model.set_table(headers, rows)
         self.plot.setAccessibleDescription(description)
+        self.table.setAccessibleDescription(description)
         self.setAccessibleDescription(description)
         self._columns_fitted = False
         if self.stack.currentWidget() is self.table:

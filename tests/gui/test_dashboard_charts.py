@@ -170,9 +170,11 @@ def test_count_axes_have_whole_number_ticks(qtbot, make_window, store, pinned_no
 
 
 def _bars_on_ticks(page, buckets) -> None:
-    (bars,) = _items(page.timeline.plot, pg.BarGraphItem)
-    xs = [float(x) for x in bars.opts["x"]]
+    stacked = _items(page.timeline.plot, pg.BarGraphItem)  # one per category, stacked
+    assert stacked
+    xs = [float(x) for x in stacked[0].opts["x"]]
     assert xs == [s.timestamp() for s in buckets.starts]  # a bar's centre: its period's start
+    assert all([float(x) for x in bars.opts["x"]] == xs for bars in stacked)
     levels = page.timeline.plot.getAxis("bottom")._tickLevels
     ticks = sorted(v for level in levels for v, _label in level)
     assert ticks == xs  # a tick at every bar, and no tick between bars

@@ -13,7 +13,7 @@ layered, each module importing only those above it (and `core.models`, `core.clo
 
 from __future__ import annotations
 
-from .buckets import TimeBuckets, time_buckets
+from .buckets import TimeBuckets, category_counts, time_buckets
 from .figures import Analytics, MetricStats, SessionStats, compute, percentile
 from .histograms import MetricHistogram
 from .rollups import RangeFigures, compute_with_rollups, kept_sentence
@@ -28,6 +28,7 @@ __all__ = [
     "SessionStats",
     "Summary",
     "TimeBuckets",
+    "category_counts",
     "compute",
     "compute_with_rollups",
     "filter_events",
