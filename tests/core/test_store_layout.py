@@ -378,7 +378,9 @@ def _check_whole(data: Path, done: int, *, size: int = 20) -> int:
     assert ours == {f"b{b}" for b in batches}  # the head moved with the events
     stamps = [e.timestamp for e in doc.events]
     assert stamps == sorted(stamps)
-    assert [e["id"] for e in raw_document(data)["events"]] == [e.id for e in doc.events]
+    # Killed before its first commit, a writer leaves no head at all: the old state, empty.
+    raw = raw_document(data) if store.path.exists() else {"events": []}
+    assert [e["id"] for e in raw["events"]] == [e.id for e in doc.events]
     return len(batches)
 
 
@@ -387,13 +389,17 @@ def test_sigkill_at_random_instants_leaves_the_old_state_or_the_new(data_dir: Pa
     rng = random.Random(5)
     data_dir.mkdir(mode=0o700)
     total = 0
-    for _round in range(25):
+    # 25 kills; more (up to 100) while too few batches were written for the kills to have
+    # landed among writes: on a loaded machine many writers die still importing.
+    for round_ in range(100):
         proc = _run_writer(data_dir, total, 50)
         time.sleep(0.05 + rng.random() * 0.25)  # somewhere in imports, appends or head writes
         proc.send_signal(signal.SIGKILL)
         out, _ = proc.communicate(timeout=30)
         done = sum(1 for line in out.splitlines() if line.startswith("DONE"))
         total = _check_whole(data_dir, total + done)
+        if round_ >= 24 and total > 25:
+            break
     assert total > 25, "the writers were killed before writing anything"
 
 
