@@ -45,6 +45,12 @@ class EventsTableModel(QAbstractTableModel):
         return self._events
 
     @property
+    def rows(self) -> list[int] | None:
+        """The filter's rows into `events` in display order (None: all, newest first). Replaced,
+        never changed in place, so a worker may read the list it was handed."""
+        return self._rows
+
+    @property
     def total(self) -> int:
         return len(self._events)
 

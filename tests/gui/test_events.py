@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from peft_telemetry_gui.core.demo import demo_events
+from PySide6.QtCore import Qt
+
+from peft_telemetry_gui.core.demo import demo_events, generate_demo
 from peft_telemetry_gui.core.models import Event
 from peft_telemetry_gui.core.store import raw_document
 from peft_telemetry_gui.gui.events_model import EventsTableModel
@@ -84,3 +86,91 @@ def test_empty_state(make_window, store) -> None:
     page = make_window(store).pages["events"]
     assert page.stack.currentWidget() is page.empty
     assert "Privacy page" in page.empty.body.text()
+
+
+def _settle(qtbot, page) -> None:
+    qtbot.waitUntil(lambda: not page.pending, timeout=5000)
+
+
+def _selected_rows(page) -> list[int]:
+    return [index.row() for index in page.table.selectionModel().selectedRows()]
+
+
+def test_the_pane_shows_only_the_highlighted_event(qtbot, make_window, demo_store) -> None:
+    """Issue 12: after the filter changed, the pane showed an event no row highlighted: it
+    followed Qt's current index, which focus alone moves and a ctrl-click leaves behind."""
+    window = make_window(demo_store)
+    window.show_page("events")
+    page = window.pages["events"]
+    newest = window.state.document.events[-1]
+    other = "error" if newest.category != "error" else "usage"  # hides the selected newest
+    page.category_combo.setCurrentIndex(page.category_combo.findData(other))
+    _settle(qtbot, page)
+    assert page.model.rowCount() > 2 and _selected_rows(page) == []
+    # Focus reaching the table moves Qt's current index to a row, but selects nothing.
+    window.activateWindow()
+    page.table.setFocus()
+    qtbot.waitUntil(lambda: page.table.currentIndex().isValid(), timeout=3000)
+    assert _selected_rows(page) == [] and page.details.toPlainText() == ""
+    # A click selects and shows; a ctrl-click on it takes the highlight away, and the pane too.
+    viewport = page.table.viewport()
+    centre = page.table.visualRect(page.model.index(1, 0)).center()
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=centre)
+    chosen = page.model.event_at(1)
+    assert _selected_rows(page) == [1]
+    assert json.loads(page.details.toPlainText())["id"] == chosen.id
+    qtbot.mouseClick(
+        viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier, centre
+    )
+    assert _selected_rows(page) == [] and page.selected_event() is None
+    assert page.details.toPlainText() == "" and page.detail.readable.toPlainText() == ""
+    assert not page.detail.copy_button.isEnabled()
+    # Clearing the filter brings back no event the user did not leave selected.
+    page.category_combo.setCurrentIndex(0)
+    _settle(qtbot, page)
+    assert page.model.rowCount() == len(window.state.document.events)
+    assert _selected_rows(page) == [] and page.details.toPlainText() == ""
+
+
+def test_first_events_show_newest_first_selected_at_the_top(
+    qtbot, make_window, store, pinned_now
+) -> None:
+    """Issue 12: a page that had nothing to show (built before data arrived, or after Delete
+    all) must, once events arrive, open on the newest, selected and in view."""
+    window = make_window(store)
+    window.show_page("events")
+    page = window.pages["events"]
+    assert page.stack.currentWidget() is page.empty
+
+    def check() -> None:
+        doc = window.state.document
+        assert page.stack.currentWidget() is not page.empty
+        assert _selected_rows(page) == [0]
+        assert page.selected_event().id == doc.events[-1].id
+        assert page.table.verticalScrollBar().value() == 0 and page.table.rowAt(0) == 0
+        assert json.loads(page.details.toPlainText())["id"] == doc.events[-1].id
+
+    with qtbot.waitSignal(window.state.document_changed, timeout=5000):
+        generate_demo(store, days=30, seed=1, now=pinned_now)
+    _settle(qtbot, page)
+    check()
+    page.table.selectRow(40)
+    page.table.verticalScrollBar().setValue(page.table.verticalScrollBar().maximum())
+
+    def clear(doc) -> None:
+        doc.events.clear()
+
+    with qtbot.waitSignal(window.state.document_changed, timeout=5000):
+        store.update(clear)
+    _settle(qtbot, page)
+    assert page.stack.currentWidget() is page.empty and page.details.toPlainText() == ""
+    new = demo_events(days=2, seed=5, now=pinned_now)
+
+    def append(doc) -> None:
+        doc.events.extend(Event.from_record(e.stored_dict()) for e in new)
+
+    with qtbot.waitSignal(window.state.document_changed, timeout=5000):
+        store.update(append)
+    _settle(qtbot, page)
+    assert page.model.rowCount() == len(new) > 20
+    check()

@@ -14,6 +14,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from peft_telemetry_gui.core.demo import demo_events
+from peft_telemetry_gui.core.event_view import field_texts
 from peft_telemetry_gui.core.models import Event
 from peft_telemetry_gui.gui import event_filter, events_page
 from peft_telemetry_gui.gui.events_model import EventsTableModel
@@ -39,9 +40,23 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> _Spy:
 
 
 def _columns(event: Event) -> str:
-    return "\t".join(
+    """What a search looks in: the shown columns and every stored field (issue 12); the ids
+    only for a search of at least four of their characters (`_found`)."""
+    shown = "\t".join(
         (format_time(event.timestamp), event.category, event.event_type, event_summary(event))
     ).lower()
+    fields = "\t".join(field_texts(event, ids=False)).lower()
+    return f"{shown}\t{fields}"
+
+
+def _id_like(needle: str) -> bool:
+    return len(needle) >= 4 and set(needle) <= set("0123456789abcdef-")
+
+
+def _found(event: Event, needle: str) -> bool:
+    if needle in _columns(event):
+        return True
+    return _id_like(needle) and (needle in event.id or needle in event.session_id)
 
 
 def _shown_ids(page) -> list[str]:
@@ -57,7 +72,7 @@ def _expected(doc, text: str = "", category: str | None = None) -> list[str]:
     return [
         e.id
         for e in reversed(doc.events)
-        if (category is None or e.category == category) and needle in _columns(e)
+        if (category is None or e.category == category) and _found(e, needle)
     ]
 
 
@@ -186,3 +201,48 @@ def test_filtered_model_passes_qtmodeltester(qtmodeltester, demo_store) -> None:
     assert [model.event_at(r).id for r in range(model.rowCount())] == _expected(
         doc, "gpu", "performance"
     )
+
+
+def _needles(events: list[Event]) -> list[str]:
+    """What people search for: every property key and value (nested ones too), parts of long
+    values, error messages, stack frames, metric names, and ids, as the store holds them."""
+    found: set[str] = set()
+
+    def walk(value: object) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                found.add(str(key))
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif value is not None:
+            text = str(value)
+            found.update({text, text[-12:], text[len(text) // 2 :]})
+
+    for event in events:
+        walk(event.properties)
+        walk(event.stack)
+        walk([event.error_message, event.metric_name, event.session_id[:10], event.id[-8:]])
+    return sorted(n for n in found if n.strip())
+
+
+def test_search_text_finds_exactly_what_every_field_holds(demo_store) -> None:
+    """The worker's compact search text (columns plus what the summary lacks, ids matched on
+    the events) finds exactly what a search of every stored field finds."""
+    doc = demo_store.read()
+    index = event_filter.SearchIndex()
+    needles = _needles(doc.events)
+    assert len(needles) > 200
+    newest_first = list(reversed(doc.events))
+    columns = [_columns(e) for e in newest_first]
+    for needle in needles:
+        rows = event_filter.select_rows(doc.events, index, event_filter.FilterSpec(text=needle))
+        got = [doc.events[i].id for i in rows or []]
+        low = needle.strip().lower()
+        expected = [
+            e.id
+            for e, text in zip(newest_first, columns, strict=True)
+            if low in text or (_id_like(low) and (low in e.id or low in e.session_id))
+        ]
+        assert got == expected, needle
