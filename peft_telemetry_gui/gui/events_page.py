@@ -51,6 +51,7 @@ from .event_export import EventExporter, ask_export_target
 from .event_filter import FilterSpec, SearchIndex, select_rows
 from .event_range import EventRangeBox
 from .event_table import EventsTable
+from .event_watch import WatchBar, later_of
 from .events_model import EventsTableModel
 from .jobs import JobRunner
 from .state import AppState
@@ -100,6 +101,9 @@ class EventsPage(QWidget):
         self.range_box.changed.connect(self._on_range_changed)
         when.addWidget(self.range_box)
         when.addStretch(1)
+        self.watch = WatchBar(state.clock)
+        self.watch.changed.connect(self._on_range_changed)
+        when.addWidget(self.watch)
         self.export_button = QPushButton("Export shown…")
         self.export_button.setToolTip("Save the events the table shows, as JSON or CSV")
         self.export_button.setAccessibleName("Export the shown events")
@@ -226,6 +230,7 @@ class EventsPage(QWidget):
         else from a job on the worker. Either way an older job's result no longer counts."""
         self._seq += 1
         since, until = self.range_box.bounds(self.state.clock())  # presets roll with time
+        since = later_of(since, self.watch.since)
         self._spec = replace(self._spec, since=since, until=until)
         spec = self._spec
         if not spec.active:
