@@ -101,6 +101,11 @@ def empty_message(telemetry_on: bool, data: DashboardData) -> EmptyMessage:
         if not telemetry_on:
             body += " Telemetry is off now, so nothing new is recorded."
         return EmptyMessage("Nothing recorded in this range", body, offer_all_time=True)
+    return no_events_message(telemetry_on)
+
+
+def no_events_message(telemetry_on: bool) -> EmptyMessage:
+    """Nothing stored at all (the dashboard's and the Events page's words)."""
     if not telemetry_on:
         return EmptyMessage(
             "Telemetry is off",

@@ -45,7 +45,7 @@ from ..core.event_view import (
     explain,
 )
 from ..core.models import CATEGORIES, Event, StoreDocument
-from .dashboard_page import EMPTY_TEXT
+from .dashboard_model import no_events_message
 from .event_detail import EventDetail
 from .event_export import EventExporter, ask_export_target
 from .event_filter import FilterSpec, SearchIndex, select_rows
@@ -139,7 +139,8 @@ class EventsPage(QWidget):
 
         self.stack = QStackedWidget()
         layout.addWidget(self.stack, 1)
-        self.empty = EmptyState("No events yet", EMPTY_TEXT)
+        first = no_events_message(False)  # until the first document says which is true
+        self.empty = EmptyState(first.title, first.body)
         self.stack.addWidget(self.empty)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -296,6 +297,9 @@ class EventsPage(QWidget):
 
     # ----------------------------------------------------------------- slots
     def _on_document_changed(self, doc: StoreDocument) -> None:
+        if not doc.events:  # what is true: off, or on with nothing recorded yet
+            message = no_events_message(doc.consent.enabled)
+            self.empty.set_message(message.title, message.body)
         self._request(doc.events)
         self._ensure_context()
 
