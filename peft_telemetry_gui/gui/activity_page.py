@@ -45,8 +45,8 @@ class ActivityPage(QWidget):
         intro.setWordWrap(True)
         layout.addWidget(intro)
         row = QHBoxLayout()
-        self.receipt_button = QPushButton("Export receipt…")
-        self.receipt_button.setAccessibleName("Export consent receipt")
+        self.receipt_button = QPushButton("&Export receipt…")
+        self.receipt_button.setAccessibleName("Export receipt of your consent")
         self.receipt_button.setToolTip(
             "Save a consent receipt (Kantara v1.1 shape) with this log attached as a hash "
             "chain; check it later with 'peft-telemetry receipt --verify FILE'"
@@ -64,11 +64,16 @@ class ActivityPage(QWidget):
             "No changes yet",
             "Nothing has been decided yet. Your choice on the Privacy page will be listed here.",
         )
+        self.empty.action.setAccessibleDescription("Nothing to do until a choice is made")
         self.stack.addWidget(self.empty)
         self.model = AuditTableModel(self)
         self.table = QTableView()
         self.table.setModel(self.model)
         setup_table(self.table, "Consent audit log")
+        self.table.setAccessibleDescription(
+            "One row per change of your telemetry choices, newest first: number, when, "
+            "by what, how, what changed and the text version shown"
+        )
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)

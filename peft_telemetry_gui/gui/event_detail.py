@@ -89,7 +89,7 @@ class EventDetail(QWidget):
             top.addWidget(button)
         self.copy_button = QPushButton("Copy JSON")
         self.copy_button.setToolTip("Copy the selected event's stored record (Ctrl+C in the table)")
-        self.copy_button.setAccessibleName("Copy the selected event as JSON")
+        self.copy_button.setAccessibleName("Copy JSON of the selected event")
         self.copy_button.clicked.connect(self.copy_json)
         top.addWidget(self.copy_button)
         layout.addLayout(top)

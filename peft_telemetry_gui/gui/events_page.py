@@ -45,6 +45,7 @@ from ..core.event_view import (
     explain,
 )
 from ..core.models import CATEGORIES, Event, StoreDocument
+from .a11y import ReadablePlaceholder
 from .dashboard_model import no_events_message
 from .event_detail import EventDetail
 from .event_export import EventExporter, ask_export_target
@@ -82,6 +83,7 @@ class EventsPage(QWidget):
 
         filters = QHBoxLayout()
         self.filter_edit = QLineEdit()
+        ReadablePlaceholder(self.filter_edit)  # Qt's own is 4:1 on white, 1.1:1 on dark
         self.filter_edit.setPlaceholderText("Search every field (type, properties, errors, …)")
         self.filter_edit.setAccessibleName("Filter events by text")
         self.filter_edit.setClearButtonEnabled(True)
@@ -106,7 +108,7 @@ class EventsPage(QWidget):
         when.addWidget(self.watch)
         self.export_button = QPushButton("Export shown…")
         self.export_button.setToolTip("Save the events the table shows, as JSON or CSV")
-        self.export_button.setAccessibleName("Export the shown events")
+        self.export_button.setAccessibleName("Export shown events")
         self.export_button.clicked.connect(self._on_export_clicked)
         when.addWidget(self.export_button)
         layout.addLayout(when)
@@ -147,6 +149,9 @@ class EventsPage(QWidget):
         self.table = EventsTable()
         self.table.setModel(self.model)
         setup_table(self.table, "Stored events")
+        self.table.setAccessibleDescription(
+            "Newest first: time, category, type and summary; the selected event is shown in full"
+        )
         # Source order (newest first) until the user clicks a header: no sort cost per reload.
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)

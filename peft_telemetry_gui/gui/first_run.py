@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.consent import collection_text
+from .a11y import enter_clicks_focused
 from .widgets import heading
 
 __all__ = ["FirstRunDialog"]
@@ -56,7 +57,10 @@ class FirstRunDialog(QDialog):
         never.setWordWrap(True)
         layout.addWidget(never)
         self.details_button = QPushButton("What exactly is collected…")
-        self.details_button.setAccessibleName("Show what is collected on the Privacy page")
+        self.details_button.setAccessibleName("What exactly is collected")
+        self.details_button.setAccessibleDescription(
+            "Opens the Privacy page, which lists it; decides nothing"
+        )
         self.details_button.setAutoDefault(True)
         self.details_button.setDefault(True)  # Enter: the neutral choice, never an answer
         self.details_button.clicked.connect(self._on_details)
@@ -67,6 +71,8 @@ class FirstRunDialog(QDialog):
         self.deny_button = QPushButton("Don't allow")
         self.allow_button.setAccessibleName("Allow telemetry")
         self.deny_button.setAccessibleName("Don't allow telemetry")
+        self.allow_button.setAccessibleDescription("Records on this computer only; change it later")
+        self.deny_button.setAccessibleDescription("Nothing is recorded; change it later")
         width = max(self.allow_button.sizeHint().width(), self.deny_button.sizeHint().width())
         buttons.addStretch(1)
         for button in (self.deny_button, self.allow_button):
@@ -78,6 +84,9 @@ class FirstRunDialog(QDialog):
         self.allow_button.clicked.connect(lambda: self._choose(True))
         self.deny_button.clicked.connect(lambda: self._choose(False))
         layout.addLayout(buttons)
+        # Tab goes as the eye reads, left to right: neither answer is reached first by design.
+        QWidget.setTabOrder(self.details_button, self.deny_button)
+        QWidget.setTabOrder(self.deny_button, self.allow_button)
         self.setMinimumWidth(480)
 
     def showEvent(self, event: object) -> None:
@@ -89,13 +98,8 @@ class FirstRunDialog(QDialog):
         """Enter does what the focus ring shows: the focused button (an answer only once the
         user moved there), else the default, the details. The answers stay non-auto-default
         so neither ever looks pre-selected."""
-        focused = self.focusWidget()
-        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-        if enter and isinstance(focused, QPushButton) and focused.isEnabled():
-            focused.click()
-            event.accept()
-            return
-        super().keyPressEvent(event)
+        if not enter_clicks_focused(self, event):
+            super().keyPressEvent(event)  # Escape: closed, nothing decided
 
     def _choose(self, accepted: bool) -> None:
         self.choice = accepted

@@ -199,17 +199,24 @@ class LimitsBox(QGroupBox):
         outer = QVBoxLayout(self)
         grid = QGridLayout()
         outer.addLayout(grid)
-        lead = QLabel("Keep at most")
-        self.max_field = self._field("Maximum raw events to keep", 9)
+        lead = QLabel("&Keep at most")  # Alt+K, Alt+Y: straight to the two fields
+        self.max_field = self._field(
+            "Maximum raw events to keep", 9, MAX_EVENTS_RANGE, "raw events"
+        )
         lead.setBuddy(self.max_field)
         middle = QLabel("raw events and")
-        self.days_field = self._field("Days to keep", 5)
+        self.days_field = self._field("Days to keep", 5, RETENTION_DAYS_RANGE, "days")
         middle.setBuddy(self.days_field)
-        self.apply_button = QPushButton("Apply")
+        trail = QLabel("da&ys.")
+        trail.setBuddy(self.days_field)
+        self.apply_button = QPushButton("&Apply")
         self.apply_button.setAccessibleName("Apply how much is kept")
+        self.apply_button.setAccessibleDescription(
+            "Saves both limits; lowering one removes older raw events for good"
+        )
         self.apply_button.clicked.connect(self.apply)
         row = QHBoxLayout()
-        for widget in (lead, self.max_field, middle, self.days_field, QLabel("days.")):
+        for widget in (lead, self.max_field, middle, self.days_field, trail):
             row.addWidget(widget)
         row.addWidget(self.apply_button)
         row.addStretch(1)
@@ -217,7 +224,11 @@ class LimitsBox(QGroupBox):
         self.max_error = self._note("Problem with the maximum raw events")
         self.days_error = self._note("Problem with the days to keep")
         for label in (self.max_error, self.days_error):
-            label.setStyleSheet("font-weight: bold")
+            # A font, not a style sheet: a styled label keeps the colours it was polished
+            # with, black text on a dark theme's background (1.3:1).
+            bold = label.font()
+            bold.setBold(True)
+            label.setFont(bold)
             outer.addWidget(label)
         self.explain = self._note("What is kept when raw events are removed")
         self.stored = self._note("What is stored now")
@@ -234,9 +245,11 @@ class LimitsBox(QGroupBox):
         if model.current is not None:
             self._on_limits_changed(model.current)
 
-    def _field(self, name: str, chars: int) -> QLineEdit:
+    def _field(self, name: str, chars: int, bounds: tuple[int, int], unit: str) -> QLineEdit:
         field = QLineEdit()
         field.setAccessibleName(name)
+        # Read out as the description while no refusal replaces it (`_values`).
+        field.setToolTip(f"From {bounds[0]:,} to {bounds[1]:,} {unit}; Enter applies")
         field.setMaximumWidth(field.fontMetrics().horizontalAdvance("0") * (chars + 3))
         field.textEdited.connect(self._on_edited)
         field.returnPressed.connect(self.apply)

@@ -108,6 +108,7 @@ class MainWindow(QMainWindow, WindowDataActions):
         side.setContentsMargins(8, 8, 0, 8)
         self.nav = QListWidget()
         self.nav.setAccessibleName("Pages")
+        self.nav.setAccessibleDescription("Ctrl+1 to Ctrl+5 open the pages in this order")
         # Wide enough for the longest title in the current font (so also at 2x or large text).
         titles = max(self.nav.fontMetrics().horizontalAdvance(spec.title) for spec in PAGES)
         self.nav.setFixedWidth(titles + 6 * self.nav.fontMetrics().averageCharWidth() + 24)

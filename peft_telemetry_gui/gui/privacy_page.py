@@ -30,6 +30,7 @@ from ..core.consent_changes import by_write, describe, who
 from ..core.models import CATEGORIES, AuditEntry, StoreDocument
 from ..core.redactions import describe_redactions
 from ..core.store import StoreAccess
+from .a11y import ReadablePlaceholder, chain_tab_order
 from .buttons import DestructiveButton
 from .catalogue_cards import CatalogueSection
 from .limits_box import LimitsBox, LimitsModel
@@ -69,6 +70,10 @@ class PrivacyPage(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        # A Tab stop of its own (the arrow keys scroll the texts, which take no focus).
+        scroll.setAccessibleName("Privacy page")
+        scroll.setAccessibleDescription("What is collected, your switches, and your data")
+        self.scroll = scroll
         outer.addWidget(scroll)
         body = QWidget()
         scroll.setWidget(body)
@@ -80,11 +85,16 @@ class PrivacyPage(QWidget):
         layout.addWidget(self.env_banner)
         # What another process (a host app, the CLI) changed, with a way to take it back.
         self.notice = Banner("consent_change_notice")
-        self.undo_button = QPushButton("Undo")
+        self.undo_button = QPushButton("U&ndo")
         self.undo_button.setAccessibleName("Undo this consent change")
+        self.undo_button.setAccessibleDescription("Puts back the choice you had before it")
         self.undo_button.clicked.connect(state.undo_consent_notice)
         self.notice.layout().insertWidget(1, self.undo_button, 0, Qt.AlignmentFlag.AlignTop)
         self.notice.dismissed.connect(state.dismiss_consent_notice)
+        for banner in (self.env_banner, self.notice):
+            banner.details_button.setAccessibleDescription("Shows the technical details")
+            if banner.close_button is not None:
+                banner.close_button.setAccessibleDescription("Hides this message")
         layout.addWidget(self.notice)
 
         columns = QGridLayout()
@@ -96,7 +106,7 @@ class PrivacyPage(QWidget):
         # -- left: the switches
         switches = QGroupBox("Telemetry on this computer")
         sw = QVBoxLayout(switches)
-        self.master = QCheckBox("Record anonymous telemetry")
+        self.master = QCheckBox("&Record anonymous telemetry")
         self.master.setAccessibleName("Record anonymous telemetry")
         self.master.setAccessibleDescription(
             "Master switch. When off, nothing is recorded, whatever the categories say."
@@ -111,12 +121,13 @@ class PrivacyPage(QWidget):
         # Withdrawing is as easy as agreeing: what is already stored is removed from right here.
         self.delete_button = DestructiveButton("Delete all…")
         self.delete_button.setAccessibleName("Delete all stored telemetry data")
+        self.delete_button.setAccessibleDescription("Asks first; it cannot be undone")
         self.delete_button.clicked.connect(self.delete_requested)
         status_row.addWidget(self.delete_button, 0, Qt.AlignmentFlag.AlignTop)
         sw.addLayout(status_row)
         self.category_boxes: dict[str, QCheckBox] = {}
         for name in CATEGORIES:
-            box = QCheckBox(_CATEGORY_TITLES.get(name, name.title()))
+            box = QCheckBox(_MNEMONIC_TITLES.get(name) or _title(name))
             sentence = text.categories.get(name, "")
             box.setAccessibleName(f"{_CATEGORY_TITLES.get(name, name)} telemetry")
             box.setAccessibleDescription(sentence)
@@ -143,8 +154,8 @@ class PrivacyPage(QWidget):
         fl.addWidget(heading("Promises", 2))
         self.guarantees = _bullets(text.guarantees)
         fl.addWidget(self.guarantees)
+        # Not greyed out (disabled text is 1.6:1 in the light theme): it is information.
         version = QLabel(f"Text version {text.version}")
-        version.setEnabled(False)
         fl.addWidget(version)
         fl.addStretch(1)
         columns.addWidget(facts, 0, 1, 2, 1)
@@ -152,31 +163,42 @@ class PrivacyPage(QWidget):
         # -- left, below: identity and data
         you = QGroupBox("Your data")
         yl = QVBoxLayout(you)
-        yl.addWidget(QLabel("Anonymous id (random, never derived from this computer):"))
+        id_label = QLabel("Anonymous &id (random, never derived from this computer):")
+        yl.addWidget(id_label)
         id_row = QHBoxLayout()
         self.anonymous_id = QLineEdit()
         self.anonymous_id.setReadOnly(True)
         self.anonymous_id.setAccessibleName("Anonymous id")
+        id_label.setBuddy(self.anonymous_id)
         id_row.addWidget(self.anonymous_id, 1)
-        self.copy_button = QPushButton("Copy")
+        self.copy_button = QPushButton("&Copy")
         self.copy_button.setAccessibleName("Copy anonymous id")
+        self.copy_button.setAccessibleDescription("Copies the id to the clipboard")
         self.copy_button.clicked.connect(self._copy_id)
         self.anonymous_id.setPlaceholderText("None: one is made only when you allow telemetry")
+        self.anonymous_id.setAccessibleDescription(
+            "Random, never derived from this computer; none until you allow telemetry"
+        )
+        ReadablePlaceholder(self.anonymous_id)
         id_row.addWidget(self.copy_button)
-        self.reset_button = QPushButton("Reset")
+        self.reset_button = QPushButton("Rese&t")
         self.reset_button.setAccessibleName("Reset anonymous id")
         self.reset_button.setToolTip("Start a new random id; data before and after can't be linked")
         self.reset_button.clicked.connect(self.state.reset_anonymous_id)
         id_row.addWidget(self.reset_button)
         yl.addLayout(id_row)
-        yl.addWidget(QLabel("Data folder:"))
+        dir_label = QLabel("Data folder:")
+        yl.addWidget(dir_label)
         dir_row = QHBoxLayout()
         self.data_dir = QLineEdit(str(state.data_dir))
         self.data_dir.setReadOnly(True)
         self.data_dir.setAccessibleName("Data folder")
+        self.data_dir.setAccessibleDescription("Where everything recorded on this computer is kept")
+        dir_label.setBuddy(self.data_dir)
         dir_row.addWidget(self.data_dir, 1)
-        self.open_button = QPushButton("Open folder")
-        self.open_button.setAccessibleName("Open data folder")
+        self.open_button = QPushButton("&Open folder")
+        self.open_button.setAccessibleName("Open folder: the data folder")
+        self.open_button.setAccessibleDescription("Shows the data folder in the file manager")
         self.open_button.clicked.connect(self._open_folder)
         dir_row.addWidget(self.open_button)
         yl.addLayout(dir_row)
@@ -185,6 +207,10 @@ class PrivacyPage(QWidget):
         self.redactions.setAccessibleName("Redaction report")
         yl.addWidget(self.redactions)
         columns.addWidget(you, 1, 0)
+        # Reading order, whatever order the boxes were built in: switches, your data, limits.
+        switches_order = [self.master, self.delete_button, *self.category_boxes.values()]
+        data_order = [self.anonymous_id, self.copy_button, self.reset_button]
+        chain_tab_order([*switches_order, *data_order, self.data_dir, self.open_button])
         # -- below, full width: how many raw events and days the store keeps (every process)
         self.limits = LimitsBox(LimitsModel(state, self))
         layout.addWidget(self.limits)
@@ -290,6 +316,15 @@ class PrivacyPage(QWidget):
 
     def _open_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.state.data_dir)))
+
+
+#: The categories' switch labels, each with its own Alt key.
+_MNEMONIC_TITLES = {
+    "usage": "&Usage",
+    "error": "&Errors",
+    "performance": "&Performance",
+    "system": "&System information",
+}
 
 
 def _title(name: str) -> str:

@@ -9,10 +9,12 @@ now" keeps the additions unrecorded and is not asked again for the same set in t
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ..core.models import StoreDocument
 from ..core.review import Review, review
+from .a11y import enter_clicks_focused
 from .state import AppState
 from .widgets import heading
 
@@ -65,10 +67,26 @@ class ReviewDialog(QDialog):
             button.setFixedWidth(max(width, 180))  # equal choices: same size, neither default
             buttons.addWidget(button)
         buttons.addStretch(1)
+        self.allow_button.setAccessibleDescription("Records the additions listed above too")
+        self.later_button.setAccessibleDescription(
+            "Keeps the additions unrecorded; not asked again until the app restarts"
+        )
         self.allow_button.clicked.connect(lambda: self._answer(True))
         self.later_button.clicked.connect(lambda: self._answer(False))
         layout.addLayout(buttons)
+        QWidget.setTabOrder(self.later_button, self.allow_button)  # left to right
         self.setMinimumWidth(520)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # The focus starts on the answer that adds nothing: Enter there cannot widen consent.
+        self.later_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter answers with the focused button (the answers are not auto-default, so
+        without this Enter did nothing); Escape closes, which counts as "Not now"."""
+        if not enter_clicks_focused(self, event):
+            super().keyPressEvent(event)
 
     def _answer(self, allow: bool) -> None:
         self.choice = allow

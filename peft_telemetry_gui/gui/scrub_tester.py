@@ -182,7 +182,7 @@ class ScrubTesterBox(QGroupBox):
     """Input, scrubbed output and the findings table; it shows what its model reports."""
 
     def __init__(self, model: ScrubTesterModel, parent: QWidget | None = None) -> None:
-        super().__init__("Test the scrubber", parent)
+        super().__init__("Test the scru&bber", parent)  # Alt+B: to the text to test
         self.model = model
         self.setAccessibleName("Test the scrubber")
         layout = QVBoxLayout(self)
@@ -210,6 +210,7 @@ class ScrubTesterBox(QGroupBox):
             | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
         self.output.setAccessibleName("Scrubbed text, as it would be stored")
+        self.output.setAccessibleDescription("Read only; the text above with what was removed")
         self.output.setTabChangesFocus(True)
         self.output.setMaximumHeight(self.output.fontMetrics().height() * 9)
         layout.addWidget(self.output)
@@ -217,6 +218,9 @@ class ScrubTesterBox(QGroupBox):
         self.table = QTableView()
         self.table.setModel(self.findings)
         setup_table(self.table, "What the scrubber removed")
+        self.table.setAccessibleDescription(
+            "One row per removal: the rule, what it is, where it was and what it took out"
+        )
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)  # what was removed gets the room that is left

@@ -21,12 +21,14 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from .a11y import ReadablePlaceholder
 from .state import AppState
 from .table_models import HistoryTableModel, format_time
 from .upload_model import sentence
@@ -44,6 +46,8 @@ TELEMETRY_OFF_NOTE = (
     "\u201cRecord anonymous telemetry\u201d on the Privacy page."
 )
 ENDPOINT_HINT = "Use https; plain http is allowed only to this computer (localhost)."
+#: What the switch does, read out with it while no note beside it says more.
+SWITCH_DESCRIPTION = "Also sends what is recorded here to the collector below; off by default."
 
 _DROP_WORDS = {
     "full": "queue full",
@@ -66,7 +70,19 @@ class UploadPage(QWidget):
         self.state = state
         self.model = model = state.upload
 
-        layout = QVBoxLayout(self)
+        # Scrolls rather than forcing the window taller: at 800x600 (or large text) the two
+        # boxes and the history need more height than there is.
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll.setAccessibleName("Upload page")
+        self.scroll.setAccessibleDescription("Where data goes, what was sent and when")
+        outer.addWidget(self.scroll)
+        body = QWidget()
+        self.scroll.setWidget(body)
+        layout = QVBoxLayout(body)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addWidget(heading("Upload"))
         intro = QLabel(
@@ -80,8 +96,8 @@ class UploadPage(QWidget):
         # --- settings
         settings_box = QGroupBox("Destination")
         form = QFormLayout(settings_box)
-        self.enabled_box = QCheckBox("Send telemetry to this collector")
-        self.enabled_box.setAccessibleName("Upload switch")
+        self.enabled_box = QCheckBox("Send telemetry to this &collector")
+        self.enabled_box.setAccessibleName("Send telemetry to this collector")
         self.enabled_box.setEnabled(False)  # until the store says telemetry is on
         self.enabled_box.clicked.connect(self._on_switch)
         self.switch_note = QLabel("")
@@ -90,27 +106,33 @@ class UploadPage(QWidget):
         self.endpoint_edit = QLineEdit()
         self.endpoint_edit.setPlaceholderText("https://collector.example.com")
         self.endpoint_edit.setAccessibleName("Collector endpoint")
+        ReadablePlaceholder(self.endpoint_edit)
         self.endpoint_edit.textEdited.connect(self._on_endpoint_edited)
         self.endpoint_note = QLabel("")
         self.endpoint_note.setWordWrap(True)
         self.endpoint_note.setAccessibleName("Endpoint note")
         form.addRow(self.enabled_box)
         form.addRow(self.switch_note)
-        form.addRow("Endpoint:", self.endpoint_edit)
+        form.addRow("&Endpoint:", self.endpoint_edit)  # the label is the field's buddy
         form.addRow("", self.endpoint_note)
         self.token_edit = QLineEdit()
         self.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.token_edit.setPlaceholderText("paste a token (kept in the system keyring)")
         self.token_edit.setAccessibleName("Upload token")
-        self.token_save = QPushButton("Save token")
+        ReadablePlaceholder(self.token_edit)
+        self.token_save = QPushButton("Save to&ken")
+        self.token_save.setAccessibleDescription("Keeps the token in the system keyring")
         self.token_save.clicked.connect(self._on_save_token)
-        self.token_clear = QPushButton("Clear token")
+        self.token_clear = QPushButton("C&lear token")
+        self.token_clear.setAccessibleDescription("Removes the token from the system keyring")
         self.token_clear.clicked.connect(self._on_clear_token)
         token_row = QHBoxLayout()
         token_row.addWidget(self.token_edit, 1)
         token_row.addWidget(self.token_save)
         token_row.addWidget(self.token_clear)
-        form.addRow("Token:", token_row)
+        token_label = QLabel("&Token:")
+        token_label.setBuddy(self.token_edit)
+        form.addRow(token_label, token_row)
         self.token_note = QLabel("")
         self.token_note.setWordWrap(True)
         self.token_note.setAccessibleName("Token note")
@@ -145,9 +167,13 @@ class UploadPage(QWidget):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             status_form.addRow(text, label)
         buttons = QHBoxLayout()
-        self.send_button = QPushButton("Send now")
+        self.send_button = QPushButton("&Send now")
+        self.send_button.setAccessibleDescription("Sends what is waiting without waiting longer")
         self.send_button.clicked.connect(self.send_now)
-        self.preview_button = QPushButton("Preview next batch")
+        self.preview_button = QPushButton("&Preview next batch")
+        self.preview_button.setAccessibleDescription(
+            "Shows below exactly what would be sent next; sends nothing"
+        )
         self.preview_button.clicked.connect(self.preview)
         buttons.addWidget(self.send_button)
         buttons.addWidget(self.preview_button)
@@ -164,10 +190,14 @@ class UploadPage(QWidget):
         self.history_view = QTableView()
         self.history_view.setModel(self.history_model)
         setup_table(self.history_view, "Upload history")
+        self.history_view.setAccessibleDescription(
+            "One row per request, newest first: when, what, records, bytes, HTTP status, result"
+        )
         self.history_view.horizontalHeader().setStretchLastSection(True)
         self.preview_text = QPlainTextEdit()
         self.preview_text.setReadOnly(True)
         self.preview_text.setAccessibleName("Preview of the next upload")
+        self.preview_text.setAccessibleDescription("Read only; empty until you ask for a preview")
         self.preview_text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.preview_text.setPlaceholderText(
             "Press “Preview next batch” to see exactly what would be sent, before it is sent."
@@ -271,6 +301,8 @@ class UploadPage(QWidget):
         notice = "" if off_note and self._switch_notice_ok else self._switch_notice
         self.switch_note.setText(" ".join(t for t in (notice, off_note) if t))
         self.switch_note.setVisible(bool(self.switch_note.text()))
+        # Heard on the switch itself, greyed or not: why it is off, or what went wrong.
+        self.enabled_box.setAccessibleDescription(self.switch_note.text() or SWITCH_DESCRIPTION)
 
     def _show_endpoint(self) -> None:
         status = self.model.status
@@ -286,10 +318,12 @@ class UploadPage(QWidget):
         else:
             text = ENDPOINT_HINT
         self.endpoint_note.setText(text)
+        self.endpoint_edit.setAccessibleDescription(text)
 
     def _show_token(self) -> None:
         parts = dict.fromkeys(t for t in (self._token_error, self._token_text) if t)
         self.token_note.setText(" ".join(parts))  # a refusal that is the state is said once
+        self.token_edit.setAccessibleDescription(self.token_note.text())
 
     def _on_preview_ready(self, text: str) -> None:
         self.preview_text.setPlainText(text)

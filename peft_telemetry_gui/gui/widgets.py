@@ -300,7 +300,8 @@ class ChartPanel(QFrame):
         top.addWidget(self.saving.button)
         self.toggle = QPushButton("Show as table")
         self.toggle.setCheckable(True)
-        self.toggle.setAccessibleName(f"Show {title} as a table")
+        self._chart_title = title
+        self.toggle.setAccessibleName(f"Show as table: {title}")  # the words shown, first
         self.toggle.toggled.connect(self._on_toggled)
         top.addWidget(self.toggle)
         layout.addLayout(top)
@@ -361,3 +362,4 @@ class ChartPanel(QFrame):
             self._fit_columns()
         self.stack.setCurrentIndex(1 if checked else 0)
         self.toggle.setText("Show as chart" if checked else "Show as table")
+        self.toggle.setAccessibleName(f"{self.toggle.text()}: {self._chart_title}")
