@@ -220,9 +220,12 @@ def readable_fields(event: Event) -> list[tuple[str, str]]:
     return fields
 
 
-def readable_text(event: Event, explanation: Explanation) -> str:
-    """The readable view: the fields, then what the event is for and whose words say so."""
+def readable_text(event: Event, explanation: Explanation, upload: str | None = None) -> str:
+    """The readable view: the fields, whether it was uploaded (when known), then what the event
+    is for and whose words say so."""
     lines = [f"{label}: {value}" for label, value in readable_fields(event)]
+    if upload is not None:
+        lines.append(f"Upload: {upload}")
     lines += ["", f"What this is: {explanation.text}", f"Source: {explanation.source}"]
     described = [(k, v) for k, v in explanation.properties.items() if k in event.properties]
     if described:

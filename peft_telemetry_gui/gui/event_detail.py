@@ -122,11 +122,11 @@ class EventDetail(QWidget):
         if changed:
             self.mode_changed.emit(mode)
 
-    def show_event(self, event: Event, explanation: Explanation) -> None:
+    def show_event(self, event: Event, explanation: Explanation, upload: str | None = None) -> None:
         """Show `event`; the same text again (a reload that kept the selection) is left as it
         is, so the pane does not jump back to its top every time the store changes."""
         raw = json.dumps(event.stored_dict(), indent=2, ensure_ascii=False)
-        readable = readable_text(event, explanation)
+        readable = readable_text(event, explanation, upload)
         self._event = event
         self.copy_button.setEnabled(True)
         if raw == self._json and readable == self._readable:

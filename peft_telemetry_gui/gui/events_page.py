@@ -52,6 +52,7 @@ from .event_export import EventExporter, ask_export_target
 from .event_filter import FilterSpec, SearchIndex, select_rows
 from .event_range import EventRangeBox
 from .event_table import EventsTable
+from .event_upload import UploadLines
 from .event_watch import WatchBar, later_of
 from .events_model import EventsTableModel
 from .jobs import JobRunner
@@ -128,6 +129,8 @@ class EventsPage(QWidget):
         self._jobs = JobRunner(self, on_error=self._on_job_error, user_errors=())
         self._index = SearchIndex()  # worker-side: touched by the pool's one thread only
         self._contexts = ContextBuilder()  # worker-side too
+        self.uploads = UploadLines(state.store, self._pool, self._jobs, self)
+        self.uploads.ready.connect(lambda _id: self._show_selected())
         self._spec = FilterSpec()
         self._seq = 0  # bumped by every change: only a result for the latest one is shown
         self._shown = FilterSpec()  # the filter the rows on screen were computed for
@@ -171,6 +174,7 @@ class EventsPage(QWidget):
         self.details = self.detail.raw  # the stored record, verbatim
         self.table.copy_requested.connect(self.detail.copy_json)
         self.detail.mode_changed.connect(self._ensure_context)
+        self.detail.mode_changed.connect(lambda _mode: self._show_selected())
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
@@ -302,6 +306,7 @@ class EventsPage(QWidget):
 
     # ----------------------------------------------------------------- slots
     def _on_document_changed(self, doc: StoreDocument) -> None:
+        self.uploads.forget()
         if not doc.events:  # what is true: off, or on with nothing recorded yet
             message = no_events_message(doc.consent.enabled)
             self.empty.set_message(message.title, message.body)
@@ -341,7 +346,12 @@ class EventsPage(QWidget):
             self.detail.clear()
         else:
             context = self._context
-            self.detail.show_event(event, explain(event, context) if context else _LOOKING_UP)
+            upload = None
+            if self.detail.mode == "readable":
+                selected = lambda: getattr(self.selected_event(), "id", None)  # noqa: E731
+                upload = self.uploads.line(event, self.state.document, selected)
+            explanation = explain(event, context) if context else _LOOKING_UP
+            self.detail.show_event(event, explanation, upload)
 
     def _on_text_filter(self, text: str) -> None:
         self._spec = replace(self._spec, text=text)
@@ -367,8 +377,7 @@ class EventsPage(QWidget):
         self._debounce.start()
 
     def _on_export_clicked(self) -> None:
-        target = ask_export_target(self)
-        if target is not None:
+        if (target := ask_export_target(self)) is not None:
             self.export_shown(*target)
 
     def _on_export_finished(self, _ok: bool, message: str) -> None:

@@ -1,9 +1,10 @@
 """Optional upload of consented events to an OpenTelemetry Collector (OTLP/HTTP logs).
 
 Off by default; see `docs/upload.md` and `docs/architecture.md`. The modules form a DAG, bottom
-up: records, endpoint, credentials, history, queue, deletion, encode, transport, retry, sender,
-view, worker, outcomes, runtime, sink, status. User actions (switching upload, the token, send
-now, delivering deletion requests) are services: `peft_telemetry_gui.core.services.upload`.
+up: records, endpoint, credentials, history, queue, deletion, delivered, encode, transport,
+retry, sender, view, worker, outcomes, runtime, sink, status. User actions (switching upload,
+the token, send now, delivering deletion requests) are services:
+`peft_telemetry_gui.core.services.upload`.
 
 Names are loaded lazily: the store writer queues on every flush while upload is on, and must
 not pay for httpx and protobuf unless a worker actually runs.

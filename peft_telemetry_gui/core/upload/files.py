@@ -21,6 +21,7 @@ from ..fsio import atomic_write, fsync_dir, read_regular_file
 __all__ = [
     "DELETION_COPY_FILE",
     "DELETION_FILE",
+    "DELIVERED_FILE",
     "MAX_FILE_BYTES",
     "QUEUE_FILE",
     "SENT_IDS_FILE",
@@ -40,6 +41,8 @@ DELETION_COPY_FILE = "upload-deletion-request.copy.json"
 #: Append-only, one anonymous id per line, fsynced: every id that ever had a record delivered.
 #: A torn last line loses at most the id being added, never the earlier ones.
 SENT_IDS_FILE = "upload-sent-ids.log"
+#: Append-only, one delivered event per line (`delivered.py`): what the Events page says left.
+DELIVERED_FILE = "upload-delivered.log"
 #: The state, the deletion requests and the id log are small (kilobytes); anything bigger, or
 #: not a regular file (a FIFO would hang every reader), is treated as damaged, never read.
 MAX_FILE_BYTES = 8 << 20

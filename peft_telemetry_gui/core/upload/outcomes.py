@@ -10,6 +10,7 @@ from datetime import datetime
 
 from ..store import Store
 from .deletion import bump_deletion_attempts, clear_deletion_request
+from .delivered import remember_deliveries_locked
 from .history import HistoryEntry, UploadState, remember_sent_ids_locked, update_state
 from .queue import UploadQueue
 from .records import DeletionRequest, QueuedRecord
@@ -36,9 +37,11 @@ def settle_events(
         entry.message = answer.message
         update_state(store, lambda s: s.record(entry))
         return entry
-    if answer.ok:  # first the append-only note of who reached the collector (see files.py)
+    if answer.ok:  # first the append-only notes of who and what reached the collector
         with store.lock():
             remember_sent_ids_locked(store, (r.anonymous_id for r in chunk))
+            partial = bool(answer.rejected or answer.partial_message)
+            remember_deliveries_locked(store, (r.id for r in chunk), at, partial=partial)
     queue.remove({r.id for r in chunk})
     if answer.ok:
         entry.rejected = answer.rejected
