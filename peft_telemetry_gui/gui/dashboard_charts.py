@@ -163,7 +163,7 @@ class HistogramPanel(RedrawnPanel):
             plot.setLabel("bottom", "Value")
             self.set_caption("Select a row in Performance above to see its distribution.")
             return
-        color = series_color(name)
+        color = series_color(name, palette_color(QPalette.ColorRole.Base, plot))
         self.curve = plot.plot(
             hist.edges,
             hist.counts,

@@ -94,8 +94,9 @@ class TimelinePanel(RedrawnPanel):
         step = self._step()
         xs = [s.timestamp() for s in buckets.starts]
         bottom = [0] * len(xs)
+        background = palette_color(QPalette.ColorRole.Base, plot)
         for name, counts in self._series.items():
-            color = series_color(name)
+            color = series_color(name, background)
             options = {
                 "x": xs,
                 "y0": list(bottom),

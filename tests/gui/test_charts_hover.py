@@ -189,3 +189,20 @@ def test_series_colours_depend_on_the_name_alone() -> None:
     ][::-1]
     assert series_color("error") == QColor("#D55E00")
     assert series_color("performance") != series_color("error")
+
+
+def test_every_series_colour_stands_out_from_light_and_dark_chart_backgrounds() -> None:
+    """WCAG 1.4.11 (3:1 for graphics): orange and sky blue were 2.3:1 on white, the blue
+    3.5:1 on a dark base; each keeps its hue and is only darkened or lightened."""
+    from peft_telemetry_gui.gui.buttons import contrast_ratio
+    from peft_telemetry_gui.gui.chart_colors import MIN_GRAPHIC_CONTRAST, SERIES_COLORS
+
+    names = ["usage", "error", "performance", "system"] + [f"metric-{i}" for i in range(40)]
+    assert {series_color(n).name().upper() for n in names} == set(SERIES_COLORS)
+    for background in ("#ffffff", "#f0f0f0", "#171717", "#303134", "#000000"):
+        base = QColor(background)
+        for name in names:
+            plain, fitted = series_color(name), series_color(name, base)
+            assert contrast_ratio(fitted, base) >= MIN_GRAPHIC_CONTRAST, (name, background)
+            if plain.hslSaturationF() > 0.05:  # grey has no hue to keep
+                assert abs(fitted.hslHueF() - plain.hslHueF()) < 0.02, (name, background)
