@@ -43,24 +43,12 @@ def make_count_plot(
 ) -> PalettePlot:
     """`make_plot` with an integer axis on `count_side` ("left" or "bottom"), and `view_box`
     (a `chart_span.SpanViewBox`) instead of pyqtgraph's when given."""
-    plot = make_plot(date_axis=date_axis) if view_box is None else _with_view(view_box, date_axis)
+    plot = make_plot(date_axis=date_axis, view_box=view_box)
     plot.setAxisItems({count_side: IntegerAxis(orientation=count_side)})
     plot.apply_palette()  # the new axis starts in pyqtgraph's colours
     for side in ("left", "bottom"):
         # Seconds since 1970 are not "x1e+09"; a count or a metric keeps its own unit.
         plot.getAxis(side).enableAutoSIPrefix(False)
-    return plot
-
-
-def _with_view(view_box: pg.ViewBox, date_axis: bool) -> PalettePlot:
-    """What `make_plot` builds, around `view_box` (`make_plot` cannot take one)."""
-    axes = {"bottom": pg.DateAxisItem(orientation="bottom")} if date_axis else None
-    plot = PalettePlot(None, axisItems=axes, viewBox=view_box)
-    plot.setMenuEnabled(False)
-    plot.setMouseEnabled(x=False, y=False)
-    plot.hideButtons()
-    plot.setMinimumHeight(plot.fontMetrics().height() * 11)
-    plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     return plot
 
 

@@ -237,10 +237,13 @@ class PalettePlot(pg.PlotWidget):
             self.palette_changed.emit()
 
 
-def make_plot(parent: QWidget | None = None, date_axis: bool = False) -> PalettePlot:
-    """A plot in the palette's colours (following theme changes), mouse-zoom disabled."""
+def make_plot(
+    parent: QWidget | None = None, date_axis: bool = False, view_box: pg.ViewBox | None = None
+) -> PalettePlot:
+    """A plot in the palette's colours (following theme changes), mouse-zoom disabled;
+    `view_box`: a view box of the caller's (a chart that takes drags of its own)."""
     axes = {"bottom": pg.DateAxisItem(orientation="bottom")} if date_axis else None
-    plot = PalettePlot(parent, axisItems=axes)
+    plot = PalettePlot(parent, axisItems=axes, **({"viewBox": view_box} if view_box else {}))
     plot.apply_palette()
     plot.setMenuEnabled(False)
     plot.setMouseEnabled(x=False, y=False)

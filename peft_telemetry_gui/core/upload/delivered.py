@@ -13,16 +13,15 @@ removes it with the rest.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..clock import ensure_utc
-from ..fsio import atomic_write, write_all
+from ..fsio import atomic_write
 from ..models import StoreDocument
 from ..store import Store
-from .files import DELIVERED_FILE, read_small_file
+from .files import DELIVERED_FILE, append_lines, read_small_file
 from .queue import read_queue
 from .salvage import damage_reason
 
@@ -79,14 +78,7 @@ def remember_deliveries_locked(
         return
     path = store.data_dir / DELIVERED_FILE
     try:
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            size = os.fstat(fd).st_size
-            torn = size > 0 and os.pread(fd, 1, size - 1) != b"\n"
-            write_all(fd, (b"\n" if torn else b"") + "".join(lines).encode("ascii", "replace"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        append_lines(path, "".join(lines).encode("ascii", "replace"))
         _bound_locked(store)
     except OSError as exc:
         log.warning("could not note delivered events in %s: %s", path, damage_reason(exc))

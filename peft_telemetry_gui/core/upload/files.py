@@ -16,7 +16,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from ..fsio import atomic_write, fsync_dir, read_regular_file
+from ..fsio import atomic_write, fsync_dir, read_regular_file, write_all
 
 __all__ = [
     "DELETION_COPY_FILE",
@@ -26,6 +26,7 @@ __all__ = [
     "QUEUE_FILE",
     "SENT_IDS_FILE",
     "STATE_FILE",
+    "append_lines",
     "atomic_write",
     "fsync_dir",
     "keep_aside",
@@ -46,6 +47,22 @@ DELIVERED_FILE = "upload-delivered.log"
 #: The state, the deletion requests and the id log are small (kilobytes); anything bigger, or
 #: not a regular file (a FIFO would hang every reader), is treated as damaged, never read.
 MAX_FILE_BYTES = 8 << 20
+
+
+def append_lines(path: Path, data: bytes) -> None:
+    """Append whole lines to one of the append-only logs, fsynced (under the store lock). A
+    torn last line (a crash mid-append) is ended first, so it stays one unreadable line and
+    never joins the first new one. Raises OSError."""
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        size = os.fstat(fd).st_size
+        torn = size > 0 and os.pread(fd, 1, size - 1) != b"\n"
+        write_all(fd, (b"\n" if torn else b"") + data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if size == 0:
+        fsync_dir(path.parent)
 
 
 def keep_aside(path: Path, now: datetime) -> Path:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Literal, TypeVar
@@ -17,13 +16,12 @@ from typing import Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..clock import ensure_utc
-from ..fsio import write_all
 from ..store import Store
 from .files import (
     SENT_IDS_FILE,
     STATE_FILE,
+    append_lines,
     atomic_write,
-    fsync_dir,
     keep_aside,
     read_small_file,
 )
@@ -202,16 +200,7 @@ def remember_sent_ids_locked(store: Store, anonymous_ids: Iterable[str]) -> None
         return
     path = store.data_dir / SENT_IDS_FILE
     try:
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            size = os.fstat(fd).st_size
-            torn = size > 0 and os.pread(fd, 1, size - 1) != b"\n"
-            write_all(fd, (b"\n" if torn else b"") + "".join(f"{i}\n" for i in new).encode())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if size == 0:
-            fsync_dir(store.data_dir)
+        append_lines(path, "".join(f"{i}\n" for i in new).encode())
     except OSError as exc:
         log.warning("could not note a delivered anonymous id in %s: %s", path, damage_reason(exc))
 
