@@ -92,7 +92,7 @@ def test_serve_answers_on_loopback_and_stops_cleanly(
     assert proc.returncode == 0, err
     assert err == ""
     doc = Store(data_dir).read()
-    assert [e.event_type for e in doc.events] == ["from_http", "session_ended"]
+    assert [e.event_type for e in doc.events] == ["session_started", "from_http", "session_ended"]
     assert doc.audit_log[-1].app_name == "PEFT Studio"
 
 

@@ -33,6 +33,19 @@ API = "/api/telemetry"
 LOCAL = "http://127.0.0.1"
 
 
+#: Our session bookkeeping (a yes starts the session): left out where a test looks at the
+#: host's own events.
+SESSION = {"session_started", "session_ended"}
+
+
+def own_counts(counts: dict[str, int]) -> dict[str, int]:
+    return {name: n for name, n in counts.items() if name not in SESSION}
+
+
+def own_types(events: list[dict[str, Any]]) -> list[str]:
+    return [e["event_type"] for e in events if e["event_type"] not in SESSION]
+
+
 class Clock:
     def __init__(self, start: datetime = NOW) -> None:
         self.now = start
@@ -56,7 +69,8 @@ class Api:
         assert self.http.post(f"{API}/consent", json={"enabled": True}).status_code == 200
 
     def stored(self) -> list[Any]:
-        return Store(self.data_dir).read().events
+        """The host's own events (the session's start and end left out)."""
+        return [e for e in Store(self.data_dir).read().events if e.event_type not in SESSION]
 
 
 @pytest.fixture
@@ -136,8 +150,8 @@ def test_events_and_metrics_are_recorded_scrubbed(api: Api) -> None:
     got = api.http.post(f"{API}/performance", json={"metric_name": "step_time", "value": 12})
     assert got.json() == {"success": True, "message": "Performance metric tracked"}
     analytics = api.http.post(f"{API}/analytics", json={"start_date": "", "end_date": ""}).json()
-    assert analytics["total_events"] == 2
-    assert analytics["event_counts"] == {"training_started": 1, "performance": 1}
+    assert analytics["total_events"] == 3  # with the session's start
+    assert own_counts(analytics["event_counts"]) == {"training_started": 1, "performance": 1}
     step = analytics["performance_metrics"]["step_time"]
     assert (step["count"], step["avg"], step["min"], step["max"]) == (1, 12.0, 12.0, 12.0)
     event = next(e for e in api.stored() if e.event_type == "training_started")
@@ -180,7 +194,7 @@ def test_analytics_filter_by_iso_dates(api: Api) -> None:
     def counts(body: dict[str, Any] | None) -> dict[str, int]:
         got = api.http.post(f"{API}/analytics", json=body)
         assert got.status_code == 200, got.text
-        return got.json()["event_counts"]
+        return own_counts(got.json()["event_counts"])
 
     assert counts(None) == {"old": 1, "yesterday": 1, "today": 1}  # no body at all
     assert counts({"start_date": "2026-11-22"}) == {"yesterday": 1, "today": 1}
@@ -221,10 +235,10 @@ def test_stored_data_can_be_seen_and_exported_while_off(api: Api) -> None:
     assert api.telemetry.client.flush()  # else opting out drops it before it reaches the disk
     api.http.post(f"{API}/consent", json={"enabled": False})
     got = api.http.post(f"{API}/analytics", json={})
-    assert got.status_code == 200 and got.json()["event_counts"] == {"kept": 1}
+    assert got.status_code == 200 and own_counts(got.json()["event_counts"]) == {"kept": 1}
     exported = api.http.get(f"{API}/export")
     assert exported.status_code == 200
-    assert [e["event_type"] for e in exported.json()["events"]] == ["kept"]
+    assert own_types(exported.json()["events"]) == ["kept"]
 
 
 # ---------------------------------------------------------------------------- export, delete
@@ -233,13 +247,13 @@ def test_export_then_delete(api: Api) -> None:
     api.http.post(f"{API}/events", json={"event_type": "a"})
     data = api.http.get(f"{API}/export").json()
     assert {"config", "events", "analytics", "audit_log"} <= set(data)
-    assert data["config"]["enabled"] is True and [e["event_type"] for e in data["events"]] == ["a"]
-    assert data["analytics"]["total_events"] == 1
+    assert data["config"]["enabled"] is True and own_types(data["events"]) == ["a"]
+    assert data["analytics"]["total_events"] == 2  # with the session's start
     got = api.http.delete(f"{API}/data")
     assert got.status_code == 200
     body = got.json()
     assert body["success"] is True and body["message"] == "All telemetry data deleted"
-    assert body["events_deleted"] == 1
+    assert body["events_deleted"] == 2  # "a" and the session's start
     status = api.http.get(f"{API}/consent").json()
     assert status["enabled"] is False and status["user_id"] is None
     assert api.http.get(f"{API}/export").json()["events"] == []
@@ -397,7 +411,7 @@ def test_the_router_drops_into_their_app(host_app: TestClient, data_dir: Path) -
         "detail": "enabled: Input should be a valid boolean"
     }
     analytics = host_app.post(f"{API}/analytics", json={"start_date": "", "end_date": ""}).json()
-    assert analytics["event_counts"] == {"model_loaded": 1}
+    assert own_counts(analytics["event_counts"]) == {"model_loaded": 1}
     assert Store(data_dir).read().audit_log[-1].app_name == "PEFT Studio"
 
 
@@ -405,4 +419,5 @@ def test_a_standalone_app_closes_its_facade_when_it_stops(data_dir: Path) -> Non
     with TestClient(create_app(data_dir=str(data_dir)), base_url=LOCAL) as http:
         http.post(f"{API}/consent", json={"enabled": True})
         http.post(f"{API}/events", json={"event_type": "x"})
-    assert [e.event_type for e in Store(data_dir).read().events] == ["x", "session_ended"]
+    types = [e.event_type for e in Store(data_dir).read().events]
+    assert types == ["session_started", "x", "session_ended"]  # the yes started the session

@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -68,6 +69,47 @@ def test_session_started_carries_system_info_and_session_ended_its_duration(
     assert set(system) == {"os", "os_version", "python", "cpu_count", "memory_gb"}
     assert events[1].properties["duration_s"] >= 0
     assert events[0].session_id == events[1].session_id
+
+
+def test_a_yes_after_the_client_was_built_starts_the_session_then(data_dir: Path) -> None:
+    """A host asks its user after building its client (or the user says yes in the app): the
+    session used to have an end and no start, hence no system information and no session in
+    the dashboard's counts."""
+    with _client(data_dir, app_version="2.0") as client:
+        client.track_event("before_any_yes")  # dropped: nothing is recorded without consent
+        assert client.enable()
+        client.track_event("after_the_yes")
+        client.track_event("later")
+    events = Store(data_dir).read().events
+    assert [e.event_type for e in events] == [
+        "session_started",
+        "after_the_yes",
+        "later",
+        "session_ended",
+    ]
+    assert set(events[0].properties["system"]) >= {"os", "python"}
+    assert events[0].properties["app_version"] == "2.0"
+    assert len({e.session_id for e in events}) == 1
+
+
+def test_a_yes_from_another_process_starts_the_session_at_the_next_call(data_dir: Path) -> None:
+    Store(data_dir)  # nothing decided yet
+    with _client(data_dir, flush_interval=0.05) as client:
+        set_consent(Store(data_dir), enabled=True, actor="cli")  # the desktop app, say
+        deadline = time.monotonic() + 10
+        while "probe" not in _types(data_dir) and time.monotonic() < deadline:
+            client.track_event("probe")  # dropped until the yes reaches the client
+            client.flush(1)
+            time.sleep(0.02)
+    types = _types(data_dir)
+    assert types[:2] == ["session_started", "probe"] and types[-1] == "session_ended"
+    assert types.count("session_started") == 1
+
+
+def test_no_session_events_while_consent_never_came(data_dir: Path) -> None:
+    with _client(data_dir) as client:
+        client.track_event("nothing")
+    assert not (data_dir / "telemetry.json").exists() or _types(data_dir) == []
 
 
 def test_system_info_is_left_out_when_that_category_is_off(data_dir: Path) -> None:

@@ -27,15 +27,7 @@ from ..constants import CATEGORIES, DEFAULT_MAX_EVENTS, DEFAULT_RETENTION_DAYS
 from ..env import env_override
 from ..paths import STORE_FILE_NAME, resolve_data_dir
 from .background import Background, StoreSettings
-from .capture import (
-    Intake,
-    Pending,
-    error_type_name,
-    log,
-    safe_name,
-    sampling_rates,
-    snapshot,
-)
+from .capture import Intake, Pending, error_type_name, log, safe_name, sampling_rates, snapshot
 from .limits import explicit_limits
 from .peek import peek_consent
 from .settings import (
@@ -149,6 +141,7 @@ class TelemetryClient:
         self._off = self.env_override is not None
         self._started = time.monotonic()
         self._session = bool(start_session)
+        self._session_open = False  # `session_started` is queued
         if self._off:
             return
         known = peek_consent(self.data_dir / STORE_FILE_NAME)
@@ -159,11 +152,7 @@ class TelemetryClient:
         if hasattr(os, "register_at_fork"):
             ref = weakref.ref(self)
             os.register_at_fork(after_in_child=functools.partial(_in_child, ref))
-        if self._session and self._allows("usage"):
-            props: dict[str, object] = {"app_name": self.app_name}
-            if app_version:
-                props["app_version"] = app_version
-            self._enqueue("usage", "session_started", props, attach_system=True)
+        self._start_session()
 
     # ------------------------------------------------------------------ host API
     @property
@@ -185,9 +174,27 @@ class TelemetryClient:
         allowed = self._intake.allowed
         return not self._off and (allowed is None or category in allowed)
 
+    def _start_session(self) -> None:
+        """Queue `session_started` (with the system's description) once this process knows
+        the user allows usage events: at construction, or at the first call after consent
+        arrived (a host asks its user after building its client; the start was lost then).
+        Unknown consent waits for the writer's first read rather than guess."""
+        if self._session_open or not self._session:
+            return
+        allowed = self._intake.allowed
+        if allowed is None or "usage" not in allowed:
+            return
+        self._session_open = True
+        self._started = time.monotonic()  # the session as recorded: from its start event
+        props: dict[str, object] = {"app_name": self.app_name}
+        if self.app_version:
+            props["app_version"] = self.app_version
+        self._enqueue("usage", "session_started", props, attach_system=True)
+
     def track_event(self, event_type: str, properties: Mapping[str, Any] | None = None) -> None:
         if not self._allows("usage"):
             return
+        self._start_session()
         try:  # the name is converted by the writer: a host object's __str__ may be slow
             self._enqueue("usage", event_type, properties)
         except Exception:  # never into the host
@@ -198,6 +205,7 @@ class TelemetryClient:
     ) -> None:
         if not self._allows("error"):
             return
+        self._start_session()
         try:
             from ..scrub import stack_frames  # errors are rare: their cost is paid here
 
@@ -220,6 +228,7 @@ class TelemetryClient:
     ) -> None:
         if not self._allows("performance"):
             return
+        self._start_session()
         try:
             number: object = value
             if type(value) is float or type(value) is int:
@@ -252,7 +261,9 @@ class TelemetryClient:
         """Consent on. The user's category choices win: without `categories` every category
         stays as the user left it (all on only if no choice was ever made); `categories`
         changes just the ones it names. Audit-logged with actor "api" and this app's name."""
-        return self._set_consent(True, categories)
+        changed = self._set_consent(True, categories)
+        self._start_session()
+        return changed
 
     def disable(self) -> bool:
         """Consent off. Events not yet on disk are dropped by the writer's re-check."""
@@ -276,7 +287,7 @@ class TelemetryClient:
             seconds = timeout_seconds(timeout, 10.0)
             if not self._off:
                 duration = round(time.monotonic() - self._started, 3)
-                if self._session and self._allows("usage"):
+                if self._session_open and self._allows("usage"):  # never an end with no start
                     self._enqueue("usage", "session_ended", {"duration_s": duration})
             self._closed = self._intake.closed = True
             self._bg.flush(seconds)
