@@ -44,6 +44,36 @@ def rx() -> Iterator[Any]:
 
 
 @pytest.fixture
+def tmpfs(tmp_path: Path) -> Iterator[Any]:
+    """A real tmpfs on request (needs root, else the test is skipped): `tmpfs("2m")` mounts one
+    and returns its path, `tmpfs.read_only(path)` remounts it read-only (root ignores a folder's
+    mode bits, not a read-only mount); every one is unmounted after the test."""
+    mounted: list[Path] = []
+
+    def mount(size: str = "2m", mode: str = "0700") -> Path:
+        where = tmp_path / f"tmpfs-{len(mounted)}"
+        where.mkdir()
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size},mode={mode}", "tmpfs", str(where)],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
+        mounted.append(where)
+        return where
+
+    def read_only(where: Path) -> None:
+        subprocess.run(["mount", "-o", "remount,ro", str(where)], check=True)
+
+    mount.read_only = read_only  # type: ignore[attr-defined]
+    yield mount
+    for where in reversed(mounted):
+        if subprocess.run(["umount", str(where)], capture_output=True).returncode != 0:
+            subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+@pytest.fixture
 def immutable() -> Iterator[Any]:
     """`chattr +i` on a folder: refuses new files even to root (chmod does not stop root)."""
     locked: list[Path] = []

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -381,22 +382,13 @@ def test_any_do_not_track_value_stops_the_cli_recording(
 
 
 @pytest.fixture
-def read_only_data_dir(tmp_path: Path) -> Iterator[Path]:
+def read_only_data_dir(tmpfs: Any) -> Iterator[Path]:
     """A real read-only filesystem (root ignores a folder's mode bits, not a ro mount)."""
-    mnt = tmp_path / "ro"
-    mnt.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)], capture_output=True
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
-    try:
-        data = mnt / "data"
-        assert main(["--data-dir", str(data), "enable"]) == 0
-        subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True)
-        yield data
-    finally:
-        subprocess.run(["umount", str(mnt)], check=False)
+    mnt = tmpfs("1m", mode="0755")
+    data = mnt / "data"
+    assert main(["--data-dir", str(data), "enable"]) == 0
+    tmpfs.read_only(mnt)
+    yield data
 
 
 def test_a_store_that_cannot_be_written_is_one_line_naming_the_cause(

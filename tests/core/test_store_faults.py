@@ -130,17 +130,9 @@ def _dead_pid() -> int:
 
 # ------------------------------------------------------------------------------ 1. full disk
 @pytest.fixture
-def full_disk(tmp_path: Path) -> Iterator[Any]:
+def full_disk(tmpfs: Any) -> Iterator[Any]:
     """A real 2 MiB tmpfs; `fill()` writes a filler file until the kernel says ENOSPC."""
-    mount = tmp_path / "tmpfs"
-    mount.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", str(mount)],
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
+    mount = tmpfs("2m")
 
     def fill() -> None:
         fd = os.open(mount / "filler", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -159,11 +151,7 @@ def full_disk(tmp_path: Path) -> Iterator[Any]:
         (mount / "probe").unlink(missing_ok=True)
 
     fill.mount = mount  # type: ignore[attr-defined]
-    try:
-        yield fill
-    finally:
-        if subprocess.run(["umount", str(mount)], capture_output=True).returncode != 0:
-            subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+    yield fill
 
 
 def _seed_with_client(data_dir: Path) -> None:

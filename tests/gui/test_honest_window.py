@@ -9,9 +9,9 @@ read-only tmpfs where the kernel allows one.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QSize
@@ -71,24 +71,12 @@ def test_a_data_dir_that_is_a_file_disables_every_control_and_says_why(
 
 
 @pytest.fixture
-def read_only_store(tmp_path: Path) -> Iterator[Store]:
+def read_only_store(tmpfs: Any) -> Iterator[Store]:
     """A store with consent on, on a real tmpfs then remounted read-only."""
-    mount = tmp_path / "ro"
-    mount.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
-    try:
-        writer = Store(mount / "data")
-        set_consent(writer, enabled=True, actor="cli")
-        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
-        yield Store(mount / "data")
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+    mount = tmpfs("4m", mode="0755")
+    set_consent(Store(mount / "data"), enabled=True, actor="cli")
+    tmpfs.read_only(mount)
+    yield Store(mount / "data")
 
 
 def test_a_read_only_folder_can_be_looked_at_and_exported_not_changed(
