@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from peft_telemetry_gui.core.consent import collection_text
-from peft_telemetry_gui.core.consent_changes import last_change
+from peft_telemetry_gui.core.consent_changes import last_change, who
 from peft_telemetry_gui.core.secrets import MemorySecretStore
 from peft_telemetry_gui.core.store import Store
 from peft_telemetry_gui.integrations import peft_studio
@@ -301,6 +301,9 @@ def test_delete_removes_everything_and_turns_telemetry_off(data_dir: Path) -> No
         t.close()
     assert data["events"] == []
     assert [(e["what"], e["actor"]) for e in data["audit_log"]] == [("all data deleted", "api")]
+    # The desktop app names who deleted everything: "PEFT Studio deleted all data".
+    (entry,) = Store(data_dir).read().audit_log
+    assert who(entry) == "PEFT Studio" and entry.app_name == "PEFT Studio"
 
 
 def test_shutdown_records_the_end_of_the_session(data_dir: Path) -> None:

@@ -207,6 +207,7 @@ class PeftStudioTelemetry:
             actor="api",
             secret_store=self._secret_store or default_secret_store(store.data_dir),
             deliver_within=DELETE_DELIVERY_SECONDS,
+            app_name=self.client.app_name,
         )
         return {
             "events_deleted": report.events_deleted,

@@ -86,8 +86,11 @@ def delete_all_data(
     secret_store: SecretStore | None = None,
     deliver_within: float | None = None,
     runtime: UploadRuntime | None = None,
+    app_name: str | None = None,
 ) -> DeleteReport:
     """Leave an empty store: one audit entry, no anonymous id, consent off, no secrets.
+    `app_name`: the host app that asked (actor "api"), named in that entry as a consent change
+    from a host is, so the desktop app can say which app deleted everything.
 
     With `deliver_within` (seconds; the app and the CLI pass one) a deletion request queued for
     the collector is sent right away, so the user is told at once whether it arrived; it stays
@@ -110,7 +113,7 @@ def delete_all_data(
         fresh.upload = doc.upload
         fresh.limits = doc.limits  # settings, like the endpoint; the rollups go (data)
         # The ledger starts again at 1: the history it chained is what the user asked to erase.
-        audit(fresh, now, actor, "all data deleted", None, None, method="delete")
+        audit(fresh, now, actor, "all data deleted", None, None, method="delete", app_name=app_name)
         for name in StoreDocument.model_fields:
             setattr(doc, name, getattr(fresh, name))
         # Files are removed under the same lock so no writer re-creates them in between. The
