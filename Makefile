@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NOQT ?= .venv-noqt
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: run demo test test-noqt lint format bench screenshots clean \
+.PHONY: run demo test test-noqt lint format bench screenshots clean translations \
 	dist check-dist bundle install-desktop uninstall-desktop
 
 $(STAMP): pyproject.toml
@@ -44,6 +44,12 @@ test-noqt:
 	  sys.exit(0 if 'site-packages' in p.__file__ else 'not the installed wheel: ' + p.__file__)"
 	cd tests && ../$(NOQT)/bin/python -m pytest -q -p no:cacheprovider -c ../pyproject.toml \
 	  --rootdir .. $(QT_FREE_TESTS:tests/%=%) test_qt_free.py test_launch.py
+
+# The texts to translate, from the sources (and resources/collection.json) into
+# resources/translations/messages.pot, then de.po/fr.po (kept translations, new texts empty),
+# then the .mo files the app reads. tests/test_translations.py fails when any is out of step.
+translations: $(STAMP)
+	$(PY) scripts/translations.py extract
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

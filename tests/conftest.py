@@ -13,7 +13,12 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    for name in ("DO_NOT_TRACK", "PEFT_TELEMETRY_DISABLED", "PEFT_TELEMETRY_DIR"):
+    # The language variables too: every test sees the source (English) texts whatever the
+    # machine's locale; a test of another language sets LANGUAGE/LANG itself.
+    for name in (
+        *("DO_NOT_TRACK", "PEFT_TELEMETRY_DISABLED", "PEFT_TELEMETRY_DIR"),
+        *("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"),
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PEFT_TELEMETRY_SECRETS", "file")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))

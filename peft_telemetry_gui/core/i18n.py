@@ -1,0 +1,136 @@
+"""The user's language: one gettext catalogue for the app, the CLI and the texts they show.
+
+Why gettext and not Qt's `tr`: the CLI and the core are Qt-free, and one mechanism must cover
+both (docs/translations.md). The sources are `resources/translations/{de,fr}.po`, compiled to
+the `.mo` files shipped beside them (`make translations`; a test keeps the two in step).
+
+Which language: the environment, as gettext reads it (LANGUAGE, a colon list, then LC_ALL,
+LC_MESSAGES, LANG; C/POSIX means untranslated), so `LANGUAGE=de` or `LANG=fr_FR.UTF-8` select
+it. The app's View -> Language sets LANGUAGE for its own process, which switches every later
+`tr` call at once; nothing of ours keeps a current language (the environment is the state, as
+it is for gettext). `pseudo` is a pseudo-locale: every translatable text comes back in
+brackets, so a test can find the texts that never went through `tr`.
+
+Marking: `tr("text")` translates now; `trn(singular, plural, n)` picks the plural form;
+`N_("text")` only marks a constant for extraction, translated where it is shown.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = [
+    "LANGUAGE_NAMES",
+    "N_",
+    "PSEUDO",
+    "SOURCE_LANGUAGE",
+    "TRANSLATED",
+    "active_language",
+    "catalogue_path",
+    "requested_languages",
+    "tr",
+    "translations_dir",
+    "trn",
+]
+
+SOURCE_LANGUAGE = "en"
+#: The complete translations shipped (`resources/translations/<code>.po`).
+TRANSLATED = ("de", "fr")
+PSEUDO = "pseudo"
+#: As each language calls itself: how the View -> Language menu lists them.
+LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "fr": "Français"}
+PSEUDO_OPEN, PSEUDO_CLOSE = "⟦", "⟧"
+_LOCALE_VARS = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def translations_dir() -> Path:
+    """The repo's `resources/translations`, or the installed copy (as `paths.resources_dir`;
+    not imported from there: this layer sits below it)."""
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package.parent / "resources", package / "resources"):
+        if candidate.is_dir():
+            return candidate / "translations"
+    return package / "resources" / "translations"
+
+
+def catalogue_path(language: str) -> Path:
+    return translations_dir() / f"{language}.mo"
+
+
+def _language_code(value: str) -> str:
+    """`de_DE.UTF-8@euro` -> `de`; `C`/`POSIX`/empty -> ""."""
+    value = value.strip()
+    if not value or value in ("C", "POSIX") or value.startswith(("C.", "C@")):
+        return ""
+    return value.split(".")[0].split("@")[0].replace("-", "_").split("_")[0].lower()
+
+
+def requested_languages(environ: Mapping[str, str]) -> list[str]:
+    """The languages the user asks for, best first, as gettext reads the environment.
+
+    LANGUAGE counts only when the locale itself is set and not C/POSIX (GNU gettext ignores it
+    otherwise), except that a LANGUAGE naming `pseudo` always counts: it is set on purpose."""
+    locale = next((environ.get(n, "") for n in _LOCALE_VARS if environ.get(n, "").strip()), "")
+    base = _language_code(locale)
+    listed = [_language_code(part) for part in environ.get("LANGUAGE", "").split(":")]
+    listed = [code for code in listed if code]
+    if PSEUDO in listed[:1]:
+        return [PSEUDO]
+    if not base:
+        return []
+    return [*listed, base] if listed else [base]
+
+
+def active_language(environ: Mapping[str, str] | None = None) -> str:
+    """The language texts are shown in: the first requested one shipped, else the source.
+
+    What a consent receipt records as the locale the user saw ("de", not the "de_AT" asked
+    for; "en" when Spanish was asked for and English shown)."""
+    for code in requested_languages(os.environ if environ is None else environ):
+        if code in (SOURCE_LANGUAGE, PSEUDO, *TRANSLATED):
+            return code
+    return SOURCE_LANGUAGE
+
+
+class _Pseudo(gettext.NullTranslations):
+    def gettext(self, message: str) -> str:
+        return f"{PSEUDO_OPEN}{message}{PSEUDO_CLOSE}"
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        return self.gettext(msgid1 if n == 1 else msgid2)
+
+
+@lru_cache(maxsize=8)
+def _catalogue(language: str) -> gettext.NullTranslations:
+    """The shipped catalogue, read once per language (the files are package data: they do not
+    change while the program runs). A missing or broken file shows the source text."""
+    if language == PSEUDO:
+        return _Pseudo()
+    if language in TRANSLATED:
+        try:
+            with catalogue_path(language).open("rb") as file:
+                return gettext.GNUTranslations(file)
+        except (OSError, ValueError, UnicodeDecodeError):
+            pass
+    return gettext.NullTranslations()
+
+
+def tr(message: str) -> str:
+    """`message` in the user's language (the source text when there is no translation)."""
+    if not message:  # gettext's "" is the catalogue's header, never a text to show
+        return message
+    return _catalogue(active_language()).gettext(message)
+
+
+def trn(singular: str, plural: str, n: int) -> str:
+    """The plural form for `n` in the user's language: `trn("{n} event", "{n} events", n)`."""
+    return _catalogue(active_language()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Marks a constant for extraction only; it is translated (`tr`) where it is shown."""
+    return message

@@ -1,0 +1,46 @@
+"""Which language the user sees, as gettext reads the environment, and the pseudo-locale."""
+
+from __future__ import annotations
+
+import pytest
+
+from peft_telemetry_gui.core import i18n
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, "en"),
+        ({"LANG": "C.UTF-8", "LANGUAGE": "de"}, "en"),  # gettext ignores LANGUAGE under C
+        ({"LANG": "de_DE.UTF-8"}, "de"),
+        ({"LANG": "fr_CA.UTF-8"}, "fr"),
+        ({"LANG": "en_US.UTF-8", "LANGUAGE": "de"}, "de"),
+        ({"LANG": "en_US.UTF-8", "LANGUAGE": "es:fr:de"}, "fr"),  # first one shipped
+        ({"LANG": "es_ES.UTF-8"}, "en"),  # not shipped: English shown, and said
+        ({"LC_ALL": "de_AT.UTF-8", "LANG": "fr_FR.UTF-8"}, "de"),
+        ({"LC_MESSAGES": "fr_FR", "LANG": "de_DE"}, "fr"),
+        ({"LANGUAGE": "pseudo"}, "pseudo"),
+    ],
+)
+def test_the_language_shown_follows_the_environment_as_gettext_reads_it(
+    environ: dict[str, str], expected: str
+) -> None:
+    assert i18n.active_language(environ) == expected
+
+
+def test_pseudo_brackets_every_text_and_keeps_its_placeholders(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LANGUAGE", "pseudo")
+    assert i18n.tr("Export…") == "⟦Export…⟧"
+    assert i18n.trn("{n} event", "{n} events", 2).format(n=2) == "⟦2 events⟧"
+    assert i18n.tr("") == ""  # never the catalogue's header
+
+
+def test_a_marked_constant_is_the_source_text_until_it_is_shown() -> None:
+    assert i18n.N_("Usage") == "Usage"
+
+
+def test_every_shipped_language_has_a_compiled_catalogue() -> None:
+    for language in i18n.TRANSLATED:
+        assert i18n.catalogue_path(language).is_file(), language
