@@ -4,6 +4,8 @@
     python scripts/translations.py merge PART.po  # fill translations from a partial catalogue
     python scripts/translations.py compile        # .po -> .mo only
     python scripts/translations.py check          # what `make test` and .ci/run enforce
+    python scripts/translations.py part OUT.pot FILE...   # the template of some files only
+    python scripts/translations.py check-part PART.de.po FILE...  # complete for those files?
 
 Texts are found by reading the code (`ast`), not by regular expressions: a call of `tr`,
 `trn` or `N_` with a literal is a message, and one with an f-string or a `+` of literals is
@@ -109,8 +111,7 @@ def _strings(value: object) -> Iterator[str]:
 def extract() -> Extracted:
     found = Extracted()
     for path in sorted(PACKAGE.rglob("*.py")):
-        if path.name != "i18n.py":
-            _from_python(path, found)
+        _from_python(path, found)
     texts = json.loads(COLLECTION.read_text(encoding="utf-8"))
     texts.pop("version", None)
     for text in _strings(texts):
@@ -275,8 +276,38 @@ def check() -> list[str]:
     return out
 
 
+def _only(files: list[str]) -> Extracted:
+    """The messages used in `files` (paths in the repo), for a partial catalogue."""
+    found, wanted = extract(), {Path(f).resolve().relative_to(ROOT).as_posix() for f in files}
+    part = Extracted(problems=[p for p in found.problems if p.split(":")[0] in wanted])
+    for msgid, places in found.messages.items():
+        for where in places:
+            if where in wanted:
+                part.add(msgid, where)
+    return part
+
+
+def check_part(path: Path, files: list[str]) -> list[str]:
+    language = path.name.split(".")[-2]
+    part, catalog = _only(files), read(path, language)
+    out = list(part.problems) + problems(language, catalog)
+    for msgid in part.messages:
+        if catalog.get(msgid) is None:
+            out.append(f"{path.name}: {msgid!r} is missing")
+    return out
+
+
 def main(argv: list[str]) -> int:
     command, *rest = argv or ["check"]
+    if command == "part":
+        Path(rest[0]).write_bytes(_po_bytes(template(_only(rest[1:]))))
+        return 0
+    if command == "check-part":
+        found = check_part(Path(rest[0]), rest[1:])
+        for line in found:
+            print(line, file=sys.stderr)
+        print(f"{len(found)} problems", file=sys.stderr)
+        return 1 if found else 0
     if command == "extract":
         for line in write_all():
             print(line, file=sys.stderr)

@@ -33,6 +33,7 @@ __all__ = [
     "catalogue_path",
     "requested_languages",
     "tr",
+    "translate_argparse",
     "translations_dir",
     "trn",
 ]
@@ -134,3 +135,42 @@ def trn(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Marks a constant for extraction only; it is translated (`tr`) where it is shown."""
     return message
+
+
+#: argparse's own words a user of `--help` or a mistyped command reads (Python 3.11-3.13 spell
+#: them alike). Marked here so they are extracted and translated with ours.
+ARGPARSE_TEXTS = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("show program's version number and exit"),
+    N_("%(prog)s: error: %(message)s\n"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("the following arguments are required: %s"),
+    N_("unrecognized arguments: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("expected one argument"),
+    N_("expected at most one argument"),
+    N_("expected at least one argument"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("not allowed with argument %s"),
+    N_("one of the arguments %s is required"),
+    N_("ignored explicit argument %r"),
+    N_("unexpected option string: %s"),
+    N_("can't open '%(filename)s': %(error)s"),
+)
+
+
+def translate_argparse() -> None:
+    """Routes argparse's own words ("usage:", "options", "error:") through `tr`.
+
+    argparse looks them up with the standard library's `gettext.gettext`, in gettext's global
+    domain; pointing that domain at ours would need the LC_MESSAGES folder layout. A program's
+    composition root (the CLI's and the app's `main`, never the library a host imports) calls
+    this before it builds its parser; calling it again changes nothing."""
+    import argparse
+
+    argparse._ = tr  # type: ignore[attr-defined]
+    argparse.ngettext = trn  # type: ignore[attr-defined]
