@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import pairwise
 
-import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAccessible, QColor, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
     QComboBox,
+    QGraphicsView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -55,7 +55,8 @@ __all__ = [
     "unnamed_controls",
 ]
 
-#: What a user operates (QDateTimeEdit is a QAbstractSpinBox; a PlotWidget a GraphicsView).
+#: What a user operates (QDateTimeEdit is a QAbstractSpinBox; a PlotWidget a QGraphicsView:
+#: Qt's class, so that this module does not load pyqtgraph for pages without charts).
 INTERACTIVE: tuple[type[QWidget], ...] = (
     QAbstractButton,
     QLineEdit,
@@ -65,12 +66,12 @@ INTERACTIVE: tuple[type[QWidget], ...] = (
     QSlider,
     QPlainTextEdit,
     QTextEdit,
-    pg.GraphicsView,
+    QGraphicsView,
 )
 #: WCAG 2.x AA for body text.
 MIN_CONTRAST = 4.5
 #: What shows data: it needs a description (what it shows) besides its name.
-VIEWS: tuple[type[QWidget], ...] = (QAbstractItemView, pg.GraphicsView)
+VIEWS: tuple[type[QWidget], ...] = (QAbstractItemView, QGraphicsView)
 
 
 def is_part(widget: QWidget, root: QWidget) -> bool:

@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 
-from .widgets import PalettePlot, make_plot
+from .plots import PalettePlot, make_plot
 
 __all__ = ["IntegerAxis", "elide", "make_count_plot"]
 

@@ -9,9 +9,8 @@ do the writing, given a path, so they are what the tests call. Every write is at
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pyqtgraph as pg
-from pyqtgraph.exporters import ImageExporter
 from PySide6.QtCore import (
     QBuffer,
     QIODevice,
@@ -29,6 +28,9 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QToolButton, QWidget
 from ..core.chart_data import file_stem, write_csv
 from ..core.export import ExportError, write_private_file
 from .chart_table import ChartRowsModel
+
+if TYPE_CHECKING:  # loaded by the charts themselves: `widgets` imports this module at start-up
+    import pyqtgraph as pg
 
 __all__ = ["IMAGE_FILTERS", "ChartSaving", "save_image"]
 
@@ -50,6 +52,8 @@ def save_image(plot: pg.PlotWidget, path: Path) -> None:
     if kind == ".svg":
         data = _svg(plot, size)
     elif kind == ".png":
+        from pyqtgraph.exporters import ImageExporter
+
         image = ImageExporter(item).export(toBytes=True)
         buffer = QBuffer()
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)

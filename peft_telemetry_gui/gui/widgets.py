@@ -6,8 +6,8 @@ Colours come from the system palette so light and dark themes both stay readable
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import (
@@ -29,14 +29,15 @@ from PySide6.QtWidgets import (
 from .chart_save import ChartSaving
 from .chart_table import ChartRowsModel
 
+if TYPE_CHECKING:  # pyqtgraph only for the charts' pages (`plots`): start-up may not need it
+    import pyqtgraph as pg
+
 __all__ = [
     "Banner",
     "Card",
     "ChartPanel",
     "EmptyState",
-    "PalettePlot",
     "heading",
-    "make_plot",
     "palette_color",
     "setup_table",
 ]
@@ -207,52 +208,6 @@ class Card(QFrame):
     def set_value(self, text: str) -> None:
         self.value.setText(text)
         self.setAccessibleName(f"{self._title}: {text}")
-
-
-class PalettePlot(pg.PlotWidget):
-    """A PlotWidget drawn in the palette's colours, re-drawn when the palette changes.
-
-    pyqtgraph paints its own background and axes with fixed colours (white on black by default),
-    so without this a plot stays light when the system switches to a dark theme, or the reverse.
-    """
-
-    palette_changed = Signal()
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self._ready = True  # palette events arrive during the base constructor already
-
-    def apply_palette(self) -> None:
-        self.setBackground(palette_color(QPalette.ColorRole.Base, self))
-        fg = palette_color(QPalette.ColorRole.Text, self)
-        for name in ("left", "bottom"):
-            axis = self.getAxis(name)
-            axis.setPen(pg.mkPen(fg))
-            axis.setTextPen(pg.mkPen(fg))
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and self.__dict__.get("_ready"):
-            self.apply_palette()
-            self.palette_changed.emit()
-
-
-def make_plot(
-    parent: QWidget | None = None, date_axis: bool = False, view_box: pg.ViewBox | None = None
-) -> PalettePlot:
-    """A plot in the palette's colours (following theme changes), mouse-zoom disabled;
-    `view_box`: a view box of the caller's (a chart that takes drags of its own)."""
-    axes = {"bottom": pg.DateAxisItem(orientation="bottom")} if date_axis else None
-    plot = PalettePlot(parent, axisItems=axes, **({"viewBox": view_box} if view_box else {}))
-    plot.apply_palette()
-    plot.setMenuEnabled(False)
-    plot.setMouseEnabled(x=False, y=False)
-    plot.hideButtons()
-    # Font-relative, so a larger font or a 2x screen gets a proportionally taller chart.
-    plot.setMinimumHeight(plot.fontMetrics().height() * 11)
-    # The plot is a picture; keyboard users reach the table alternative instead.
-    plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-    return plot
 
 
 def setup_table(view: QTableView, name: str) -> None:

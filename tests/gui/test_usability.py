@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from peft_telemetry_gui.core.services.consent import set_consent
 from peft_telemetry_gui.gui.first_run import FirstRunDialog
 from peft_telemetry_gui.gui.main_window import PAGES, MainWindow
-from peft_telemetry_gui.gui.widgets import PalettePlot
+from peft_telemetry_gui.gui.plots import PalettePlot
 
 INTERACTIVE = (
     QAbstractButton,  # push buttons, check boxes, tool buttons, radio buttons
