@@ -6,13 +6,16 @@ Prints a table (not a test). Every measurement runs in a child process so start-
 are the whole program's, not this driver's.
 
 - start: `peft-telemetry-gui --screenshot` on a store of 1 000 events, from exec to the saved
-  PNG of the painted, loaded window, against a bare PySide6 + pyqtgraph window doing the same.
+  PNG of the painted, loaded window, against a bare PySide6 + pyqtgraph window doing the same:
+  the default start (Privacy) and `--page dashboard`, both also on the "before" code
+  (`--start-only`: these rows alone).
 - with the window open on 1 000 and 100 000 events (`child_measure`): the longest event-loop
   gap (a 5 ms timer's longest wait between two ticks: how long the GUI thread did not answer)
   while switching pages, typing 22 keys in the Events filter and refreshing after another
   process's `Store.update`; refresh latency (that write committed -> the app's last
   `analytics_changed` slot done); the child's own peak RSS (`RUSAGE_SELF`: not the writer's).
-- "before": the same child on HEAD's code (`git archive HEAD`), in the same run, at 100 000.
+- "before": the same child on HEAD's code (`git archive HEAD`, or `--base REV`), in the same
+  run, at 100 000.
 """
 
 from __future__ import annotations
@@ -54,7 +57,8 @@ win.grab().save(sys.argv[1])
 """
 
 TARGETS = {
-    "start_ratio": 1.5,
+    "start_ratio": 1.3,  # issue 13: the default start (the Privacy page)
+    "start_ratio_dashboard": 1.5,  # the target before issue 13, then timed on this start
     "refresh_1000_ms": 50.0,
     "refresh_100000_ms": 150.0,  # issue 11 part 4
     "rss_mb": 200,
@@ -79,7 +83,10 @@ def _env(code: Path = ROOT) -> dict[str, str]:
 def _run(cmd: list[str], code: Path = ROOT) -> tuple[float, float, str]:
     """Wall seconds, peak RSS in MB, stdout of one child process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=_env(code), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    # From `code`: `python -m` puts the working directory first on sys.path, before PYTHONPATH.
+    proc = subprocess.Popen(
+        cmd, cwd=code, env=_env(code), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
     out = proc.stdout.read().decode() if proc.stdout else ""
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
@@ -247,13 +254,13 @@ def child_measure(data_dir: Path, runs: int) -> None:
     del window, app
 
 
-def head_copy(tmp: Path) -> Path | None:
-    """HEAD's code (`git archive`), to measure "before" in the same run; None without git."""
+def head_copy(tmp: Path, rev: str = "HEAD") -> Path | None:
+    """`rev`'s code (`git archive`), to measure "before" in the same run; None without git."""
     target = tmp / "head"
     target.mkdir()
     try:
         archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", "HEAD", "peft_telemetry_gui"],
+            ["git", "-C", str(ROOT), "archive", rev, "peft_telemetry_gui"],
             capture_output=True,
             check=True,
         ).stdout
@@ -262,6 +269,61 @@ def head_copy(tmp: Path) -> Path | None:
         return None
     compileall.compile_dir(str(target / "peft_telemetry_gui"), quiet=1)
     return target
+
+
+#: The starts timed against the bare window: the default one (the Privacy page, no chart) is
+#: the target; the Dashboard's, which pays for its charts' pyqtgraph as the bare window does.
+STARTS = (
+    ("default (Privacy)", (), "start_ratio"),
+    ("--page dashboard", ("--page", "dashboard"), "start_ratio_dashboard"),
+)
+
+
+def _start_rows(
+    tmp: Path, store: Path, runs: int, head: Path | None
+) -> list[tuple[str, str, str, str]]:
+    """Cold start to the saved PNG, each start and the bare window in turn (so a busy machine
+    slows them alike), this checkout's code and `head`'s ("before") in the same run."""
+    codes = {"now": ROOT, **({"before": head} if head is not None else {})}
+    walls: dict[tuple[str, str], list[float]] = {}
+    bare: list[float] = []
+    rss: list[float] = []
+    for i in range(runs):
+        wall, _rss, _ = _run([sys.executable, "-c", BARE, str(tmp / f"bare-{i}.png")])
+        bare.append(wall)
+        for name, extra, _target in STARTS:
+            for which, code in codes.items():
+                shot = tmp / f"app-{i}.png"
+                cmd = [sys.executable, "-m", "peft_telemetry_gui.gui.app", "--data-dir"]
+                wall, peak, _ = _run([*cmd, str(store), *extra, "--screenshot", str(shot)], code)
+                walls.setdefault((name, which), []).append(wall)
+                if which == "now":
+                    rss.append(peak)
+    bare_s = statistics.median(bare)
+    rows = []
+    for name, _extra, target_key in STARTS:
+        app_s = statistics.median(walls[(name, "now")])
+        ratio, target = app_s / bare_s, TARGETS[target_key]
+        was = walls.get((name, "before"))
+        rows.append(
+            (
+                f"cold start to painted window, {name}, 1 000 events",
+                f"{app_s * 1000:.0f} ms (bare PySide6+pyqtgraph {bare_s * 1000:.0f} ms)",
+                f"ratio {ratio:.2f}x"
+                + (f" (before {statistics.median(was) / bare_s:.2f}x)" if was else ""),
+                f"<= {target}x {'ok' if ratio <= target else 'MISSED'}",
+            )
+        )
+    peak = max(rss)
+    rows.append(
+        (
+            "peak RSS, app start with 1 000 events",
+            f"{peak:.0f} MB",
+            "",
+            f"<= {TARGETS['rss_mb']} MB {'ok' if peak <= TARGETS['rss_mb'] else 'MISSED'}",
+        )
+    )
+    return rows
 
 
 def measure(code: Path, data_dir: Path, runs: int) -> dict[str, object]:
@@ -315,6 +377,10 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--child-measure", metavar="DIR", help=argparse.SUPPRESS)
     parser.add_argument("--code", type=Path, default=ROOT, help=argparse.SUPPRESS)
+    parser.add_argument("--start-only", action="store_true", help="only the cold-start rows")
+    parser.add_argument(
+        "--base", default="HEAD", metavar="REV", help='the "before" code (default: HEAD)'
+    )
     args = parser.parse_args()
     if args.child_measure:
         child_measure(Path(args.child_measure), args.runs)
@@ -326,64 +392,32 @@ def main() -> int:
 
     small = tmp / "store-1000"
     build_store(small, 1000)
-    app_times, bare_times, app_rss = [], [], []
-    for i in range(args.runs):
-        shot = tmp / f"app-{i}.png"
-        wall, rss, _ = _run(
-            [
-                sys.executable,
-                "-m",
-                "peft_telemetry_gui.gui.app",
-                "--data-dir",
-                str(small),
-                "--page",
-                "dashboard",
-                "--screenshot",
-                str(shot),
-            ]
-        )
-        app_times.append(wall)
-        app_rss.append(rss)
-        wall, _rss, _ = _run([sys.executable, "-c", BARE, str(tmp / f"bare-{i}.png")])
-        bare_times.append(wall)
-    app_s, bare_s = statistics.median(app_times), statistics.median(bare_times)
-    ratio = app_s / bare_s
-    rows.append(
-        (
-            "cold start to painted window, 1 000 events",
-            f"{app_s * 1000:.0f} ms (bare PySide6+pyqtgraph {bare_s * 1000:.0f} ms)",
-            f"ratio {ratio:.2f}x",
-            f"<= {TARGETS['start_ratio']}x {'ok' if ratio <= TARGETS['start_ratio'] else 'MISSED'}",
-        )
-    )
-    peak = max(app_rss)
-    rows.append(
-        (
-            "peak RSS, app start with 1 000 events",
-            f"{peak:.0f} MB",
-            "",
-            f"<= {TARGETS['rss_mb']} MB {'ok' if peak <= TARGETS['rss_mb'] else 'MISSED'}",
-        )
-    )
+    head = head_copy(tmp, args.base)
+    rows.extend(_start_rows(tmp, small, args.runs, head))
+    if args.start_only:
+        _print(rows, args.runs)
+        return 0
 
     after: dict[int, dict[str, object]] = {}
     for n in (1000, 100_000):
         build_store(tmp / f"store-{n}", n)
         shutil.copytree(tmp / f"store-{n}", tmp / f"after-{n}")
         after[n] = measure(ROOT, tmp / f"after-{n}", args.runs)
-    head = head_copy(tmp)
     before: dict[str, object] = {}
     if head is not None:
         shutil.copytree(tmp / "store-100000", tmp / "before-100000")
         before = measure(head, tmp / "before-100000", args.runs)
     rows.extend(_large_rows(after, before))
+    _print(rows, args.runs)
+    return 0
 
+
+def _print(rows: list[tuple[str, str, str, str]], runs: int) -> None:
     platform = os.environ.get("QT_QPA_PLATFORM", "offscreen")
-    print(f"peft-telemetry-gui benchmark (median of {args.runs} runs, QT_QPA_PLATFORM={platform})")
+    print(f"peft-telemetry-gui benchmark (median of {runs} runs, QT_QPA_PLATFORM={platform})")
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-    return 0
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ from ..constants import CATEGORIES
 from ..models import Actor, AuditEntry, ConsentState, Method, StoreDocument
 from ..review import Review, apply_accept
 from ..store import Store
-from ..upload.queue import UploadQueue
 
 __all__ = [
     "accept_review",
@@ -35,6 +34,7 @@ __all__ = [
 def _with_queue(store: Store, change: Callable[[StoreDocument], ConsentState]) -> ConsentState:
     """One write: the change, and an opt-out (or a category switched off) takes the queued
     uploads with it."""
+    from ..upload.queue import UploadQueue  # at the first change: the app starts without it
 
     def mutate(doc: StoreDocument) -> ConsentState:
         consent = change(doc)

@@ -14,10 +14,12 @@ import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
-
-from filelock import FileLock, Timeout
+from typing import TYPE_CHECKING
 
 from .errors import StoreError
+
+if TYPE_CHECKING:  # imported by `hold`: a process that only reads never loads filelock
+    from filelock import FileLock
 
 __all__ = ["HeldLock", "LockLostError", "hold"]
 
@@ -71,6 +73,8 @@ def _identity(lock: FileLock, path: Path) -> _Identity | None:
 @contextlib.contextmanager
 def hold(path: Path, timeout: float) -> Iterator[HeldLock]:
     """Take the lock at `path` (waiting up to `timeout` s) and yield what was locked."""
+    from filelock import FileLock, Timeout
+
     lock = FileLock(str(path), timeout=timeout, mode=0o600)
     try:
         lock.acquire()
