@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NOQT ?= .venv-noqt
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: run demo test test-noqt lint format bench screenshots clean translations \
+.PHONY: run demo test test-noqt lint format bench screenshots clean translations check-translations \
 	dist check-dist bundle install-desktop uninstall-desktop
 
 $(STAMP): pyproject.toml
@@ -50,6 +50,9 @@ test-noqt:
 # then the .mo files the app reads. tests/test_translations.py fails when any is out of step.
 translations: $(STAMP)
 	$(PY) scripts/translations.py extract
+
+check-translations: $(STAMP)
+	$(PY) scripts/translations.py check
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -43,6 +43,9 @@ LANGUAGES = ("de", "fr")
 DOMAIN = "peft_telemetry_gui"
 FIXED_DATE = datetime(2026, 12, 1, tzinfo=UTC)
 KEYWORDS = {"tr": 1, "trn": 2, "N_": 1}
+#: GNU gettext's plural rules. Babel follows newer CLDR data, where French has a third form
+#: (for a million): translators and their tools expect these two.
+PLURAL_FORMS = {"de": "nplurals=2; plural=(n != 1);", "fr": "nplurals=2; plural=(n > 1);"}
 
 
 @dataclass
@@ -73,10 +76,10 @@ def _translator_comment(lines: list[str], lineno: int) -> str:
     return above.removeprefix(marker).strip() if above.startswith(marker) else ""
 
 
-def _from_python(path: Path, found: Extracted) -> None:
+def _from_python(path: Path, found: Extracted, where: str = "") -> None:
     source = path.read_text(encoding="utf-8")
     lines = source.splitlines()
-    where = path.relative_to(ROOT).as_posix()
+    where = where or path.relative_to(ROOT).as_posix()
     for node in ast.walk(ast.parse(source, filename=str(path))):
         if not isinstance(node, ast.Call) or (keyword := _keyword(node)) is None:
             continue
@@ -120,7 +123,7 @@ def extract() -> Extracted:
 
 
 def _catalog(locale: str | None) -> Catalog:
-    return Catalog(
+    catalog = Catalog(
         locale=locale,
         domain=DOMAIN,
         project="peft-telemetry-gui",
@@ -131,6 +134,10 @@ def _catalog(locale: str | None) -> Catalog:
         revision_date=FIXED_DATE,
         fuzzy=False,
     )
+    if locale in PLURAL_FORMS:
+        headers = [(k, v) for k, v in catalog.mime_headers if k != "Plural-Forms"]
+        catalog.mime_headers = [*headers, ("Plural-Forms", PLURAL_FORMS[locale])]
+    return catalog
 
 
 def template(found: Extracted) -> Catalog:
@@ -283,7 +290,8 @@ def _only(files: list[str]) -> Extracted:
     for msgid, places in found.messages.items():
         for where in places:
             if where in wanted:
-                part.add(msgid, where)
+                for comment in found.comments.get(msgid, []) or [""]:
+                    part.add(msgid, where, comment)
     return part
 
 

@@ -17,7 +17,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
     # machine's locale; a test of another language sets LANGUAGE/LANG itself.
     for name in (
         *("DO_NOT_TRACK", "PEFT_TELEMETRY_DISABLED", "PEFT_TELEMETRY_DIR"),
-        *("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"),
+        *("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG", "PEFT_TELEMETRY_LANGUAGE"),
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PEFT_TELEMETRY_SECRETS", "file")

@@ -124,7 +124,7 @@ def test_export_and_delete(
     assert code == 2 and "--yes" in err
     assert Store(data_dir).read().events
     code, out, _ = run(capsys, data_dir, "delete", "--yes")
-    assert code == 0 and "Deleted 1 events" in out
+    assert code == 0 and "Deleted 1 event and all history" in out
     assert Store(data_dir).read().events == []
 
 

@@ -17,24 +17,43 @@ from ..core.catalogue import (
     example_text,
     sampling_words,
 )
+from ..core.i18n import N_, tr, trn
 from .common import EXIT_OK, add_common_options, emit, open_store, printable, read_store
 
 __all__ = ["NO_CATALOGUE", "add_catalogue_commands"]
 
-NO_CATALOGUE = (
+NO_CATALOGUE = N_(
     "No app has declared its events; recording follows the categories "
     "(see 'peft-telemetry status')."
 )
 
 
-def _event_lines(name: str, event: DeclaredEvent) -> list[str]:
-    facts = event.category + (f", in {event.unit}" if event.unit else "")
-    lines = [f"  {printable(name)}  ({printable(facts)})", f"      {printable(event.description)}"]
+def _described(text: str, app: AppCatalogue | None) -> str:
+    """A description from a catalogue (an event's, a property's) in the user's language.
+
+    The one place they are shown through: the library's own are in our catalogue, a host's
+    own translations come with its catalogue (`AppCatalogue.text`)."""
+    return app.text(text) if app is not None else tr(text)
+
+
+def _event_lines(name: str, event: DeclaredEvent, app: AppCatalogue | None = None) -> list[str]:
+    if event.unit:
+        # Translators: an event's category (an identifier: usage, error, ...) and its unit (ms)
+        facts = tr("{category}, in {unit}").format(category=event.category, unit=event.unit)
+    else:
+        facts = event.category
+    description = _described(event.description, app)
+    lines = [f"  {printable(name)}  ({printable(facts)})", f"      {printable(description)}"]
     for prop, spec in event.properties.items():
-        example = "" if spec.example is None else f" (example: {example_text(spec.example)})"
-        lines.append(f"      - {printable(prop)}: {printable(spec.description + example)}")
+        text = _described(spec.description, app)
+        if spec.example is not None:
+            text = tr("{description} (example: {example})").format(
+                description=text, example=example_text(spec.example)
+            )
+        lines.append(f"      - {printable(prop)}: {printable(text)}")
     if event.sampled is not False:
-        lines.append(f"      sampled: {printable(sampling_words(event))}")
+        words = printable(sampling_words(event, app))
+        lines.append("      " + tr("sampled: {how}").format(how=words))
     return lines
 
 
@@ -55,17 +74,31 @@ def _app_lines(app: AppCatalogue) -> list[str]:
     who = printable(app.app_name + (f" {app.app_version}" if app.app_version else ""))
     if app.catalogue is None:
         return [
-            f"{who}: its stored catalogue cannot be read ({printable(app.error)}); it is "
-            "stored again when the app next starts."
+            tr(
+                "{app}: its stored catalogue cannot be read ({error}); it is "
+                "stored again when the app next starts."
+            ).format(app=who, error=printable(app.error))
         ]
     count = len(app.catalogue.events)
-    when = f", saved {app.declared_at[:16].replace('T', ' ')} UTC" if app.declared_at else ""
-    lines = [
-        f"{who} declared {count} event{'' if count == 1 else 's'} (catalogue "
-        f"{printable(app.catalogue.version)}{printable(when)}); nothing else it sends is recorded:"
-    ]
+    version = printable(app.catalogue.version)
+    if app.declared_at:
+        saved = printable(app.declared_at[:16].replace("T", " "))
+        head = trn(
+            "{app} declared {n} event (catalogue {version}, saved {saved} UTC); "
+            "nothing else it sends is recorded:",
+            "{app} declared {n} events (catalogue {version}, saved {saved} UTC); "
+            "nothing else it sends is recorded:",
+            count,
+        ).format(app=who, n=count, version=version, saved=saved)
+    else:
+        head = trn(
+            "{app} declared {n} event (catalogue {version}); nothing else it sends is recorded:",
+            "{app} declared {n} events (catalogue {version}); nothing else it sends is recorded:",
+            count,
+        ).format(app=who, n=count, version=version)
+    lines = [head]
     for name, event in app.catalogue.events.items():
-        lines += _event_lines(name, event)
+        lines += _event_lines(name, event, app)
     return lines
 
 
@@ -79,12 +112,12 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
         },
     }
     if not apps:
-        emit(args, payload, NO_CATALOGUE)
+        emit(args, payload, tr(NO_CATALOGUE))
         return EXIT_OK
     lines: list[str] = []
     for app in apps:
         lines += _app_lines(app)
-    lines.append("Recorded by the library itself, for every app:")
+    lines.append(tr("Recorded by the library itself, for every app:"))
     for name, event in LIBRARY_EVENTS.items():
         lines += _event_lines(name, event)
     emit(args, payload, "\n".join(lines))
@@ -93,7 +126,7 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
 
 def add_catalogue_commands(sub: Any) -> None:
     """Register `catalogue` on the main parser's subparsers."""
-    text = "show the events and properties each app declared, with their descriptions"
+    text = tr("show the events and properties each app declared, with their descriptions")
     p = sub.add_parser("catalogue", help=text, description=text)
     add_common_options(p)
     p.set_defaults(func=cmd_catalogue)

@@ -15,6 +15,7 @@ from ..core.consent_changes import last_change
 from ..core.constants import CATEGORIES
 from ..core.env import env_override
 from ..core.export import export_data
+from ..core.i18n import N_, tr, trn
 from ..core.redactions import describe_redactions
 from ..core.review import review
 from ..core.secrets import default_secret_store
@@ -63,37 +64,54 @@ def cmd_status(args: argparse.Namespace) -> int:
     }
     text = collection_text()
     if not consent.decided:
-        state = "not decided yet (nothing is recorded)"
+        lines = [tr("Telemetry: not decided yet (nothing is recorded)")]
     elif consent.enabled:
-        state = "on"
+        lines = [tr("Telemetry: on")]
     else:
-        state = "off"
-    lines = [f"Telemetry: {state}"]
+        lines = [tr("Telemetry: off")]
     if override:
         lines.append(
-            f"  overridden by {printable(override)}: nothing is recorded whatever the setting"
+            tr("  overridden by {variable}: nothing is recorded whatever the setting").format(
+                variable=printable(override)
+            )
         )
+    # Translators: the state of a category of telemetry, in a column ("usage  on")
+    on = tr("on")
+    # Translators: the state of a category of telemetry, in a column ("usage  off")
+    off = tr("off")
+    width = max(len(on), len(off))
     for c in CATEGORIES:
-        mark = "on " if consent.category_on(c) else "off"
-        lines.append(f"  {c:<12} {mark}  {text.categories.get(c, '')}")
-    lines += [
-        f"Upload:        {'on' if consent.upload_enabled else 'off (local only)'}",
-        f"Anonymous id:  {anonymous_id or 'none (made only when you first turn telemetry on)'}",
-        f"Data folder:   {printable(store.data_dir)}",
-        f"Events stored: {len(doc.events)}",
-        f"Removed so far by scrubbing: {printable(describe_redactions(doc.redactions))}",
+        mark = on if consent.category_on(c) else off
+        lines.append(f"  {c:<12} {mark:<{width}}  {text.categories.get(c, '')}")
+    facts = [
+        # Translators: the upload switch is on
+        (tr("Upload:"), tr("on") if consent.upload_enabled else tr("off (local only)")),
+        (
+            tr("Anonymous id:"),
+            anonymous_id or tr("none (made only when you first turn telemetry on)"),
+        ),
+        (tr("Data folder:"), printable(store.data_dir)),
+        (tr("Events stored:"), str(len(doc.events))),
     ]
+    width = max(len(label) for label, _value in facts)
+    lines += [f"{label:<{width}} {value}" for label, value in facts]
+    lines.append(
+        tr("Removed so far by scrubbing: {what}").format(
+            what=printable(describe_redactions(doc.redactions))
+        )
+    )
     for notice in doc.quarantined:
         lines.append(
-            f"Note: an unreadable store was moved to {printable(notice.moved_to)} "
-            f"({printable(notice.reason)})"
+            tr("Note: an unreadable store was moved to {path} ({reason})").format(
+                path=printable(notice.moved_to), reason=printable(notice.reason)
+            )
         )
     if change:
-        lines.append(f"Last change: {change.sentence()}")
+        lines.append(tr("Last change: {change}").format(change=change.sentence()))
     if pending:
-        lines.append("Pending review (not recorded until you run 'peft-telemetry enable'):")
-        lines += [f"  added: {printable(item.words())}" for item in pending]
-    lines.append("Never collected: " + "; ".join(text.never_collected))
+        lines.append(tr("Pending review (not recorded until you run 'peft-telemetry enable'):"))
+        lines += [tr("  added: {what}").format(what=printable(item.words())) for item in pending]
+    lines.append(tr("Never collected: {items}").format(items="; ".join(text.never_collected)))
     emit(args, payload, "\n".join(lines))
     return EXIT_OK
 
@@ -113,9 +131,20 @@ def cmd_enable(args: argparse.Namespace) -> int:
     on = [c for c in CATEGORIES if consent.category_on(c)]
     off = [c for c in CATEGORIES if not consent.category_on(c)]
     override = env_override()
-    note = f" (but {printable(override)} is set: nothing is recorded)" if override else ""
-    kept = f"\nStill off: {', '.join(off)} (choose with --category)" if off and not names else ""
-    accepted = "".join(f"\nAccepted: {printable(item.words())}" for item in pending)
+    if on:
+        human = tr("Telemetry on for: {categories}").format(categories=", ".join(on))
+    else:
+        human = tr("Telemetry on for: no category")
+    if override:
+        human = tr("{sentence} (but {variable} is set: nothing is recorded)").format(
+            sentence=human, variable=printable(override)
+        )
+    if off and not names:
+        human += "\n" + tr("Still off: {categories} (choose with --category)").format(
+            categories=", ".join(off)
+        )
+    for item in pending:
+        human += "\n" + tr("Accepted: {what}").format(what=printable(item.words()))
     emit(
         args,
         {
@@ -123,7 +152,7 @@ def cmd_enable(args: argparse.Namespace) -> int:
             "categories": consent.categories,
             "accepted": [item.payload() for item in pending],
         },
-        f"Telemetry on for: {', '.join(on) or 'no category'}{note}{kept}{accepted}",
+        human,
     )
     return EXIT_OK
 
@@ -132,14 +161,16 @@ def cmd_disable(args: argparse.Namespace) -> int:
     store = open_store(args)
     set_consent(store, enabled=False, actor="cli")
     kept = len(read_store(store).events)
-    stored = "1 event already stored stays" if kept == 1 else f"{kept} events already stored stay"
-    emit(
-        args,
-        {"enabled": False, "events_kept": kept},
-        f"Telemetry off: nothing more is recorded (upload is off too). {stored} on this "
-        "computer until you delete them: peft-telemetry delete (which also asks the collector "
-        "to erase anything uploaded).",
-    )
+    human = trn(
+        "Telemetry off: nothing more is recorded (upload is off too). {n} event already stored "
+        "stays on this computer until you delete them: peft-telemetry delete (which also asks "
+        "the collector to erase anything uploaded).",
+        "Telemetry off: nothing more is recorded (upload is off too). {n} events already stored "
+        "stay on this computer until you delete them: peft-telemetry delete (which also asks "
+        "the collector to erase anything uploaded).",
+        kept,
+    ).format(n=kept)
+    emit(args, {"enabled": False, "events_kept": kept}, human)
     return EXIT_OK
 
 
@@ -149,14 +180,18 @@ def cmd_reset_id(args: argparse.Namespace) -> int:
         emit(
             args,
             {"anonymous_id": None, "reset": False},
-            "There is no anonymous id to reset: one is made only when you first turn telemetry on.",
+            tr(
+                "There is no anonymous id to reset: one is made only when you first turn "
+                "telemetry on."
+            ),
         )
         return EXIT_OK
-    emit(args, {"anonymous_id": new_id, "reset": True}, f"New anonymous id: {new_id}")
+    human = tr("New anonymous id: {id}").format(id=new_id)
+    emit(args, {"anonymous_id": new_id, "reset": True}, human)
     return EXIT_OK
 
 
-PROP_HELP = (
+PROP_HELP = N_(
     "a property; VALUE is stored as a number, true, false or null when it reads as one (NaN, "
     "Infinity and numbers too large to store are refused), else as text; quote it "
     """('KEY="1"') to store text that looks like a number"""
@@ -173,8 +208,10 @@ def _prop_value(key: str, text: str) -> Any:
         return text
     if isinstance(value, float) and not math.isfinite(value):
         raise UsageError(
-            f"--prop {key}: {text.strip()} is not a finite number, which the store cannot keep; "
-            f"quote it ({key}='\"{text.strip()}\"') to record it as text"
+            tr(
+                "--prop {key}: {value} is not a finite number, which the store cannot keep; "
+                "quote it ({key}='\"{value}\"') to record it as text"
+            ).format(key=key, value=text.strip())
         )
     if isinstance(value, str):
         return value  # `KEY="1"`: text on purpose
@@ -185,29 +222,36 @@ def _track_failure(path: Path, warnings: list[str]) -> StoreError:
     # The writer's warning says why (read-only, full disk, ...); name the cause in the one line.
     cause = next((w for w in reversed(warnings) if "not saved" in w), None)
     cause = cause or (warnings[-1] if warnings else None)
-    return StoreError(f"the event could not be saved to {path}" + (f" ({cause})" if cause else ""))
+    if cause:
+        return StoreError(
+            tr("the event could not be saved to {path} ({cause})").format(path=path, cause=cause)
+        )
+    return StoreError(tr("the event could not be saved to {path}").format(path=path))
 
 
 def cmd_track(args: argparse.Namespace) -> int:
     from ..core.client import TelemetryClient
 
     if not args.event.strip():
-        raise UsageError("the event name is empty")
+        raise UsageError(tr("the event name is empty"))
     props: dict[str, Any] = {}
     for item in args.prop or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise UsageError(f"--prop takes key=value, not {item!r}")
+            raise UsageError(tr("--prop takes key=value, not {item!r}").format(item=item))
         props[key.strip()] = _prop_value(key.strip(), value)
     store = open_store(args)
     doc = read_store(store)
-    reason = None
-    if env_override():
-        reason = f"{env_override()} is set"
+    reason = human = None  # the reason in English for --json, and as the user reads it
+    override = env_override()
+    if override:
+        reason = f"{override} is set"
+        human = tr("Not recorded: {variable} is set.").format(variable=printable(override))
     elif not doc.consent.category_on("usage"):
         reason = "telemetry is off for usage events (run 'peft-telemetry enable')"
+        human = tr("Not recorded: telemetry is off for usage events (run 'peft-telemetry enable').")
     if reason:
-        emit(args, {"recorded": False, "reason": reason}, f"Not recorded: {printable(reason)}.")
+        emit(args, {"recorded": False, "reason": reason}, human or "")
         return EXIT_OK
     with library_warnings() as seen:
         client = TelemetryClient(
@@ -221,7 +265,7 @@ def cmd_track(args: argparse.Namespace) -> int:
     emit(
         args,
         {"recorded": True, "event_type": args.event},
-        f"Recorded {printable(args.event)}.",
+        tr("Recorded {event}.").format(event=printable(args.event)),
     )
     return EXIT_OK
 
@@ -233,7 +277,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     emit(
         args,
         {"path": str(result.path), "format": result.format, "events": result.event_count},
-        f"Exported {result.event_count} events to {printable(result.path)}",
+        trn(
+            "Exported {n} event to {path}", "Exported {n} events to {path}", result.event_count
+        ).format(n=result.event_count, path=printable(result.path)),
     )
     return EXIT_OK
 
@@ -242,20 +288,22 @@ def cmd_delete(args: argparse.Namespace) -> int:
     store = open_store(args)
     if not args.yes:
         if not sys.stdin.isatty():
-            raise UsageError("refusing to delete without --yes (no terminal to ask on)")
-        print("This deletes:\n  - " + "\n  - ".join(describe_deletion()), file=sys.stderr)
+            raise UsageError(tr("refusing to delete without --yes (no terminal to ask on)"))
+        print(tr("This deletes:") + "\n  - " + "\n  - ".join(describe_deletion()), file=sys.stderr)
+        # Translators: the word a user types to confirm deleting everything (lower case)
+        word = tr("delete")
         try:
-            answer = input("Type 'delete' to confirm: ")
+            answer = input(tr("Type '{word}' to confirm: ").format(word=word))
         except EOFError:
             answer = ""
-        if answer.strip().lower() != "delete":
-            print("Nothing deleted.", file=sys.stderr)
+        if answer.strip().lower() not in (word.lower(), "delete"):  # English always works
+            print(tr("Nothing deleted."), file=sys.stderr)
             return EXIT_FAILURE
     report = delete_all_data(
         store, actor="cli", secret_store=default_secret_store(store.data_dir), deliver_within=3.0
     )
     for warning in report.warnings:
-        print(f"warning: {printable(warning)}", file=sys.stderr)
+        print(tr("warning: {message}").format(message=printable(warning)), file=sys.stderr)
     emit(
         args,
         {
@@ -264,8 +312,13 @@ def cmd_delete(args: argparse.Namespace) -> int:
             "warnings": report.warnings,
             "deletion_request": report.deletion_request,
         },
-        f"Deleted {report.events_deleted} events and all history. Telemetry is off and the "
-        "anonymous id is gone (a new one is made when you next turn telemetry on)."
+        trn(
+            "Deleted {n} event and all history. Telemetry is off and the anonymous id is gone "
+            "(a new one is made when you next turn telemetry on).",
+            "Deleted {n} events and all history. Telemetry is off and the anonymous id is gone "
+            "(a new one is made when you next turn telemetry on).",
+            report.events_deleted,
+        ).format(n=report.events_deleted)
         + (f"\n{report.deletion_message}" if report.deletion_message else ""),
     )
     return EXIT_OK
@@ -282,29 +335,33 @@ AddCommand = Callable[[str, Command, str], argparse.ArgumentParser]
 
 
 def add_local_commands(add: AddCommand) -> None:
-    add("status", cmd_status, "show consent, categories, upload, anonymous id and data folder")
-    p = add("enable", cmd_enable, "turn telemetry on (all categories, or only those given)")
+    add("status", cmd_status, tr("show consent, categories, upload, anonymous id and data folder"))
+    p = add("enable", cmd_enable, tr("turn telemetry on (all categories, or only those given)"))
+    # The categories' names, as the user types them after --category.
     p.add_argument("--category", action="append", metavar="C", help=", ".join(CATEGORIES))
-    add("disable", cmd_disable, "turn telemetry off")
-    add("reset-id", cmd_reset_id, "replace the anonymous id with a new random one")
-    p = add("track", cmd_track, "record one event through the same pipeline as the library")
-    p.add_argument("event")
-    p.add_argument("--prop", action="append", metavar="KEY=VALUE", help=PROP_HELP)
+    add("disable", cmd_disable, tr("turn telemetry off"))
+    add("reset-id", cmd_reset_id, tr("replace the anonymous id with a new random one"))
+    p = add("track", cmd_track, tr("record one event through the same pipeline as the library"))
+    # Translators: the placeholder for an event's name in "usage: peft-telemetry track event"
+    p.add_argument("event", metavar=tr("event"))
+    p.add_argument("--prop", action="append", metavar="KEY=VALUE", help=tr(PROP_HELP))
     add_data_commands(add)  # events, stats, limits
-    p = add("export", cmd_export, "write everything stored to a file (0600)")
+    p = add("export", cmd_export, tr("write everything stored to a file (0600)"))
     p.add_argument("--output", "-o", required=True, metavar="FILE")
     p.add_argument(
         "--format",
         choices=("json", "csv", "rollups-csv"),
         default="json",
-        help="json: everything (daily summaries included); csv: the raw events; rollups-csv: "
-        "the daily counts and statistics",
+        help=tr(
+            "json: everything (daily summaries included); csv: the raw events; rollups-csv: "
+            "the daily counts and statistics"
+        ),
     )
     p.add_argument(
         "--force",
         action="store_true",
-        help="replace an existing regular file (links, devices and FIFOs are always refused)",
+        help=tr("replace an existing regular file (links, devices and FIFOs are always refused)"),
     )
-    p = add("delete", cmd_delete, "delete all local data, the anonymous id included")
-    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    add("gui", cmd_gui, "open the desktop app on this data folder")
+    p = add("delete", cmd_delete, tr("delete all local data, the anonymous id included"))
+    p.add_argument("--yes", action="store_true", help=tr("do not ask for confirmation"))
+    add("gui", cmd_gui, tr("open the desktop app on this data folder"))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ..core import analytics
+from ..core.i18n import tr
 from ..core.models import StoreDocument
 from ..core.paths import resolve_data_dir
 from ..core.store import Store
@@ -79,7 +80,9 @@ class UsageError(Exception):
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # One line, no usage dump: the user already sees what they typed.
-        raise UsageError(f"{message} (see '{self.prog} --help')")
+        raise UsageError(
+            tr("{message} (see '{prog} --help')").format(message=message, prog=self.prog)
+        )
 
 
 def add_common_options(parser: argparse.ArgumentParser) -> None:
@@ -87,10 +90,13 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
         "--data-dir",
         metavar="DIR",
         default=argparse.SUPPRESS,
-        help="data folder (default: $PEFT_TELEMETRY_DIR or the per-user data folder)",
+        help=tr("data folder (default: $PEFT_TELEMETRY_DIR or the per-user data folder)"),
     )
     parser.add_argument(
-        "--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output"
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help=tr("machine-readable output"),
     )
 
 
@@ -98,18 +104,26 @@ def time_arg(text: str, option: str, *, end_of_day: bool = False) -> Any:
     """An empty value (an unset shell variable) is a mistake, not "no filter": the user asked
     for a bound and would silently get everything."""
     if not text.strip():
-        raise UsageError(f"{option} is empty; give a date or time (or leave the option out)")
+        raise UsageError(
+            tr("{option} is empty; give a date or time (or leave the option out)").format(
+                option=option
+            )
+        )
     try:
         return analytics.parse_time(text, end_of_day=end_of_day)
     except ValueError as exc:
-        raise UsageError(f"{option}: {exc}") from None
+        raise UsageError(f"{option}: {exc}") from None  # the reason comes from the core
 
 
 def path_arg(text: str, option: str) -> Path:
     if not text.strip():
-        raise UsageError(f"{option} is empty; give a file name")
+        raise UsageError(tr("{option} is empty; give a file name").format(option=option))
     if "\x00" in text:
-        raise UsageError(f"{option} contains a NUL character, which no file name can hold")
+        raise UsageError(
+            tr("{option} contains a NUL character, which no file name can hold").format(
+                option=option
+            )
+        )
     return Path(text).expanduser()
 
 
@@ -126,9 +140,17 @@ def data_dir_of(args: argparse.Namespace) -> Path:
     """`--data-dir ""` (an unset shell variable) must not quietly mean the real store."""
     given = getattr(args, "data_dir", None)
     if given is not None and not str(given).strip():
-        raise UsageError("--data-dir is empty; give a folder (or leave the option out)")
+        raise UsageError(
+            tr("{option} is empty; give a folder (or leave the option out)").format(
+                option="--data-dir"
+            )
+        )
     if given is not None and "\x00" in str(given):
-        raise UsageError("--data-dir contains a NUL character, which no folder name can hold")
+        raise UsageError(
+            tr("{option} contains a NUL character, which no folder name can hold").format(
+                option="--data-dir"
+            )
+        )
     return resolve_data_dir(given)
 
 

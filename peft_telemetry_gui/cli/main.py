@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from .._version import __version__
 from ..core.export import ExportError
+from ..core.i18n import tr, translate_argparse
 from ..core.secrets import SecretStoreError
 from ..core.store import StoreError
 from .catalogue import add_catalogue_commands
@@ -36,11 +37,19 @@ __all__ = ["build_parser", "main"]
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="peft-telemetry",
-        description="See, control, export and delete locally stored telemetry.",
+        description=tr("See, control, export and delete locally stored telemetry."),
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {__version__}",
+        # argparse (3.11) words this one by a default argument, which never reaches `tr`
+        help=tr("show program's version number and exit"),
+    )
     add_common_options(parser)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    # Translators: the placeholder for a command's name in "usage: peft-telemetry COMMAND"
+    command = tr("COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar=command, parser_class=Parser)
     sub.required = True
 
     def add(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
@@ -59,18 +68,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    translate_argparse()  # argparse's own words ("usage:", "error:") in the user's language
     if os.environ.get("PEFT_TELEMETRY_DEBUG"):
         return _run(argv, debug=True)  # log records and tracebacks as Python prints them
     with library_warnings() as seen:
         code = _run(argv, debug=False)
     if code == EXIT_OK:  # a failure has said its one line; warnings would only add noise
         for line in seen.messages:
-            print(f"peft-telemetry: warning: {line}", file=sys.stderr)
+            print(tr("peft-telemetry: warning: {message}").format(message=line), file=sys.stderr)
     return code
 
 
 def _fail(message: object, code: int) -> int:
-    print(f"peft-telemetry: error: {printable(message)}", file=sys.stderr)
+    print(
+        tr("peft-telemetry: error: {message}").format(message=printable(message)), file=sys.stderr
+    )
     return code
 
 
@@ -89,7 +101,7 @@ def _run(argv: Sequence[str] | None, *, debug: bool) -> int:
     except (StoreError, ExportError, SecretStoreError) as exc:
         return _fail(str(exc) or type(exc).__name__, EXIT_FAILURE)
     except KeyboardInterrupt:
-        print("peft-telemetry: interrupted", file=sys.stderr)
+        print(tr("peft-telemetry: interrupted"), file=sys.stderr)
         return EXIT_FAILURE
     except BrokenPipeError:
         # `peft-telemetry events | head`: the reader left; that is not an error to report.
@@ -102,8 +114,10 @@ def _run(argv: Sequence[str] | None, *, debug: bool) -> int:
         if debug:
             raise
         print(
-            f"peft-telemetry: unexpected error ({type(exc).__name__}: {printable(exc)}); "
-            "set PEFT_TELEMETRY_DEBUG=1 for details and please report it",
+            tr(
+                "peft-telemetry: unexpected error ({error}); "
+                "set PEFT_TELEMETRY_DEBUG=1 for details and please report it"
+            ).format(error=f"{type(exc).__name__}: {printable(exc)}"),
             file=sys.stderr,
         )
         return EXIT_FAILURE

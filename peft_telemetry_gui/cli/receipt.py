@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..core.i18n import tr, trn
 from ..core.ledger import LedgerProblem, verify
 from ..core.receipt import ATTESTATION, read_receipt, verify_receipt, write_receipt
 from .common import (
@@ -49,12 +50,25 @@ def _report(
         "attestation": ATTESTATION,
     }
     if problems:
-        lines = [f"{printable(source)}: the ledger was altered:"]
+        lines = [tr("{source}: the ledger was altered:").format(source=printable(source))]
         lines += [f"  {printable(p.describe())}" for p in problems]
     else:
-        old = f", {unchained} unchained (written before the ledger)" if unchained else ""
-        lines = [f"{printable(source)}: the ledger is intact ({chained} chained entries{old})."]
-    lines.append(f"Note: {ATTESTATION}.")
+        if unchained:
+            intact = trn(
+                "{source}: the ledger is intact ({chained} chained entries, {n} unchained "
+                "(written before the ledger)).",
+                "{source}: the ledger is intact ({chained} chained entries, {n} unchained "
+                "(written before the ledger)).",
+                unchained,
+            )
+        else:
+            intact = trn(
+                "{source}: the ledger is intact ({n} chained entry).",
+                "{source}: the ledger is intact ({n} chained entries).",
+                chained,
+            )
+        lines = [intact.format(source=printable(source), chained=chained, n=unchained or chained)]
+    lines.append(tr("Note: {attestation}.").format(attestation=tr(ATTESTATION)))
     emit(args, payload, "\n".join(lines))
     return EXIT_FAILURE if problems else EXIT_OK
 
@@ -62,7 +76,7 @@ def _report(
 def cmd_receipt(args: argparse.Namespace) -> int:
     if args.verify is not None:
         if args.force:
-            raise UsageError("--force only goes with --output")
+            raise UsageError(tr("--force only goes with --output"))
         if args.verify == "":  # `--verify` alone: the store's own ledger
             store = open_store(args)
             check = verify(read_store(store).audit_log)
@@ -88,25 +102,30 @@ def cmd_receipt(args: argparse.Namespace) -> int:
             "entries": result.entries,
             "attestation": ATTESTATION,
         },
-        f"Wrote a consent receipt with {result.entries} ledger entries to "
-        f"{printable(result.path)}.\nNote: {ATTESTATION}.",
+        trn(
+            "Wrote a consent receipt with {n} ledger entry to {path}.",
+            "Wrote a consent receipt with {n} ledger entries to {path}.",
+            result.entries,
+        ).format(n=result.entries, path=printable(result.path))
+        + "\n"
+        + tr("Note: {attestation}.").format(attestation=tr(ATTESTATION)),
     )
     return EXIT_OK
 
 
 def add_receipt_commands(sub: Any) -> None:
     """Register `receipt` on the main parser's subparsers."""
-    text = "write a consent receipt (Kantara CR v1.1 shape) with the ledger, or check one"
+    text = tr("write a consent receipt (Kantara CR v1.1 shape) with the ledger, or check one")
     p = sub.add_parser("receipt", help=text, description=text)
     add_common_options(p)
     what = p.add_mutually_exclusive_group(required=True)
-    what.add_argument("--output", metavar="FILE", help="write the receipt here (0600)")
+    what.add_argument("--output", metavar="FILE", help=tr("write the receipt here (0600)"))
     what.add_argument(
         "--verify",
         metavar="FILE",
         nargs="?",
         const="",
-        help="check the hash chain of a receipt (without FILE: of the store's own ledger)",
+        help=tr("check the hash chain of a receipt (without FILE: of the store's own ledger)"),
     )
-    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    p.add_argument("--force", action="store_true", help=tr("replace FILE if it exists"))
     p.set_defaults(func=cmd_receipt)

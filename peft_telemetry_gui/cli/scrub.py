@@ -13,6 +13,7 @@ import argparse
 import sys
 from typing import Any
 
+from ..core.i18n import N_, tr
 from ..core.scrub.explain import ScrubExplanation, explain_input, new_tester_scrubber
 from .common import EXIT_OK, UsageError, emit, printable
 
@@ -20,32 +21,40 @@ __all__ = ["add_scrub_commands", "human_lines"]
 
 #: The most the tester reads; a larger input is refused rather than tested in part.
 MAX_INPUT_CHARS = 1_000_000
-_NO_INPUT = (
+_NO_INPUT = N_(
     "give the text to test, or '-' to read it from standard input "
     "(e.g. peft-telemetry scrub 'mail me at a@example.com')"
 )
-_TOO_LONG = f"the input is longer than {MAX_INPUT_CHARS:,} characters; test a part of it"
+_TOO_LONG = N_("the input is longer than {n:,} characters; test a part of it")
+
+
+def _too_long() -> UsageError:
+    return UsageError(tr(_TOO_LONG).format(n=MAX_INPUT_CHARS))
 
 
 def _read_stdin() -> str:
     stream = sys.stdin
     if stream is None:
-        raise UsageError("there is no standard input to read")
+        raise UsageError(tr("there is no standard input to read"))
     buffer = getattr(stream, "buffer", None)
     try:
         if buffer is not None:
             data = buffer.read(MAX_INPUT_CHARS * 4 + 1)
             if len(data) > MAX_INPUT_CHARS * 4:
-                raise UsageError(_TOO_LONG)
+                raise _too_long()
             text = data.decode("utf-8-sig")
         else:
             text = stream.read(MAX_INPUT_CHARS + 1)
     except UnicodeDecodeError as exc:
         raise UsageError(
-            f"standard input is not UTF-8 text (byte {exc.start} cannot be decoded)"
+            tr("standard input is not UTF-8 text (byte {position} cannot be decoded)").format(
+                position=exc.start
+            )
         ) from None
     except (OSError, ValueError) as exc:
-        raise UsageError(f"cannot read standard input: {printable(exc)}") from None
+        raise UsageError(
+            tr("cannot read standard input: {reason}").format(reason=printable(exc))
+        ) from None
     # What a shell pipe adds (`echo ... |`) is not part of what the user meant to test.
     if text.endswith("\r\n"):
         return text[:-2]
@@ -58,14 +67,14 @@ def _input_text(args: argparse.Namespace) -> str:
         stream = sys.stdin
         interactive = stream is None or _isatty(stream)
         if interactive:
-            raise UsageError(_NO_INPUT)
+            raise UsageError(tr(_NO_INPUT))
         text = _read_stdin()
     elif given == "-":
         text = _read_stdin()
     else:
         text = given
     if len(text) > MAX_INPUT_CHARS:
-        raise UsageError(_TOO_LONG)
+        raise _too_long()
     return text
 
 
@@ -88,15 +97,17 @@ def _table(rows: list[tuple[str, ...]], headers: tuple[str, ...]) -> list[str]:
 def human_lines(result: ScrubExplanation) -> list[str]:
     """Scrubbed output, then "rule | what it is | [where |] removed", then one summary line."""
     if result.kind == "properties":
-        lines = ["Read as event properties (a JSON object or array). Scrubbed:"]
+        lines = [tr("Read as event properties (a JSON object or array). Scrubbed:")]
     else:
-        lines = ["Read as free text (not a JSON object or array). Scrubbed:"]
-    shown = result.output_text.split("\n") if result.output_text else ["(empty)"]
+        lines = [tr("Read as free text (not a JSON object or array). Scrubbed:")]
+    # Translators: what the scrubbed text is when nothing is left of it
+    shown = result.output_text.split("\n") if result.output_text else [tr("(empty)")]
     lines += [f"  {printable(line)}" for line in shown]
     lines.append("")
     # Where something was matters only in properties; free text has one place.
     keep = (0, 1, 2, 3) if result.kind == "properties" else (0, 1, 3)
-    headers = ("rule", "what it is", "where", "removed")
+    # Translators: the headings of the table of what was removed (rule, what it is, where, removed)
+    headers = (tr("rule"), tr("what it is"), tr("where"), tr("removed"))
     rows = [tuple(printable(row[i]) for i in keep) for row in result.rows()]
     if rows:
         lines += _table(rows, tuple(headers[i] for i in keep))
@@ -115,16 +126,20 @@ def cmd_scrub(args: argparse.Namespace) -> int:
 
 def add_scrub_commands(sub: Any) -> None:
     """Register `scrub` on the main parser's subparsers (no --data-dir: it reads no store)."""
-    text = "show what the scrubber removes from a text or an event, and which rule removed it"
+    text = tr("show what the scrubber removes from a text or an event, and which rule removed it")
     p = sub.add_parser("scrub", help=text, description=text)
     p.add_argument(
         "text",
         nargs="?",
-        metavar="TEXT",
-        help="free text, or event properties as a JSON object; '-' or a pipe reads stdin",
+        # Translators: the placeholder for the text to test in "usage: peft-telemetry scrub TEXT"
+        metavar=tr("TEXT"),
+        help=tr("free text, or event properties as a JSON object; '-' or a pipe reads stdin"),
     )
     # As `add_common_options` does, so `peft-telemetry --json scrub ...` works too.
     p.add_argument(
-        "--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output"
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help=tr("machine-readable output"),
     )
     p.set_defaults(func=cmd_scrub)

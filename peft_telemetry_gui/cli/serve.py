@@ -15,13 +15,14 @@ import socket
 import sys
 from collections.abc import Callable, Iterator
 
+from ..core.i18n import N_, tr
 from .common import EXIT_FAILURE, EXIT_OK, UsageError, data_dir_of, printable
 
 __all__ = ["add_serve_command", "cmd_serve"]
 
 DEFAULT_PORT = 8765
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
-_MISSING = (
+_MISSING = N_(
     "serve needs FastAPI and uvicorn, which come with the fastapi extra: "
     "pip install 'peft-telemetry-gui[fastapi]'"
 )
@@ -29,7 +30,9 @@ _MISSING = (
 
 def _port(text: str) -> int:
     if not text.strip().isdigit() or not 0 <= int(text) <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port (0 to 65535; 0: any free one)")
+        raise argparse.ArgumentTypeError(
+            tr("{value!r} is not a port (0 to 65535; 0: any free one)").format(value=text)
+        )
     return int(text)
 
 
@@ -68,37 +71,40 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         from ..integrations.fastapi import LOCAL_HOSTS, create_app
     except ImportError:
-        print(f"peft-telemetry: error: {_MISSING}", file=sys.stderr)
+        print(tr("peft-telemetry: error: {message}").format(message=tr(_MISSING)), file=sys.stderr)
         return EXIT_FAILURE
     host = args.host.strip()
     if not host:
-        raise UsageError("--host is empty; give an address (or leave the option out)")
+        raise UsageError(tr("--host is empty; give an address (or leave the option out)"))
     if not args.app_name.strip():
-        raise UsageError("--app-name is empty; give the name consent changes are logged under")
+        raise UsageError(tr("--app-name is empty; give the name consent changes are logged under"))
     data_dir = data_dir_of(args)
     try:
         sock = _listen(host, args.port)
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        print(
-            f"peft-telemetry: error: cannot listen on {host}:{args.port}: {reason}", file=sys.stderr
+        message = tr("cannot listen on {address}: {reason}").format(
+            address=f"{host}:{args.port}", reason=reason
         )
+        print(tr("peft-telemetry: error: {message}").format(message=message), file=sys.stderr)
         return EXIT_FAILURE
     hosts: tuple[str, ...] = LOCAL_HOSTS
     if host not in LOOPBACK:
         # Wildcard: the Host header is whatever name the machine is reached by.
         hosts = ("*",) if host in ("0.0.0.0", "::") else (*LOCAL_HOSTS, host)
-        print(
-            f"peft-telemetry: warning: serving on {printable(host)}: other computers can read and "
-            "change telemetry consent and data",
-            file=sys.stderr,
-        )
+        message = tr(
+            "serving on {host}: other computers can read and change telemetry consent and data"
+        ).format(host=printable(host))
+        print(tr("peft-telemetry: warning: {message}").format(message=message), file=sys.stderr)
     app = create_app(data_dir=str(data_dir), app_name=args.app_name, allowed_hosts=hosts)
     port = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     print(
-        f"Serving {printable(args.app_name)}'s telemetry API for {printable(data_dir)} on "
-        f"http://{shown}:{port}/api/telemetry (Ctrl+C to stop)",
+        tr("Serving {app}'s telemetry API for {folder} on {url} (Ctrl+C to stop)").format(
+            app=printable(args.app_name),
+            folder=printable(data_dir),
+            url=f"http://{shown}:{port}/api/telemetry",
+        ),
         flush=True,
     )
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
@@ -112,17 +118,20 @@ AddCommand = Callable[[str, Command, str], argparse.ArgumentParser]
 
 
 def add_serve_command(add: AddCommand) -> None:
-    p = add("serve", cmd_serve, "serve PEFT Studio's telemetry API (/api/telemetry) over HTTP")
+    p = add("serve", cmd_serve, tr("serve PEFT Studio's telemetry API (/api/telemetry) over HTTP"))
     p.add_argument(
         "--host",
         default="127.0.0.1",
-        help="address to listen on (default 127.0.0.1: this computer only)",
+        help=tr("address to listen on (default 127.0.0.1: this computer only)"),
     )
     p.add_argument(
-        "--port", type=_port, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}; 0: any free port"
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help=tr("default {port}; 0: any free port").format(port=DEFAULT_PORT),
     )
     p.add_argument(
         "--app-name",
         default="PEFT Studio",
-        help="the host name consent changes are audit-logged under (default: PEFT Studio)",
+        help=tr("the host name consent changes are audit-logged under (default: PEFT Studio)"),
     )

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..core import analytics
+from ..core.i18n import tr, trn
 from ..core.models import StoreDocument
 from ..core.services.limits import MAX_EVENTS_RANGE, RETENTION_DAYS_RANGE, set_limits
 from .common import EXIT_OK, UsageError, emit, open_store, printable, read_store, time_arg
@@ -36,7 +37,7 @@ def _time_range(args: argparse.Namespace) -> tuple[Any, Any]:
 def cmd_events(args: argparse.Namespace) -> int:
     since, until = _time_range(args)
     if args.type is not None and not args.type.strip():
-        raise UsageError("--type is empty; give an event type (or leave the option out)")
+        raise UsageError(tr("--type is empty; give an event type (or leave the option out)"))
     doc = read_store(open_store(args))
     events = analytics.filter_events(doc.events, since, until, event_type=args.type)
     records = [e.stored_dict() for e in events]
@@ -45,7 +46,7 @@ def cmd_events(args: argparse.Namespace) -> int:
         f"{printable(r['event_type']):<24}  {printable(_summary(r)[:80])}"
         for r in records
     ]
-    emit(args, records, "\n".join(lines) if lines else "No events stored for that selection.")
+    emit(args, records, "\n".join(lines) if lines else tr("No events stored for that selection."))
     return EXIT_OK
 
 
@@ -59,18 +60,27 @@ def cmd_stats(args: argparse.Namespace) -> int:
     doc = read_store(store)
     result = analytics.compute_with_rollups(doc.events, doc.rollups, since, until).analytics
     lines = [
-        f"Events: {result.total_events}   Sessions: {result.sessions.count}   "
-        f"Mean session: {_fmt(result.sessions.mean_duration_s)} s   Errors: {result.error_count}",
+        tr(
+            "Events: {events}   Sessions: {sessions}   Mean session: {mean} s   Errors: {errors}"
+        ).format(
+            events=result.total_events,
+            sessions=result.sessions.count,
+            mean=_fmt(result.sessions.mean_duration_s),
+            errors=result.error_count,
+        ),
     ]
     if result.event_counts:
-        lines.append("By type:")
+        lines.append(tr("By type:"))
         lines += [f"  {printable(name):<28} {n}" for name, n in result.event_counts.items()]
-        lines.append("By category:")
+        lines.append(tr("By category:"))
         lines += [f"  {printable(name):<28} {n}" for name, n in result.category_counts.items()]
     if result.performance:
+        # Translators: column headings of the performance table (p50, p95: percentiles)
+        metric, count, avg, low, high = tr("metric"), tr("count"), tr("avg"), tr("min"), tr("max")
+        # Translators: the heading of the performance table's last column (ms, MB, ...)
+        unit = tr("unit")
         lines.append(
-            f"  {'metric':<28} {'count':>6} {'avg':>9} {'min':>9} {'max':>9} "
-            f"{'p50':>9} {'p95':>9} unit"
+            f"  {metric:<28} {count:>6} {avg:>9} {low:>9} {high:>9} {'p50':>9} {'p95':>9} {unit}"
         )
         for name, m in result.performance.items():
             lines.append(
@@ -88,7 +98,11 @@ def kept_sentence(max_events: int, doc: StoreDocument, result: analytics.Analyti
     oldest = doc.events[0].timestamp if doc.events else None
     when = oldest.strftime("%Y-%m-%d %H:%M UTC") if oldest is not None else "-"
     sentence = analytics.kept_sentence(len(doc.events), max_events, when)
-    return f"{sentence[:-1]} ({result.retained_events:,} raw events in it)."
+    return trn(
+        "{sentence} ({n:,} raw event in it).",
+        "{sentence} ({n:,} raw events in it).",
+        result.retained_events,
+    ).format(sentence=sentence[:-1], n=result.retained_events)
 
 
 def cmd_limits(args: argparse.Namespace) -> int:
@@ -114,16 +128,36 @@ def cmd_limits(args: argparse.Namespace) -> int:
         "rollup_days": len(doc.rollups),
         "events_removed": removed,
     }
-    chosen = ", ".join(doc.limits.user_chosen) or "none (a host app may set them)"
+    # The settings' names (max_events, retention_days), as `--json` has them.
+    chosen = ", ".join(doc.limits.user_chosen) or tr("none (a host app may set them)")
+    stored, days = len(doc.events), len(doc.rollups)
+    if oldest:
+        kept = trn(
+            "Stored: {n:,} raw event since {oldest}; daily counts and statistics for {days} days.",
+            "Stored: {n:,} raw events since {oldest}; daily counts and statistics for {days} days.",
+            stored,
+        ).format(n=stored, oldest=oldest.strftime("%Y-%m-%d %H:%M UTC"), days=days)
+    else:
+        kept = trn(
+            "Stored: {n:,} raw event; daily counts and statistics for {days} days.",
+            "Stored: {n:,} raw events; daily counts and statistics for {days} days.",
+            stored,
+        ).format(n=stored, days=days)
     lines = [
-        f"Keep at most {max_events:,} raw events, for {retention_days} days.",
-        f"Set by you: {chosen}.",
-        f"Stored: {len(doc.events):,} raw events"
-        + (f" since {oldest.strftime('%Y-%m-%d %H:%M UTC')}" if oldest else "")
-        + f"; daily counts and statistics for {len(doc.rollups)} days.",
+        tr("Keep at most {max:,} raw events, for {days} days.").format(
+            max=max_events, days=retention_days
+        ),
+        tr("Set by you: {settings}.").format(settings=chosen),
+        kept,
     ]
     if removed:
-        lines.append(f"Removed now: {removed:,} raw events (their counts stay in the summaries).")
+        lines.append(
+            trn(
+                "Removed now: {n:,} raw event (its count stays in the summaries).",
+                "Removed now: {n:,} raw events (their counts stay in the summaries).",
+                removed,
+            ).format(n=removed)
+        )
     emit(args, payload, "\n".join(lines))
     return EXIT_OK
 
@@ -133,9 +167,15 @@ def _whole(low: int, high: int, option: str) -> Callable[[str], int]:
         try:
             value = int(text.strip())
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+            raise argparse.ArgumentTypeError(
+                tr("{value!r} is not a whole number").format(value=text)
+            ) from None
         if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{option} takes {low} to {high}, not {value}")
+            raise argparse.ArgumentTypeError(
+                tr("{option} takes {low} to {high}, not {value}").format(
+                    option=option, low=low, high=high, value=value
+                )
+            )
         return value
 
     return parse
@@ -146,25 +186,27 @@ AddCommand = Callable[[str, Command, str], argparse.ArgumentParser]
 
 
 def add_data_commands(add: AddCommand) -> None:
-    p = add("events", cmd_events, "list stored events")
+    p = add("events", cmd_events, tr("list stored events"))
     p.add_argument("--since", metavar="ISO")
     p.add_argument("--until", metavar="ISO")
     p.add_argument("--type", metavar="T")
-    p = add("stats", cmd_stats, "counts per type/category/day and performance statistics")
+    p = add("stats", cmd_stats, tr("counts per type/category/day and performance statistics"))
     p.add_argument("--since", metavar="ISO")
     p.add_argument("--until", metavar="ISO")
     p = add(
-        "limits", cmd_limits, "show or set how many raw events and days the store keeps (audited)"
+        "limits",
+        cmd_limits,
+        tr("show or set how many raw events and days the store keeps (audited)"),
     )
     p.add_argument(
         "--max-events",
         type=_whole(*MAX_EVENTS_RANGE, "--max-events"),
         metavar="N",
-        help="keep at most the newest N raw events (daily counts and statistics stay)",
+        help=tr("keep at most the newest N raw events (daily counts and statistics stay)"),
     )
     p.add_argument(
         "--retention-days",
         type=_whole(*RETENTION_DAYS_RANGE, "--retention-days"),
         metavar="D",
-        help="keep raw events and daily summaries for D days",
+        help=tr("keep raw events and daily summaries for D days"),
     )

@@ -15,10 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .export import write_private_file
+from .i18n import tr
 
 __all__ = ["file_stem", "format_instant", "render_csv", "write_csv"]
 
-_NOT_NAME = re.compile(r"[^a-z0-9]+")
+_NOT_NAME = re.compile(r"[\W_]+")  # letters of any language stay: a translated title
 
 
 def _cell(text: str) -> str:
@@ -54,9 +55,11 @@ def format_instant(moment: datetime, size: str) -> str:
         local = moment.astimezone()
         zone = local.strftime("%Z") or local.strftime("UTC%z")
         return f"{local:%Y-%m-%d %H:%M} {zone}"
-    return f"{moment.astimezone(UTC):%Y-%m-%d} (UTC day)"
+    # Translators: a day as the daily summaries count it, as in "2026-12-01 (UTC day)"
+    return tr("{day} (UTC day)").format(day=f"{moment.astimezone(UTC):%Y-%m-%d}")
 
 
 def file_stem(title: str) -> str:
-    """A file name from a chart's title: "Events over time" -> "events-over-time"."""
+    """A file name from a chart's title: "Events over time" -> "events-over-time" (a translated
+    title keeps its letters: "Ereignisse über die Zeit" -> "ereignisse-über-die-zeit")."""
     return _NOT_NAME.sub("-", title.lower()).strip("-") or "chart"

@@ -18,6 +18,7 @@ from typing import Any
 from .catalogue import declared_catalogues
 from .constants import CATEGORIES
 from .env import DISABLE_ENV_VARS, env_override
+from .i18n import active_language, tr
 from .ledger import append as ledger_append
 from .ledger import content_sha256, default_method, locale_from_environ
 from .models import Actor, AuditEntry, ConsentState, Method, StoreDocument, new_anonymous_id
@@ -43,6 +44,10 @@ __all__ = [
     "validate_categories",
     "validate_sampling",
 ]
+
+
+#: The actors that are the user: a change by one of them is the user's own choice.
+USER_ACTORS: tuple[Actor, ...] = ("gui", "cli")
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,11 @@ def validate_categories(names: Iterable[str]) -> list[str]:
     for name in names:
         key = name.strip().lower()
         if key not in CATEGORIES:
-            raise ValueError(f"unknown category {name!r} (choose from {', '.join(CATEGORIES)})")
+            raise ValueError(
+                tr("unknown category {name!r} (choose from {choices})").format(
+                    name=name, choices=", ".join(CATEGORIES)
+                )
+            )
         out.append(key)
     return out
 
@@ -86,7 +95,7 @@ def validate_categories(names: Iterable[str]) -> list[str]:
 def validate_sampling(category: str, rate: float) -> str:
     (name,) = validate_categories([category])
     if not 0.0 <= rate <= 1.0:
-        raise ValueError(f"sampling rate must be between 0 and 1, not {rate}")
+        raise ValueError(tr("sampling rate must be between 0 and 1, not {rate}").format(rate=rate))
     return name
 
 
@@ -128,8 +137,14 @@ def audit(
     `consent_text_sha256`), how the change was made and the user's locale.
 
     `method` defaults to what the actor implies (`cli`, `host_api`; the app's callers name
-    theirs). `locale` None means this process's environment; a caller that was given an
-    environment (a host's `environ=`) passes `ledger.locale_from_environ(environ)`."""
+    theirs). `locale` None means what this process shows: for the user's own changes (the app,
+    the CLI: `USER_ACTORS`) the language their texts are shown in, `i18n.active_language()`
+    ("de", or "en" when Spanish was asked for and English shown), which is what a receipt
+    should say they saw; for a host (actor "api") its environment's message locale. A host
+    that was given an environment (`environ=`) passes `ledger.locale_from_environ(environ)`."""
+    if locale is None:
+        shown = actor in USER_ACTORS
+        locale = active_language() if shown else locale_from_environ(os.environ)
     ledger_append(
         doc.audit_log,
         AuditEntry(
@@ -140,7 +155,7 @@ def audit(
             to_value=new,
             text_version=collection_text().version,
             text_sha256=consent_text_sha256(doc),
-            locale=locale_from_environ(os.environ) if locale is None else locale,
+            locale=locale,
             method=method or default_method(actor),
             app_name=app_name,
             app_version=app_version,
@@ -249,10 +264,6 @@ def apply_reset_anonymous_id(
     audit(doc, now, actor, "anonymous_id", "previous id", "new id", method=method)
     doc.anonymous_id = new_anonymous_id()
     return doc.anonymous_id
-
-
-#: The actors that are the user: a change by one of them is the user's own choice.
-USER_ACTORS: tuple[Actor, ...] = ("gui", "cli")
 
 
 def categories_chosen(doc: StoreDocument) -> bool:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import compress, count, islice, repeat
@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from .catalogue import LIBRARY_EVENTS, AppCatalogue, DeclaredEvent, declared_catalogues
 from .export import render_csv
+from .i18n import N_, tr
 from .models import Event, StoreDocument
 
 __all__ = [
@@ -49,12 +50,17 @@ EventExportFormat = Literal["json", "csv"]
 
 _timestamp = attrgetter("timestamp")
 _type = attrgetter("event_type")
+#: Shown with `tr`.
 _CATEGORY_TITLES = {
-    "usage": "Usage",
-    "error": "Errors",
-    "performance": "Performance",
-    "system": "System information",
+    "usage": N_("Usage"),
+    "error": N_("Errors"),
+    "performance": N_("Performance"),
+    "system": N_("System information"),
 }
+
+
+def _category(name: str) -> str:
+    return tr(_CATEGORY_TITLES[name]) if name in _CATEGORY_TITLES else name
 
 
 @dataclass(frozen=True)
@@ -164,9 +170,11 @@ def _entry(catalogue: AppCatalogue, event: Event) -> DeclaredEvent | None:
     return catalogue.catalogue.entry_for(event.category, declared_name(event))
 
 
-def _from_entry(entry: DeclaredEvent, source: str) -> Explanation:
-    props = {name: prop.description for name, prop in entry.properties.items()}
-    return Explanation(entry.description, source, props)
+def _from_entry(entry: DeclaredEvent, source: str, text: Callable[[str], str] = tr) -> Explanation:
+    """`text`: the catalogue's way to show its texts in the user's language (`AppCatalogue.text`;
+    `tr` for the library's own)."""
+    props = {name: text(prop.description) for name, prop in entry.properties.items()}
+    return Explanation(text(entry.description), source, props)
 
 
 def explain(event: Event, context: ExplainContext) -> Explanation:
@@ -175,17 +183,19 @@ def explain(event: Event, context: ExplainContext) -> Explanation:
     else the category's text."""
     name = declared_name(event)
     if event.category == "usage" and name in LIBRARY_EVENTS:
-        return _from_entry(LIBRARY_EVENTS[name], "Recorded by the library itself")
+        return _from_entry(LIBRARY_EVENTS[name], tr("Recorded by the library itself"))
     app = context.session_apps.get(event.session_id)
     mine = [c for c in context.catalogues if c.app_name == app]
     candidates = mine or [c for c in context.catalogues if app is None]
     found = [(c, e) for c in candidates if (e := _entry(c, event)) is not None]
     if len(found) == 1:
         catalogue, entry = found[0]
-        return _from_entry(entry, f"Declared by {catalogue.app_name} in its catalogue")
-    title = _CATEGORY_TITLES.get(event.category, event.category)
-    text = context.category_texts.get(event.category) or "No description is available."
-    return Explanation(text, f"What the {title} category collects (no app declared this event)")
+        source = tr("Declared by {app} in its catalogue").format(app=catalogue.app_name)
+        return _from_entry(entry, source, catalogue.text)
+    title = _category(event.category)
+    text = context.category_texts.get(event.category) or tr("No description is available.")
+    source = tr("What the {category} category collects (no app declared this event)")
+    return Explanation(text, source.format(category=title))
 
 
 def _value(value: Any) -> str:
@@ -199,38 +209,48 @@ def _utc(moment: datetime) -> str:
 def readable_fields(event: Event) -> list[tuple[str, str]]:
     """Labelled fields in reading order; fields the event does not have are left out."""
     fields = [
-        ("Time", _utc(event.timestamp)),
-        ("Category", _CATEGORY_TITLES.get(event.category, event.category)),
-        ("Type", event.event_type),
+        (tr("Time"), _utc(event.timestamp)),
+        (tr("Category"), _category(event.category)),
+        # Translators: an event's type (its name), as a field label
+        (tr("Type"), event.event_type),
     ]
     if event.metric_name is not None:
-        fields.append(("Metric", event.metric_name))
+        fields.append((tr("Metric"), event.metric_name))
     if event.value is not None:
         unit = f" {event.unit}" if event.unit else ""
-        fields.append(("Value", f"{event.value:g}{unit}"))
+        fields.append((tr("Value"), f"{event.value:g}{unit}"))
     if event.error_type is not None:
-        fields.append(("Error type", event.error_type))
+        fields.append((tr("Error type"), event.error_type))
     if event.error_message is not None:
-        fields.append(("Error message", event.error_message))
-    fields.extend((f"Property {key}", _value(value)) for key, value in event.properties.items())
+        fields.append((tr("Error message"), event.error_message))
+    prop = tr("Property {key}")
+    fields.extend((prop.format(key=key), _value(value)) for key, value in event.properties.items())
     if event.stack:
-        fields.append(("Stack", "\n".join(event.stack)))
-    fields.append(("Session", event.session_id))
-    fields.append(("Event id", event.id))
+        fields.append((tr("Stack"), "\n".join(event.stack)))
+    fields.append((tr("Session"), event.session_id))
+    fields.append((tr("Event id"), event.id))
     return fields
 
 
 def readable_text(event: Event, explanation: Explanation, upload: str | None = None) -> str:
     """The readable view: the fields, whether it was uploaded (when known), then what the event
     is for and whose words say so."""
-    lines = [f"{label}: {value}" for label, value in readable_fields(event)]
+    # Translators: a field label and its value, as in "Time: 2026-12-01 14:02:00 UTC"
+    labelled = tr("{label}: {value}")
+    lines = [labelled.format(label=label, value=value) for label, value in readable_fields(event)]
     if upload is not None:
-        lines.append(f"Upload: {upload}")
-    lines += ["", f"What this is: {explanation.text}", f"Source: {explanation.source}"]
+        # Translators: whether the event was uploaded, as in "Upload: delivered"
+        lines.append(tr("Upload: {state}").format(state=upload))
+    lines += [
+        "",
+        tr("What this is: {text}").format(text=explanation.text),
+        # Translators: whose words explain the event, as in "Source: Declared by ..."
+        tr("Source: {source}").format(source=explanation.source),
+    ]
     described = [(k, v) for k, v in explanation.properties.items() if k in event.properties]
     if described:
-        lines += ["", "Properties, as declared:"]
-        lines += [f"  {name}: {text}" for name, text in described]
+        lines += ["", tr("Properties, as declared:")]
+        lines += [f"  {labelled.format(label=name, value=text)}" for name, text in described]
     return "\n".join(lines)
 
 

@@ -37,6 +37,7 @@ from pydantic import BaseModel
 from . import analytics
 from .clock import Clock, utc_now
 from .fsio import fsync_dir, sweep_stale_temp_files, temp_name, write_all
+from .i18n import N_, tr
 from .models import SCHEMA_VERSION, AuditEntry, ConsentState, Event, StoreDocument, StoreLimits
 from .store.sketch import Sketch
 
@@ -223,12 +224,12 @@ _NO_HARD_LINKS = frozenset(
     {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EMLINK, errno.EXDEV}
 )
 _KINDS = (
-    (stat.S_ISLNK, "a symbolic link"),
-    (stat.S_ISDIR, "a folder"),
-    (stat.S_ISFIFO, "a FIFO (named pipe)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISLNK, N_("a symbolic link")),
+    (stat.S_ISDIR, N_("a folder")),
+    (stat.S_ISFIFO, N_("a FIFO (named pipe)")),
+    (stat.S_ISCHR, N_("a character device")),
+    (stat.S_ISBLK, N_("a block device")),
+    (stat.S_ISSOCK, N_("a socket")),
 )
 
 
@@ -241,17 +242,28 @@ def _check_target(path: Path, *, overwrite: bool) -> os.stat_result | None:
     mode = st.st_mode
     if stat.S_ISLNK(mode):
         raise ExportError(
-            f"{path} is a symbolic link; an export never follows or replaces a link "
-            "(give the name of the file itself, or a new one)"
+            tr(
+                "{path} is a symbolic link; an export never follows or replaces a link "
+                "(give the name of the file itself, or a new one)"
+            ).format(path=path)
         )
     if stat.S_ISDIR(mode):
-        raise ExportError(f"{path} is a folder; give a file name")
+        raise ExportError(tr("{path} is a folder; give a file name").format(path=path))
     if not stat.S_ISREG(mode):
-        kind = next((name for test, name in _KINDS if test(mode)), "a special file")
-        raise ExportError(f"{path} is {kind}, not a regular file; an export writes only files")
+        kind = next((name for test, name in _KINDS if test(mode)), N_("a special file"))
+        raise ExportError(
+            # Translators: {kind} is "a FIFO (named pipe)", "a socket", ...
+            tr("{path} is {kind}, not a regular file; an export writes only files").format(
+                path=path, kind=tr(kind)
+            )
+        )
     if not overwrite:
-        raise ExportError(f"{path} already exists; choose another name or allow overwriting")
+        raise ExportError(_exists(path))
     return st
+
+
+def _exists(path: Path) -> str:
+    return tr("{path} already exists; choose another name or allow overwriting").format(path=path)
 
 
 def _claim(tmp: Path, path: Path) -> None:
@@ -279,7 +291,11 @@ def _claim(tmp: Path, path: Path) -> None:
         os.close(fd)
     now = os.lstat(path)
     if (now.st_dev, now.st_ino) != (ours.st_dev, ours.st_ino):
-        raise ExportError(f"{path} was replaced by another program while exporting; try again")
+        raise ExportError(
+            tr("{path} was replaced by another program while exporting; try again").format(
+                path=path
+            )
+        )
     os.replace(tmp, path)
 
 
@@ -289,7 +305,11 @@ def write_private_file(path: Path, data: bytes, *, overwrite: bool) -> None:
     path = Path(path)
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
-        raise ExportError(f"cannot write {path}: folder {parent} does not exist")
+        raise ExportError(
+            tr("cannot write {path}: folder {folder} does not exist").format(
+                path=path, folder=parent
+            )
+        )
     _check_target(path, overwrite=overwrite)
     sweep_stale_temp_files(parent)  # what an export killed here earlier left behind
     tmp = temp_name(path)
@@ -309,11 +329,11 @@ def write_private_file(path: Path, data: bytes, *, overwrite: bool) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(exc, FileExistsError):
-            raise ExportError(
-                f"{path} already exists; choose another name or allow overwriting"
-            ) from None
+            raise ExportError(_exists(path)) from None
         if isinstance(exc, OSError):
-            raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+            raise ExportError(
+                tr("cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc)
+            ) from exc
         raise
     fsync_dir(parent)
 
@@ -333,6 +353,10 @@ def export_data(
     elif fmt == "rollups-csv":
         data = render_rollups_csv(doc.rollups).encode("utf-8")
     else:
-        raise ExportError(f"unknown export format {fmt!r} (choose json, csv or rollups-csv)")
+        raise ExportError(
+            tr("unknown export format {format!r} (choose json, csv or rollups-csv)").format(
+                format=fmt
+            )
+        )
     write_private_file(Path(output), data, overwrite=overwrite)
     return ExportResult(Path(output), fmt, len(doc.events), len(data))

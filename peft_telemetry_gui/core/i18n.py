@@ -6,10 +6,11 @@ the `.mo` files shipped beside them (`make translations`; a test keeps the two i
 
 Which language: the environment, as gettext reads it (LANGUAGE, a colon list, then LC_ALL,
 LC_MESSAGES, LANG; C/POSIX means untranslated), so `LANGUAGE=de` or `LANG=fr_FR.UTF-8` select
-it. The app's View -> Language sets LANGUAGE for its own process, which switches every later
-`tr` call at once; nothing of ours keeps a current language (the environment is the state, as
-it is for gettext). `pseudo` is a pseudo-locale: every translatable text comes back in
-brackets, so a test can find the texts that never went through `tr`.
+it. The app's View -> Language sets PEFT_TELEMETRY_LANGUAGE for its own process (it wins over
+the locale, even a C one), which switches every later `tr` call at once; nothing of ours keeps a
+current language (the environment is the state, as it is for gettext). `pseudo` is a
+pseudo-locale: every translatable text comes back in brackets with its letters accented, so a
+test can find the texts that never went through `tr`.
 
 Marking: `tr("text")` translates now; `trn(singular, plural, n)` picks the plural form;
 `N_("text")` only marks a constant for extraction, translated where it is shown.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import gettext
 import os
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +28,7 @@ from pathlib import Path
 __all__ = [
     "LANGUAGE_NAMES",
     "N_",
+    "OVERRIDE_VARIABLE",
     "PSEUDO",
     "SOURCE_LANGUAGE",
     "TRANSLATED",
@@ -46,6 +49,8 @@ PSEUDO = "pseudo"
 LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "fr": "Français"}
 PSEUDO_OPEN, PSEUDO_CLOSE = "⟦", "⟧"
 _LOCALE_VARS = ("LC_ALL", "LC_MESSAGES", "LANG")
+#: The user's own choice in the app (View -> Language), ahead of the locale's.
+OVERRIDE_VARIABLE = "PEFT_TELEMETRY_LANGUAGE"
 
 
 def translations_dir() -> Path:
@@ -74,7 +79,11 @@ def requested_languages(environ: Mapping[str, str]) -> list[str]:
     """The languages the user asks for, best first, as gettext reads the environment.
 
     LANGUAGE counts only when the locale itself is set and not C/POSIX (GNU gettext ignores it
-    otherwise), except that a LANGUAGE naming `pseudo` always counts: it is set on purpose."""
+    otherwise), except that a LANGUAGE naming `pseudo` always counts: it is set on purpose.
+    The app's own choice (OVERRIDE_VARIABLE) comes first, whatever the locale."""
+    chosen = _language_code(environ.get(OVERRIDE_VARIABLE, ""))
+    if chosen:
+        return [chosen, *(c for c in requested_languages({**environ, OVERRIDE_VARIABLE: ""}))]
     locale = next((environ.get(n, "") for n in _LOCALE_VARS if environ.get(n, "").strip()), "")
     base = _language_code(locale)
     listed = [_language_code(part) for part in environ.get("LANGUAGE", "").split(":")]
@@ -97,9 +106,25 @@ def active_language(environ: Mapping[str, str] | None = None) -> str:
     return SOURCE_LANGUAGE
 
 
+#: Placeholders, markup and entities stay as they are; the letters around them are swapped.
+_UNTOUCHED = re.compile(r"(\{[^{}]*\}|%\([^)]*\)[a-z]|%[a-z%]|<[^>]*>|&[a-z]+;)")
+_PSEUDO_LETTERS = str.maketrans(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "áƀçďéƒğĥíĵķľɱñóþʠŕšţúṽŵẋýžÁƁÇĎÉƑĞĤÍĴĶĽṀÑÓƤǪŔŠŢÚṼŴẊÝŽ",
+)
+
+
 class _Pseudo(gettext.NullTranslations):
+    """Bracketed and every letter swapped for an accented one ("⟦Éẋþóŕţ…⟧"): a piece of a
+    translated text (a sentence split around its input fields) still reads as translated,
+    and a plain ASCII word on screen can only be one that skipped `tr`."""
+
     def gettext(self, message: str) -> str:
-        return f"{PSEUDO_OPEN}{message}{PSEUDO_CLOSE}"
+        parts = _UNTOUCHED.split(message)
+        swapped = "".join(
+            part if i % 2 else part.translate(_PSEUDO_LETTERS) for i, part in enumerate(parts)
+        )
+        return f"{PSEUDO_OPEN}{swapped}{PSEUDO_CLOSE}"
 
     def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
         return self.gettext(msgid1 if n == 1 else msgid2)

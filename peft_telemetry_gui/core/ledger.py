@@ -24,9 +24,10 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping, MutableSequence, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from .i18n import N_, tr
 from .models import Actor, AuditEntry, Method
 
 __all__ = [
@@ -130,14 +131,37 @@ class LedgerProblem:
     seq: int | None
     at: str
     what: str
-    reason: str
+    reason: str  # in English: what a check's JSON says
+    #: `reason` before its values were put in (a marked text), to show it translated.
+    template: str = field(default="", compare=False)
+    values: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def of(
+        cls, index: int, seq: int | None, at: str, what: str, template: str, /, **values: Any
+    ) -> LedgerProblem:
+        """A problem whose reason is `template` (marked with `N_`) with `values` put in."""
+        return cls(index, seq, at, what, template.format(**values), template, values)
+
+    def reason_text(self) -> str:
+        """`reason` in the user's language."""
+        return tr(self.template).format(**self.values) if self.template else self.reason
 
     def describe(self) -> str:
+        """The problem in one line, in the user's language."""
+        reason = self.reason_text()
         if self.index < 0:  # about the receipt around the ledger, not one entry
-            return f"{self.what}: {self.reason}"
-        name = f"entry {self.seq}" if self.seq else f"entry #{self.index + 1} (no seq)"
+            # Translators: {what} is a field of the receipt, such as "ledgerHead"
+            return tr("{what}: {reason}").format(what=self.what, reason=reason)
+        if self.seq:
+            name = tr("entry {seq}").format(seq=self.seq)
+        else:
+            name = tr("entry #{number} (no seq)").format(number=self.index + 1)
         said = ", ".join(part for part in (self.at, self.what) if part)
-        return f"{name} ({said}): {self.reason}" if said else f"{name}: {self.reason}"
+        if said:
+            # Translators: {said}: the entry's time and field; {reason}: "was altered: ..."
+            return tr("{entry} ({said}): {reason}").format(entry=name, said=said, reason=reason)
+        return tr("{entry}: {reason}").format(entry=name, reason=reason)
 
 
 @dataclass(frozen=True)
@@ -155,9 +179,13 @@ class LedgerCheck:
 
     def summary(self) -> str:
         if self.problems:
-            return f"the ledger was altered: {len(self.problems)} problem(s)"
-        old = f"; {self.unchained} unchained (written before the ledger)" if self.unchained else ""
-        return f"the ledger is intact: {self.chained} chained entries{old}"
+            return tr("the ledger was altered: {n} problem(s)").format(n=len(self.problems))
+        if self.unchained:
+            return tr(
+                "the ledger is intact: {chained} chained entries; {unchained} unchained "
+                "(written before the ledger)"
+            ).format(chained=self.chained, unchained=self.unchained)
+        return tr("the ledger is intact: {chained} chained entries").format(chained=self.chained)
 
 
 def _as_raw(entry: AuditEntry | Mapping[str, Any]) -> Any:
@@ -182,6 +210,28 @@ class _Link:
     recomputed: str  # differs from `hash` when that entry was altered
 
 
+def _removed(seq: int, expected: int, prev: _Link | None) -> tuple[str, dict[str, Any]]:
+    """Why entry `expected` is missing (and maybe more): (template, values) for `of`."""
+    values: dict[str, Any] = {"seq": seq, "first": expected + 1, "last": seq - 1}
+    if prev is not None:
+        values["prev"] = prev.seq
+    if seq > expected + 1:
+        if prev is not None:
+            template = N_(
+                "was removed, and so were {first} to {last} (entry {seq} follows entry {prev})"
+            )
+        else:
+            template = N_(
+                "was removed, and so were {first} to {last} "
+                "(entry {seq} is the first chained entry)"
+            )
+    elif prev is not None:
+        template = N_("was removed (entry {seq} follows entry {prev})")
+    else:
+        template = N_("was removed (entry {seq} is the first chained entry)")
+    return template, values
+
+
 def verify(entries: Sequence[AuditEntry | Mapping[str, Any]]) -> LedgerCheck:
     """Check the chain; every entry that does not fit is named, with the reason.
 
@@ -192,10 +242,10 @@ def verify(entries: Sequence[AuditEntry | Mapping[str, Any]]) -> LedgerCheck:
     chained = unchained = 0
     prev: _Link | None = None
 
-    def name(index: int, seq: int | None, reason: str) -> None:
+    def name(index: int, seq: int | None, template: str, /, **values: Any) -> None:
         raw = raws[index] if isinstance(raws[index], Mapping) else {}
         at, what = _text(raw.get("at")), _text(raw.get("what"))
-        problems.append(LedgerProblem(index, seq, at, what, reason))
+        problems.append(LedgerProblem.of(index, seq, at, what, template, **values))
 
     last_at = {
         seq: index
@@ -204,7 +254,7 @@ def verify(entries: Sequence[AuditEntry | Mapping[str, Any]]) -> LedgerCheck:
     }
     for index, raw in enumerate(raws):
         if not isinstance(raw, Mapping):
-            name(index, None, "is not an audit entry")
+            name(index, None, N_("is not an audit entry"))
             continue
         stored = raw.get("hash", "")
         if not stored and not raw.get("prev_hash") and raw.get("seq", 0) == 0:
@@ -214,8 +264,10 @@ def verify(entries: Sequence[AuditEntry | Mapping[str, Any]]) -> LedgerCheck:
                 name(
                     index,
                     None,
-                    "carries no hash after the chain began: inserted, or written "
-                    "by a version without the ledger",
+                    N_(
+                        "carries no hash after the chain began: inserted, or written "
+                        "by a version without the ledger"
+                    ),
                 )
             continue
         chained += 1
@@ -227,35 +279,44 @@ def verify(entries: Sequence[AuditEntry | Mapping[str, Any]]) -> LedgerCheck:
             recomputed = ""
         link = seq
         if seq is None:
-            name(index, None, f"has an invalid sequence number {raw.get('seq')!r}")
+            name(index, None, N_("has an invalid sequence number {seq!r}"), seq=raw.get("seq"))
             seq = link = expected
         elif recomputed != stored:
-            name(index, seq, "was altered: its content no longer matches its hash")
+            name(index, seq, N_("was altered: its content no longer matches its hash"))
             link = expected  # its own seq may be the edit: count on from where it should be
         elif seq > expected and last_at.get(expected, -1) > index:
-            name(index, seq, f"is out of place: entry {expected} should come before it")
+            name(
+                index,
+                seq,
+                N_("is out of place: entry {expected} should come before it"),
+                expected=expected,
+            )
         elif seq > expected:
-            more = f", and so were {expected + 1} to {seq - 1}" if seq > expected + 1 else ""
-            after = f"follows entry {prev.seq}" if prev else "is the first chained entry"
-            reason = f"was removed{more} (entry {seq} {after})"
-            problems.append(LedgerProblem(index, expected, "", "", reason))
+            template, values = _removed(seq, expected, prev)
+            problems.append(LedgerProblem.of(index, expected, "", "", template, **values))
         elif seq < expected:
             name(
-                index, seq, f"is out of order (entry {expected} was expected here): moved or copied"
+                index,
+                seq,
+                N_("is out of order (entry {expected} was expected here): moved or copied"),
+                expected=expected,
             )
             continue  # the chain goes on from the entry before it
         elif prev is None and raw.get("prev_hash"):
             name(
                 index,
                 seq,
-                "points at an earlier entry, but none is chained before it: the "
-                "entries before it were removed",
+                N_(
+                    "points at an earlier entry, but none is chained before it: the "
+                    "entries before it were removed"
+                ),
             )
         elif prev is not None and raw.get("prev_hash") not in (prev.hash, prev.recomputed):
             name(
                 prev.index,
                 prev.seq,
-                f"was replaced, its hash recomputed: entry {seq} no longer points at it",
+                N_("was replaced, its hash recomputed: entry {seq} no longer points at it"),
+                seq=seq,
             )
         prev = _Link(index, link, str(stored), recomputed)
     return LedgerCheck(

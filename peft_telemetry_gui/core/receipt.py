@@ -26,6 +26,7 @@ from .consent import collection_text, consent_text_sha256
 from .constants import CATEGORIES
 from .export import ExportError, write_private_file
 from .fsio import read_regular_file
+from .i18n import N_, tr
 from .ledger import LedgerCheck, LedgerProblem, stored_form, verify
 from .models import AuditEntry, StoreDocument
 
@@ -42,7 +43,8 @@ __all__ = [
 ]
 
 RECEIPT_VERSION = "KI-CR-v1.1.0"
-ATTESTATION = (
+#: In English in the receipt (its content); shown to the user with `tr`.
+ATTESTATION = N_(
     "self-attested: produced on this computer; the hash chain shows edits made without "
     "recomputing the chain, not edits by someone who recomputes it"
 )
@@ -159,7 +161,7 @@ def build_receipt(
     there is no consent, given or refused, to give a receipt for."""
     if not doc.audit_log:
         raise ReceiptError(
-            "nothing has been decided yet, so there is no consent to give a receipt for"
+            tr("nothing has been decided yet, so there is no consent to give a receipt for")
         )
     entry = _consent_entry(doc.audit_log)
     check = verify(doc.audit_log)
@@ -173,7 +175,9 @@ def build_receipt(
         "consentTimestamp": int(entry.at.timestamp()),
         "collectionMethod": _method_text(entry),
         "consentReceiptID": receipt_id or str(uuid.uuid4()),
-        "language": "en",  # the "what is collected" text exists in English only
+        # The language the consent was asked in (its ledger entry's locale): the text the user
+        # read then, in English, German or French. The receipt's own words stay English.
+        "language": (entry.locale or "en").split("_")[0],
         "piiPrincipalId": doc.anonymous_id if used else "none",
         "piiControllers": _controllers(doc),
         "services": [
@@ -216,11 +220,21 @@ def read_receipt(path: Path) -> dict[str, Any]:
     try:
         receipt = json.loads(data)
     except (ValueError, RecursionError) as exc:
-        raise ReceiptError(f"{path} is not a consent receipt: it is not JSON ({exc})") from None
+        raise ReceiptError(
+            tr("{path} is not a consent receipt: it is not JSON ({reason})").format(
+                path=path, reason=exc
+            )
+        ) from None
     if not isinstance(receipt, dict) or not str(receipt.get("version", "")).startswith("KI-CR-"):
-        raise ReceiptError(f"{path} is not a consent receipt: it has no Kantara receipt version")
+        raise ReceiptError(
+            tr("{path} is not a consent receipt: it has no Kantara receipt version").format(
+                path=path
+            )
+        )
     if not isinstance(receipt.get("ledger"), list):
-        raise ReceiptError(f"{path} is not a consent receipt of this app: it has no ledger")
+        raise ReceiptError(
+            tr("{path} is not a consent receipt of this app: it has no ledger").format(path=path)
+        )
     return receipt
 
 
@@ -241,18 +255,24 @@ def verify_receipt(receipt: Mapping[str, Any]) -> ReceiptCheck:
     problems = list(check.problems)
     head = receipt.get("ledgerHead")
     if not isinstance(head, Mapping):
-        problems.append(LedgerProblem(-1, None, "", "ledgerHead", "is missing from the receipt"))
+        problems.append(
+            LedgerProblem.of(-1, None, "", "ledgerHead", N_("is missing from the receipt"))
+        )
     elif head.get("seq") != check.head_seq or (
         check.intact and head.get("hash") != check.head_hash
     ):
         problems.append(
-            LedgerProblem(
+            LedgerProblem.of(
                 -1,
                 None,
                 "",
                 "ledgerHead",
-                f"says the ledger ends at entry {head.get('seq')!r}, but it ends at entry "
-                f"{check.head_seq}: entries were removed from the end, or the head was edited",
+                N_(
+                    "says the ledger ends at entry {said!r}, but it ends at entry {seq}: "
+                    "entries were removed from the end, or the head was edited"
+                ),
+                said=head.get("seq"),
+                seq=check.head_seq,
             )
         )
     return ReceiptCheck(check, tuple(problems))

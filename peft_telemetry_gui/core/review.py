@@ -10,12 +10,14 @@ Pure functions over a document, like `core/consent.py`; docs/consent.md "Re-cons
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .catalogue import declared_catalogues
+from .catalogue import AppCatalogue, declared_catalogues
 from .consent import audit, collection_text, consent_text_sha256
+from .i18n import N_, tr
 from .models import AcceptedText, Actor, Method, StoreDocument
 
 __all__ = [
@@ -29,6 +31,18 @@ __all__ = [
 ]
 
 Item = tuple[str, str, str]  # category, event, property ("" for the event itself)
+#: A category as the review names it ("Usage"); shown with `tr`.
+_TITLES = {
+    "usage": N_("Usage"),
+    "error": N_("Error"),
+    "performance": N_("Performance"),
+    "system": N_("System"),
+}
+_NO_LONGER = N_("no longer collected")
+
+
+def _same(text: str) -> str:
+    return text
 
 
 @dataclass(frozen=True, order=True)
@@ -40,13 +54,29 @@ class ReviewItem:
     property: str
     category: str
     description: str
+    #: How to show `description` in the user's language: the app's catalogue's `text`
+    #: (its host's translations), else `tr`. Not part of the item's identity.
+    text: Callable[[str], str] | None = field(default=None, compare=False, repr=False)
 
-    def words(self) -> str:
-        """ "PEFT Studio: training_started (Usage): Which fine-tuning method people use"."""
+    def words(self, *, english: bool = False) -> str:
+        """ "PEFT Studio: training_started (Usage): Which fine-tuning method people use", in the
+        user's language (the app's own translation of its text, when it gave one);
+        `english`: as the audit log keeps it."""
+        t = _same if english else tr
+        category = self.category
+        title = t(_TITLES[category]) if category in _TITLES else category.title()
+        description = self.description
+        if not english and description:
+            description = (self.text or tr)(description)
         if not self.event:
-            return f"a new category, {self.category.title()}: {self.description}"
+            return t(N_("a new category, {category}: {description}")).format(
+                category=title, description=description
+            )
         what = f"{self.event}.{self.property}" if self.property else self.event
-        return f"{self.app}: {what} ({self.category.title()}): {self.description}"
+        # Translators: "PEFT Studio: training_started (Usage): Which fine-tuning method …"
+        return t(N_("{app}: {what} ({category}): {description}")).format(
+            app=self.app, what=what, category=title, description=description
+        )
 
     def payload(self) -> dict[str, str]:
         return {
@@ -95,12 +125,17 @@ def current_text(doc: StoreDocument, now: datetime | None) -> AcceptedText:
     )
 
 
-def _describe(doc: StoreDocument) -> dict[tuple[str, str, str], tuple[str, str]]:
-    """(app, event, property) -> (category, description), from the stored catalogues."""
+def _describe(
+    doc: StoreDocument, apps: dict[str, AppCatalogue] | None = None
+) -> dict[tuple[str, str, str], tuple[str, str]]:
+    """(app, event, property) -> (category, description), from the stored catalogues (put in
+    `apps` by name, when given)."""
     out: dict[tuple[str, str, str], tuple[str, str]] = {}
     for c in declared_catalogues(doc):
         if c.catalogue is None:
             continue
+        if apps is not None:
+            apps[c.app_name] = c
         for name, event in c.catalogue.events.items():
             out[(c.app_name, name, "")] = (event.category, event.description)
             for prop, declared in event.properties.items():
@@ -117,7 +152,8 @@ def review(doc: StoreDocument) -> Review:
     if accepted is None:
         return Review()
     now = current_text(doc, None)
-    words = _describe(doc)
+    apps: dict[str, AppCatalogue] = {}
+    words = _describe(doc, apps)
     texts = collection_text().categories
     added = [
         ReviewItem("", "", "", c, texts.get(c, ""))
@@ -131,9 +167,10 @@ def review(doc: StoreDocument) -> Review:
         before = {tuple(i) for i in accepted.items[app]}
         for cat, event, prop in set(items) - before:
             _, description = words.get((app, event, prop), (cat, ""))
-            added.append(ReviewItem(app, event, prop, cat, description))
+            text = apps[app].text if app in apps else None
+            added.append(ReviewItem(app, event, prop, cat, description, text))
         for cat, event, prop in before - set(items):
-            removed.append(ReviewItem(app, event, prop, cat, "no longer collected"))
+            removed.append(ReviewItem(app, event, prop, cat, _NO_LONGER))
     return Review(tuple(sorted(added)), tuple(sorted(removed)))
 
 
@@ -190,7 +227,7 @@ def apply_accept(
             now,
             actor,
             "review",
-            [i.words() for i in before.added],
+            [i.words(english=True) for i in before.added],  # the log keeps English
             "accepted",
             method=method,
             **origin,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from .fsio import atomic_write, read_regular_file
+from .i18n import tr
 from .paths import SECRETS_FILE_NAME, ensure_private_dir
 
 __all__ = [
@@ -85,7 +86,9 @@ class FileSecretStore:
         except FileNotFoundError:
             return {}
         except (OSError, ValueError) as exc:
-            raise SecretStoreError(f"cannot read {self.path}: {exc}") from exc
+            raise SecretStoreError(
+                tr("cannot read {path}: {error}").format(path=self.path, error=exc)
+            ) from exc
         return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
 
     def _save(self, values: dict[str, str]) -> None:
@@ -131,7 +134,9 @@ class KeyringSecretStore:
         try:
             return keyring.get_password(self.service, self._prefix + name)
         except keyring.errors.KeyringError as exc:
-            raise SecretStoreError(f"the keyring refused to read {name}: {exc}") from exc
+            raise SecretStoreError(
+                tr("the keyring refused to read {name}: {error}").format(name=name, error=exc)
+            ) from exc
 
     def set(self, name: str, value: str) -> None:
         import keyring
@@ -140,7 +145,9 @@ class KeyringSecretStore:
         try:
             keyring.set_password(self.service, self._prefix + name, value)
         except keyring.errors.KeyringError as exc:
-            raise SecretStoreError(f"the keyring refused to store {name}: {exc}") from exc
+            raise SecretStoreError(
+                tr("the keyring refused to store {name}: {error}").format(name=name, error=exc)
+            ) from exc
 
     def delete(self, name: str) -> None:
         import keyring
@@ -151,7 +158,9 @@ class KeyringSecretStore:
         except keyring.errors.PasswordDeleteError:
             pass  # nothing was stored under that name
         except keyring.errors.KeyringError as exc:
-            raise SecretStoreError(f"the keyring refused to delete {name}: {exc}") from exc
+            raise SecretStoreError(
+                tr("the keyring refused to delete {name}: {error}").format(name=name, error=exc)
+            ) from exc
 
 
 def keyring_available() -> bool:

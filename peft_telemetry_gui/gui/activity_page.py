@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.i18n import N_, tr, trn
 from ..core.models import StoreDocument
 from .state import AppState
 from .table_models import AuditTableModel
@@ -26,7 +27,7 @@ __all__ = ["ActivityPage"]
 
 
 class ActivityPage(QWidget):
-    title = "Activity"
+    title = N_("Activity")
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -35,21 +36,25 @@ class ActivityPage(QWidget):
         self._saving = False  # a receipt write is on the way: its error is ours to show
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
-        layout.addWidget(heading("Activity"))
+        layout.addWidget(heading(tr("Activity")))
         intro = QLabel(
-            "Every change to your telemetry choices, newest first: its number in the ledger "
-            "(each entry is chained to the one before, so an edit shows), when, by what (this "
-            "app, the peft-telemetry command or the host application's API) and how, and the "
-            "version of the \u201cwhat is collected\u201d text shown at the time."
+            tr(
+                "Every change to your telemetry choices, newest first: its number in the ledger "
+                "(each entry is chained to the one before, so an edit shows), when, by what (this "
+                "app, the peft-telemetry command or the host application's API) and how, and the "
+                "version of the \u201cwhat is collected\u201d text shown at the time."
+            )
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
         row = QHBoxLayout()
-        self.receipt_button = QPushButton("&Export receipt…")
-        self.receipt_button.setAccessibleName("Export receipt of your consent")
+        self.receipt_button = QPushButton(tr("&Export receipt…"))
+        self.receipt_button.setAccessibleName(tr("Export receipt of your consent"))
         self.receipt_button.setToolTip(
-            "Save a consent receipt (Kantara v1.1 shape) with this log attached as a hash "
-            "chain; check it later with 'peft-telemetry receipt --verify FILE'"
+            tr(
+                "Save a consent receipt (Kantara v1.1 shape) with this log attached as a hash "
+                "chain; check it later with 'peft-telemetry receipt --verify FILE'"
+            )
         )
         self.receipt_button.setEnabled(False)  # until the log has an entry to give a receipt for
         self.receipt_button.clicked.connect(self.export_receipt)
@@ -61,18 +66,22 @@ class ActivityPage(QWidget):
         self.stack = QStackedWidget()
         layout.addWidget(self.stack, 1)
         self.empty = EmptyState(
-            "No changes yet",
-            "Nothing has been decided yet. Your choice on the Privacy page will be listed here.",
+            tr("No changes yet"),
+            tr(
+                "Nothing has been decided yet. Your choice on the Privacy page will be listed here."
+            ),
         )
-        self.empty.action.setAccessibleDescription("Nothing to do until a choice is made")
+        self.empty.action.setAccessibleDescription(tr("Nothing to do until a choice is made"))
         self.stack.addWidget(self.empty)
         self.model = AuditTableModel(self)
         self.table = QTableView()
         self.table.setModel(self.model)
-        setup_table(self.table, "Consent audit log")
+        setup_table(self.table, tr("Consent audit log"))
         self.table.setAccessibleDescription(
-            "One row per change of your telemetry choices, newest first: number, when, "
-            "by what, how, what changed and the text version shown"
+            tr(
+                "One row per change of your telemetry choices, newest first: number, when, "
+                "by what, how, what changed and the text version shown"
+            )
         )
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -100,7 +109,7 @@ class ActivityPage(QWidget):
         """Ask where (the dialog confirms overwriting), then write on the state's write pool."""
         path, _chosen = QFileDialog.getSaveFileName(
             self,
-            "Export consent receipt",
+            tr("Export consent receipt"),
             str(Path.home() / "peft-telemetry-receipt.json"),
             "JSON (*.json)",
         )
@@ -111,17 +120,24 @@ class ActivityPage(QWidget):
             path += ".json"
             confirmed = False  # a name the dialog never saw: never replace a file under it
         self._saving = True
-        self.receipt_status.setText("Saving the receipt…")
+        self.receipt_status.setText(tr("Saving the receipt…"))
         self.state.export_receipt(Path(path), overwrite=confirmed)
 
     def _on_error(self, message: str) -> None:
         if self._saving:
             self._saving = False
-            self.receipt_status.setText(f"The receipt was not saved: {message}")
+            self.receipt_status.setText(
+                tr("The receipt was not saved: {message}").format(message=message)
+            )
 
     def _on_receipt_exported(self, result: Any) -> None:  # core.receipt.ReceiptResult
         self._saving = False
         self.receipt_status.setText(
-            f"Receipt with {result.entries} entries saved to {result.path}. It is self-attested: "
-            "made on this computer, it shows edits made without recomputing its hash chain."
+            trn(
+                "Receipt with {entries} entry saved to {path}. It is self-attested: made on "
+                "this computer, it shows edits made without recomputing its hash chain.",
+                "Receipt with {entries} entries saved to {path}. It is self-attested: made on "
+                "this computer, it shows edits made without recomputing its hash chain.",
+                result.entries,
+            ).format(entries=result.entries, path=result.path)
         )

@@ -11,13 +11,15 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..core.i18n import N_, tr, translate_argparse
+
 __all__ = ["main", "parse_args"]
 
 #: As `pages.PAGES` names them (a test keeps the two equal; importing that module here would
 #: load Qt before `--help` or the no-display message could answer).
 PAGE_NAMES = ("privacy", "dashboard", "events", "activity", "upload")
 
-NO_DISPLAY_MESSAGE = (
+NO_DISPLAY_MESSAGE = N_(
     "peft-telemetry-gui: no display found (DISPLAY/WAYLAND_DISPLAY unset); use the "
     "`peft-telemetry` command line instead, or render the window to an image with "
     "`peft-telemetry-gui --screenshot FILE.png` (works headless via QT_QPA_PLATFORM=offscreen)."
@@ -31,32 +33,35 @@ def _page_name(text: str) -> str:
     name = text.strip().lower()
     if name not in PAGE_NAMES:
         raise argparse.ArgumentTypeError(
-            f"unknown page {text!r}; choose one of: {', '.join(PAGE_NAMES)} (any case)"
+            tr("unknown page {page!r}; choose one of: {names} (any case)").format(
+                page=text, names=", ".join(PAGE_NAMES)
+            )
         )
     return name
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    translate_argparse()
     parser = argparse.ArgumentParser(
         prog="peft-telemetry-gui",
-        description="See, control, export and delete the telemetry kept on this computer.",
+        description=tr("See, control, export and delete the telemetry kept on this computer."),
     )
-    parser.add_argument("--data-dir", metavar="DIR", help="the data folder (default: per user)")
+    parser.add_argument("--data-dir", metavar="DIR", help=tr("the data folder (default: per user)"))
     parser.add_argument(
         "--demo",
         action="store_true",
-        help="open generated sample data in a temporary folder (never your own store)",
+        help=tr("open generated sample data in a temporary folder (never your own store)"),
     )
     parser.add_argument(
         "--page",
         type=_page_name,
         metavar="PAGE",
-        help=f"the page to open: {', '.join(PAGE_NAMES)} (any case)",
+        help=tr("the page to open: {names} (any case)").format(names=", ".join(PAGE_NAMES)),
     )
     parser.add_argument(
         "--screenshot",
         metavar="FILE.png",
-        help="render the window to FILE.png once loaded, then exit",
+        help=tr("render the window to FILE.png once loaded, then exit"),
     )
     return parser.parse_args(argv)
 
@@ -106,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.screenshot:
             os.environ["QT_QPA_PLATFORM"] = "offscreen"
         else:
-            print(NO_DISPLAY_MESSAGE, file=sys.stderr)
+            print(tr(NO_DISPLAY_MESSAGE), file=sys.stderr)
             return 1
 
     # The core first, Qt after: PySide6 inspects every module imported once it is loaded, so
@@ -121,8 +126,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from .main_window import APPLICATION, ORGANIZATION, MainWindow, window_icon
+    from .language import LanguageChooser
+    from .main_window import APPLICATION, ORGANIZATION, MainWindow, app_settings, window_icon
     from .state import AppState
+    from .window_host import WindowHost
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APPLICATION])
     app.setOrganizationName(ORGANIZATION)
@@ -146,15 +153,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     state = AppState(store, autostart_upload_worker=upload_worker_allowed(os.environ))
     screenshot = args.screenshot
-    window = MainWindow(
-        state,
-        remember_geometry=not screenshot,
-        ask_first_run=not screenshot,
-        fit_to_screen=not screenshot,
-        first_page=args.page,
-    )
-    if args.demo:
-        window.setWindowTitle(f"PEFT Telemetry — demo data in {data_dir}")
+    # A screenshot is the environment's language (LANGUAGE=de ... --screenshot), not whatever
+    # was last chosen in this user's View -> Language.
+    languages = LanguageChooser(None if screenshot else app_settings(), parent=app)
+
+    def build(first_page: str | None, first_time: bool) -> MainWindow:
+        built = MainWindow(
+            state,
+            remember_geometry=not screenshot,
+            ask_first_run=first_time and not screenshot,
+            fit_to_screen=first_time and not screenshot,
+            first_page=first_page,
+        )
+        if args.demo:
+            built.setWindowTitle(
+                tr("PEFT Telemetry — demo data in {folder}").format(folder=data_dir)
+            )
+        return built
+
+    host = WindowHost(build, languages, first_page=args.page, parent=app)
+    window = host.window
     if args.page:
         window.show_page(args.page)
     window.show()
@@ -166,7 +184,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             nonlocal exit_code
             app.processEvents()
             if not window.grab().save(screenshot):
-                print(f"peft-telemetry-gui: could not write {screenshot}", file=sys.stderr)
+                print(
+                    tr("peft-telemetry-gui: could not write {file}").format(file=screenshot),
+                    file=sys.stderr,
+                )
                 exit_code = 1
             app.quit()
 
@@ -188,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         def give_up() -> None:
             nonlocal exit_code
-            print("peft-telemetry-gui: the store did not load within 30 s", file=sys.stderr)
+            print(tr("peft-telemetry-gui: the store did not load within 30 s"), file=sys.stderr)
             exit_code = 1
             app.quit()
 
@@ -204,7 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The window's own pending work first (closing it already did, `--screenshot` does not
     # close it), then the background work, which this composition root owns: a request in
     # flight completes and the upload worker stops before `--demo` removes its folder.
-    window.shutdown()
+    host.window.shutdown()
     state.shutdown()
     if args.demo:  # generated data only; it was never anyone's real store
         shutil.rmtree(data_dir, ignore_errors=True)

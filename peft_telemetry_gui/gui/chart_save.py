@@ -8,6 +8,7 @@ do the writing, given a path, so they are what the tests call. Every write is at
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QToolButton, QWidget
 
 from ..core.chart_data import file_stem, write_csv
 from ..core.export import ExportError, write_private_file
+from ..core.i18n import N_, tr
 from .chart_table import ChartRowsModel
 
 if TYPE_CHECKING:  # loaded by the charts themselves: `widgets` imports this module at start-up
@@ -34,7 +36,8 @@ if TYPE_CHECKING:  # loaded by the charts themselves: `widgets` imports this mod
 
 __all__ = ["IMAGE_FILTERS", "ChartSaving", "save_image"]
 
-IMAGE_FILTERS = "PNG image (*.png);;SVG image (*.svg)"
+#: The image dialog's file types, PNG first (marked only: the dialog shows them through `tr`).
+IMAGE_FILTERS = (N_("PNG image (*.png)"), N_("SVG image (*.svg)"))
 
 
 def save_image(plot: pg.PlotWidget, path: Path) -> None:
@@ -48,7 +51,8 @@ def save_image(plot: pg.PlotWidget, path: Path) -> None:
     item = plot.getPlotItem()
     size = item.sceneBoundingRect()
     if int(size.width()) < 1 or int(size.height()) < 1:
-        raise ValueError("the chart has not been drawn yet")
+        # The errors here are shown after "Could not save the image: ", so in the user's words.
+        raise ValueError(tr("the chart has not been drawn yet"))
     if kind == ".svg":
         data = _svg(plot, size)
     elif kind == ".png":
@@ -58,10 +62,10 @@ def save_image(plot: pg.PlotWidget, path: Path) -> None:
         buffer = QBuffer()
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
         if not image.save(buffer, "PNG"):
-            raise ValueError("the chart could not be turned into a PNG image")
+            raise ValueError(tr("the chart could not be turned into a PNG image"))
         data = bytes(buffer.data())
     else:
-        raise ValueError(f"{path.name}: an image is saved as .png or .svg")
+        raise ValueError(tr("{name}: an image is saved as .png or .svg").format(name=path.name))
     write_private_file(path, data, overwrite=True)
 
 
@@ -103,22 +107,29 @@ class ChartSaving(QObject):
     ) -> None:
         super().__init__(panel)
         self.panel, self.title, self.plot, self.model = panel, title, plot, model
-        self.image_action = QAction("Save image…", panel)
-        self.image_action.setToolTip(f"Save {title} as a PNG or SVG picture")
+        self.image_action = QAction(tr("Save image…"), panel)
+        # Translators: {title} is a chart's title, as "Events over time"
+        self.image_action.setToolTip(tr("Save {title} as a PNG or SVG picture").format(title=title))
         self.image_action.triggered.connect(self.ask_image)
-        self.csv_action = QAction("Save data as CSV…", panel)
-        self.csv_action.setToolTip(f"Save the numbers behind {title} as a CSV file")
+        self.csv_action = QAction(tr("Save data as CSV…"), panel)
+        self.csv_action.setToolTip(
+            # Translators: {title} is a chart's title, as "Events over time"
+            tr("Save the numbers behind {title} as a CSV file").format(title=title)
+        )
         self.csv_action.triggered.connect(self.ask_csv)
+        # Translators: {title} is a chart's title: the name of its Save button and menu
+        save_title = tr("Save {title}").format(title=title)
         self.menu = QMenu(panel)
-        self.menu.setAccessibleName(f"Save {title}")
+        self.menu.setAccessibleName(save_title)
         self.menu.addAction(self.image_action)
         self.menu.addAction(self.csv_action)
         self.button = QToolButton(panel)
-        self.button.setText("Save")
+        # Translators: the button that opens a chart's save menu
+        self.button.setText(tr("Save"))
         self.button.setMenu(self.menu)
         self.button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.button.setAccessibleName(f"Save {title}")
-        self.button.setToolTip("Save this chart as an image, or its data as CSV")
+        self.button.setAccessibleName(save_title)
+        self.button.setToolTip(tr("Save this chart as an image, or its data as CSV"))
         plot.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         plot.customContextMenuRequested.connect(self.show_menu)
         self.notice = QLabel(panel)
@@ -137,15 +148,17 @@ class ChartSaving(QObject):
         try:
             save_image(self.plot, path)
         except (ExportError, OSError, ValueError) as exc:
-            return self._done(path, f"Could not save the image: {exc}", False)
-        return self._done(path, f"Saved the image to {path}", True)
+            message = tr("Could not save the image: {error}").format(error=exc)
+            return self._done(path, message, False)
+        return self._done(path, tr("Saved the image to {path}").format(path=path), True)
 
     def save_csv_to(self, path: Path) -> bool:
         try:
             write_csv(Path(path), self.model.headers(), self.model.rows())
         except (ExportError, OSError) as exc:
-            return self._done(path, f"Could not save the data: {exc}", False)
-        return self._done(path, f"Saved the data to {path}", True)
+            message = tr("Could not save the data: {error}").format(error=exc)
+            return self._done(path, message, False)
+        return self._done(path, tr("Saved the data to {path}").format(path=path), True)
 
     def _done(self, path: Path, message: str, ok: bool) -> bool:
         self.notice.setText(message)
@@ -157,24 +170,40 @@ class ChartSaving(QObject):
     # ----------------------------------------------------------------- dialogs
     def _suggested(self, location: QStandardPaths.StandardLocation, suffix: str) -> str:
         folder = QStandardPaths.writableLocation(location) or str(Path.home())
-        return str(Path(folder) / f"{file_stem(self.title)}{suffix}")
+        return str(Path(folder) / f"{file_stem(_ascii(self.title))}{suffix}")
 
     def ask_image(self) -> None:
         where = self._suggested(QStandardPaths.StandardLocation.PicturesLocation, ".png")
+        png, svg = (tr(kind) for kind in IMAGE_FILTERS)
         name, chosen = QFileDialog.getSaveFileName(
-            self.panel, f"Save {self.title} as an image", where, IMAGE_FILTERS
+            self.panel,
+            # Translators: a file dialog's title; {title} is a chart's title
+            tr("Save {title} as an image").format(title=self.title),
+            where,
+            f"{png};;{svg}",
         )
         if name:
             path = Path(name)
             if path.suffix.lower() not in (".png", ".svg"):
-                path = path.with_name(path.name + (".svg" if "svg" in chosen else ".png"))
+                path = path.with_name(path.name + (".svg" if chosen == svg else ".png"))
             self.save_image_to(path)
 
     def ask_csv(self) -> None:
         where = self._suggested(QStandardPaths.StandardLocation.DocumentsLocation, ".csv")
         name, _chosen = QFileDialog.getSaveFileName(
-            self.panel, f"Save the data of {self.title}", where, "CSV file (*.csv)"
+            self.panel,
+            # Translators: a file dialog's title; {title} is a chart's title
+            tr("Save the data of {title}").format(title=self.title),
+            where,
+            tr("CSV file (*.csv)"),
         )
         if name:
             path = Path(name)
             self.save_csv_to(path if path.suffix else path.with_suffix(".csv"))
+
+
+def _ascii(title: str) -> str:
+    """A translated title in the letters a file name keeps ("Übersicht" -> "Ubersicht"):
+    `file_stem` drops every other letter, and half a word is no name."""
+    title = title.replace("ß", "ss")
+    return unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")

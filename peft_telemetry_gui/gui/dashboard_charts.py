@@ -16,6 +16,7 @@ from PySide6.QtGui import QFontMetrics, QPalette
 from PySide6.QtWidgets import QWidget
 
 from ..core.analytics import Analytics, MetricHistogram
+from ..core.i18n import tr
 from .chart_axes import elide, make_count_plot
 from .chart_colors import series_color
 from .chart_crosshair import Crosshair
@@ -37,10 +38,13 @@ class BreakdownPanel(RedrawnPanel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
-            "Event breakdown", make_count_plot("bottom"), ("Event type", "Count", "%"), parent
+            tr("Event breakdown"),
+            make_count_plot("bottom"),
+            (tr("Event type"), tr("Count"), "%"),
+            parent,
         )
-        self.plot.setLabel("bottom", "Events")
-        self.plot.setLabel("left", "Event type")
+        self.plot.setLabel("bottom", tr("Events"))
+        self.plot.setLabel("left", tr("Event type"))
         self.bars: pg.BarGraphItem | None = None
         self.value_labels: list[pg.TextItem] = []
         self._names: list[str] = []
@@ -85,7 +89,10 @@ class BreakdownPanel(RedrawnPanel):
         self.fit_range()
         self.set_rows(
             rows,
-            "Events by type: " + "; ".join(f"{n} {c} ({p}%)" for n, c, p in rows),
+            # Translators: a screen reader's description; {list}: "opened 12 (40.0%); …"
+            tr("Events by type: {list}").format(
+                list="; ".join(f"{n} {c} ({p}%)" for n, c, p in rows)
+            ),
         )
 
     def _name_ticks(self) -> None:
@@ -129,7 +136,12 @@ class BreakdownPanel(RedrawnPanel):
         tip = ""
         if self._names and 0 <= row < len(self._names):
             count = self._counts[row]
-            tip = f"{self._names[row]}: {count:,} ({100.0 * count / self._total:.1f}%)"
+            # Translators: the tooltip of a bar: an event type, its count and its share
+            tip = tr("{name}: {count} ({share}%)").format(
+                name=self._names[row],
+                count=f"{count:,}",
+                share=f"{100.0 * count / self._total:.1f}",
+            )
         for target in (view, self.plot.getAxis("left"), self.plot):
             target.setToolTip(tip)
 
@@ -139,9 +151,15 @@ class HistogramPanel(RedrawnPanel):
     Its colour is the metric's own (`series_color`), the same whichever row was picked before."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Distribution", make_count_plot("left"), ("From", "To", "Count"), parent)
-        self.plot.setLabel("left", "Count")
-        self.set_caption("Select a row in Performance above to see its distribution.")
+        super().__init__(
+            tr("Distribution"),
+            make_count_plot("left"),
+            # Translators: the columns of a histogram's bins: lower bound, upper bound, count
+            (tr("From"), tr("To"), tr("Count")),
+            parent,
+        )
+        self.plot.setLabel("left", tr("Count"))
+        self.set_caption(tr("Select a row in Performance above to see its distribution."))
         self.curve: pg.PlotDataItem | None = None
         self._name: str | None = None
         self._hist: MetricHistogram | None = None
@@ -158,10 +176,10 @@ class HistogramPanel(RedrawnPanel):
         self.crosshair.hide()
         self._name, self._hist = name, hist
         if name is None or hist is None:
-            self.set_rows([], "No metric selected.")
+            self.set_rows([], tr("No metric selected."))
             plot.setTitle(None)
-            plot.setLabel("bottom", "Value")
-            self.set_caption("Select a row in Performance above to see its distribution.")
+            plot.setLabel("bottom", tr("Value"))
+            self.set_caption(tr("Select a row in Performance above to see its distribution."))
             return
         color = series_color(name, palette_color(QPalette.ColorRole.Base, plot))
         self.curve = plot.plot(
@@ -177,19 +195,30 @@ class HistogramPanel(RedrawnPanel):
         short = elide(name, metrics, metrics.averageCharWidth() * NAME_CHARS)
         fg = palette_color(QPalette.ColorRole.Text, self)
         plot.setTitle(f"{short}{unit}", color=fg)
-        plot.setLabel("bottom", f"Value{unit}")
+        if hist.unit:
+            # Translators: the histogram's axis title; {unit} is the metric's unit, as "ms"
+            plot.setLabel("bottom", tr("Value ({unit})").format(unit=hist.unit))
+        else:
+            plot.setLabel("bottom", tr("Value"))
         # On the title only: a tooltip over the bars would cover the crosshair's label.
         plot.getPlotItem().titleLabel.setToolTip(f"{name}{unit}")
-        self.set_caption(f"Distribution of {short}{unit}: select a row above for another metric.")
+        # Translators: {metric} is a metric's name, with its unit when it has one
+        caption = tr("Distribution of {metric}: select a row above for another metric.")
+        self.set_caption(caption.format(metric=f"{short}{unit}"))
         self.caption.setToolTip(f"{name}{unit}")
         rows = [
             (format_number(lo, 2), format_number(hi, 2), str(c))
             for lo, hi, c in zip(hist.edges, hist.edges[1:], hist.counts, strict=False)
         ]
+        # Translators: one bin of a histogram, as a screen reader reads it
+        bin_text = tr("{low} to {high}: {count}")
+        bins = "; ".join(
+            bin_text.format(low=lo, high=hi, count=c) for lo, hi, c in rows if c != "0"
+        )
         self.set_rows(
             rows,
-            f"Distribution of {name}{unit}: "
-            + "; ".join(f"{lo} to {hi}: {c}" for lo, hi, c in rows if c != "0"),
+            # Translators: a screen reader's description of the histogram; {bins} lists its bins
+            tr("Distribution of {metric}: {bins}").format(metric=f"{name}{unit}", bins=bins),
         )
 
     def point_at(self, x: float) -> tuple[float, str] | None:
@@ -203,7 +232,9 @@ class HistogramPanel(RedrawnPanel):
         lo, hi = hist.edges[i], hist.edges[i + 1]
         unit = f" {hist.unit}" if hist.unit else ""
         short = elide(name, QFontMetrics(self.font()), self.plot.width() // 2)
-        text = (
-            f"{format_number(lo, 2)} to {format_number(hi, 2)}{unit}\n{short}: {hist.counts[i]:,}"
-        )
+        # Translators: the bounds of the histogram bin under the mouse
+        bounds = tr("{low} to {high}").format(low=format_number(lo, 2), high=format_number(hi, 2))
+        # Translators: a name (a metric, a category, a period) and its count
+        count = tr("{name}: {count}").format(name=short, count=f"{hist.counts[i]:,}")
+        text = f"{bounds}{unit}\n{count}"
         return (lo + hi) / 2, text

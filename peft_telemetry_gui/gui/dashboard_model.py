@@ -13,6 +13,7 @@ from typing import Literal
 from ..core import analytics
 from ..core.analytics import MetricHistogram, category_counts
 from ..core.constants import DEFAULT_MAX_EVENTS
+from ..core.i18n import N_, tr
 from ..core.models import StoreDocument
 
 __all__ = [
@@ -29,13 +30,14 @@ __all__ = [
 
 Preset = Literal["24h", "7d", "30d", "all", "custom"]
 
-#: Date range presets of the dashboard, in the order the picker shows them.
+#: Date range presets of the dashboard, in the order the picker shows them. The labels are
+#: marked only: the picker shows them through `tr`.
 PRESETS: dict[str, tuple[str, timedelta | None]] = {
-    "24h": ("Last 24 hours", timedelta(hours=24)),
-    "7d": ("Last 7 days", timedelta(days=7)),
-    "30d": ("Last 30 days", timedelta(days=30)),
-    "all": ("All time", None),
-    "custom": ("Custom range", None),
+    "24h": (N_("Last 24 hours"), timedelta(hours=24)),
+    "7d": (N_("Last 7 days"), timedelta(days=7)),
+    "30d": (N_("Last 30 days"), timedelta(days=30)),
+    "all": (N_("All time"), None),
+    "custom": (N_("Custom range"), None),
 }
 
 
@@ -97,10 +99,16 @@ def empty_message(telemetry_on: bool, data: DashboardData) -> EmptyMessage:
     """Says what is true: nothing is recorded while telemetry is off, nothing yet while it is
     on, or the data exists outside the range (then widening the range is the way out)."""
     if data.data_since is not None and data.time_range.preset != "all":
-        body = "Events were recorded outside this range. Pick a wider range or show all time."
-        if not telemetry_on:
-            body += " Telemetry is off now, so nothing new is recorded."
-        return EmptyMessage("Nothing recorded in this range", body, offer_all_time=True)
+        if telemetry_on:
+            body = tr(
+                "Events were recorded outside this range. Pick a wider range or show all time."
+            )
+        else:
+            body = tr(
+                "Events were recorded outside this range. Pick a wider range or show all time. "
+                "Telemetry is off now, so nothing new is recorded."
+            )
+        return EmptyMessage(tr("Nothing recorded in this range"), body, offer_all_time=True)
     return no_events_message(telemetry_on)
 
 
@@ -108,14 +116,18 @@ def no_events_message(telemetry_on: bool) -> EmptyMessage:
     """Nothing stored at all (the dashboard's and the Events page's words)."""
     if not telemetry_on:
         return EmptyMessage(
-            "Telemetry is off",
-            "Nothing is recorded while telemetry is off. To turn it on, open the Privacy "
-            "page and tick \u201cRecord anonymous telemetry\u201d.",
+            tr("Telemetry is off"),
+            tr(
+                "Nothing is recorded while telemetry is off. To turn it on, open the Privacy "
+                "page and tick \u201cRecord anonymous telemetry\u201d."
+            ),
         )
     return EmptyMessage(
-        "Nothing recorded yet",
-        "Telemetry is on. Events appear here as soon as an app records one. To try it, run "
-        "peft-telemetry track demo_event in a terminal.",
+        tr("Nothing recorded yet"),
+        tr(
+            "Telemetry is on. Events appear here as soon as an app records one. To try it, run "
+            "peft-telemetry track demo_event in a terminal."
+        ),
     )
 
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.analytics import Analytics
+from ..core.i18n import N_, tr, trn
 from .dashboard_charts import BreakdownPanel, HistogramPanel
 from .dashboard_model import empty_message, kept_sentence
 from .dashboard_range import RangeBar, minute_up
@@ -38,10 +39,20 @@ from .widgets import Card, EmptyState, heading, setup_table
 __all__ = ["EMPTY_TEXT", "DashboardPage", "format_duration"]
 
 #: Where events come from, for pages with nothing to show (the Events page uses it too).
-EMPTY_TEXT = (
+#: Marked only: shown through `tr`.
+EMPTY_TEXT = N_(
     "Turn on telemetry on the Privacy page, or run peft-telemetry track demo_event in a "
     "terminal to record a test event."
 )
+
+#: The system information the System box lists, by its key in `system_info`.
+_SYSTEM_TITLES = {
+    "os": N_("Operating system"),
+    "os_version": N_("OS version"),
+    "python": "Python",
+    "cpu_count": N_("CPU cores"),
+    "memory_gb": N_("Memory (GB)"),
+}
 
 
 def format_duration(seconds: float | None) -> str:
@@ -49,19 +60,22 @@ def format_duration(seconds: float | None) -> str:
         return "–"
     seconds = round(seconds)
     if seconds < 60:
-        return f"{seconds} s"
+        # Translators: a duration in seconds, on the Mean session length card
+        return tr("{seconds} s").format(seconds=seconds)
     minutes, s = divmod(seconds, 60)
     if minutes < 60:
-        return f"{minutes} min {s} s"
+        # Translators: a duration in minutes and seconds, on the Mean session length card
+        return tr("{minutes} min {seconds} s").format(minutes=minutes, seconds=s)
     hours, m = divmod(minutes, 60)
-    return f"{hours} h {m} min"
+    # Translators: a duration in hours and minutes, on the Mean session length card
+    return tr("{hours} h {minutes} min").format(hours=hours, minutes=m)
 
 
 class DashboardPage(QWidget):
     """Cards, charts and tables of one range. Dragging across Events over time narrows the
     range to that span (every card, chart and table follows); Clear selection goes back."""
 
-    title = "Dashboard"
+    title = N_("Dashboard")
 
     #: A span picked on Events over time and now in force: (start, end), aware datetimes.
     span_selected = Signal(object)
@@ -79,7 +93,7 @@ class DashboardPage(QWidget):
         layout.setContentsMargins(16, 12, 16, 12)
 
         top = QHBoxLayout()
-        top.addWidget(heading("Dashboard"), 1)
+        top.addWidget(heading(tr("Dashboard")), 1)
         self.range_bar = RangeBar(state)
         # The picker's parts, by the names tests and keyboard paths have always used.
         self.preset = self.range_bar.preset
@@ -90,11 +104,11 @@ class DashboardPage(QWidget):
         layout.addLayout(top)
 
         self.cards = {
-            "events": Card("Events"),
-            "sessions": Card("Sessions"),
-            "mean_session": Card("Mean session length"),
-            "event_types": Card("Event types"),
-            "errors": Card("Errors"),
+            "events": Card(tr("Events")),
+            "sessions": Card(tr("Sessions")),
+            "mean_session": Card(tr("Mean session length")),
+            "event_types": Card(tr("Event types")),
+            "errors": Card(tr("Errors")),
         }
         cards = QHBoxLayout()
         for card in self.cards.values():
@@ -103,7 +117,7 @@ class DashboardPage(QWidget):
         # What the raw events are, next to counts that cover more than them (issue 11).
         self.kept = QLabel("")
         self.kept.setWordWrap(True)
-        self.kept.setAccessibleName("Raw events kept")
+        self.kept.setAccessibleName(tr("Raw events kept"))
         self.kept.setVisible(False)
         layout.addWidget(self.kept)
         self.span_bar = QWidget()
@@ -113,9 +127,11 @@ class DashboardPage(QWidget):
         self.span_label.setWordWrap(True)
         self.span_label.setTextFormat(Qt.TextFormat.PlainText)
         span_row.addWidget(self.span_label, 1)
-        self.clear_span_button = QPushButton("Clear selection")
-        self.clear_span_button.setAccessibleName("Clear selection of a span on Events over time")
-        self.clear_span_button.setToolTip("Go back to the range shown before the selection")
+        self.clear_span_button = QPushButton(tr("Clear selection"))
+        self.clear_span_button.setAccessibleName(
+            tr("Clear selection of a span on Events over time")
+        )
+        self.clear_span_button.setToolTip(tr("Go back to the range shown before the selection"))
         self.clear_span_button.clicked.connect(self.clear_span)
         span_row.addWidget(self.clear_span_button)
         self.span_bar.setVisible(False)
@@ -123,7 +139,7 @@ class DashboardPage(QWidget):
 
         self.stack = QStackedWidget()
         layout.addWidget(self.stack, 1)
-        self.empty = EmptyState("Nothing recorded yet", EMPTY_TEXT)
+        self.empty = EmptyState(tr("Nothing recorded yet"), tr(EMPTY_TEXT))
         self.empty.action.clicked.connect(self.range_bar.show_all_time)
         self.stack.addWidget(self.empty)
         scroll = QScrollArea()
@@ -147,25 +163,25 @@ class DashboardPage(QWidget):
         grid.addWidget(self.breakdown, 0, 0)
         grid.addWidget(self.timeline, 0, 1)
 
-        perf_box = QGroupBox("Performance")
+        perf_box = QGroupBox(tr("Performance"))
         pl = QVBoxLayout(perf_box)
         self.perf_model = DashboardPerformanceModel(self)
         self.perf_table = QTableView()
         self.perf_table.setModel(self.perf_model)
-        setup_table(self.perf_table, "Performance metrics")
+        setup_table(self.perf_table, tr("Performance metrics"))
         fit_performance_columns(self.perf_table)
         self.perf_table.setMinimumHeight(line * 9)
         self.perf_table.setMaximumHeight(line * 12)
         self.perf_table.selectionModel().currentRowChanged.connect(self._on_metric_selected)
         pl.addWidget(self.perf_table)
-        self.perf_empty = QLabel("No performance metrics in this range.")
+        self.perf_empty = QLabel(tr("No performance metrics in this range."))
         pl.addWidget(self.perf_empty)
         grid.addWidget(perf_box, 1, 0, 1, 2)
         self.histogram = HistogramPanel()
         self.histogram.setMaximumHeight(line * 19)
         grid.addWidget(self.histogram, 2, 0)
 
-        system_box = QGroupBox("System (latest session in range)")
+        system_box = QGroupBox(tr("System (latest session in range)"))
         self.system_form = QFormLayout(system_box)
         grid.addWidget(system_box, 2, 1, Qt.AlignmentFlag.AlignTop)
 
@@ -191,7 +207,9 @@ class DashboardPage(QWidget):
             doc = self.state.document
             message = empty_message(doc is not None and doc.consent.enabled, data)
             self.empty.set_message(
-                message.title, message.body, "Show all time" if message.offer_all_time else None
+                message.title,
+                message.body,
+                tr("Show all time") if message.offer_all_time else None,
             )
             self.stack.setCurrentIndex(0)
             return
@@ -210,7 +228,9 @@ class DashboardPage(QWidget):
         since = start.astimezone().strftime("%Y-%m-%d %H:%M")
         until = minute_up(end).astimezone().strftime("%Y-%m-%d %H:%M")  # as the To box
         self.span_label.setText(
-            f"Showing the span selected on Events over time: {since} to {until}."
+            tr("Showing the span selected on Events over time: {since} to {until}.").format(
+                since=since, until=until
+            )
         )
         self.span_bar.setVisible(True)
         self.span_selected.emit((start, end))
@@ -228,8 +248,13 @@ class DashboardPage(QWidget):
 
     def _fill_performance(self, a: Analytics) -> None:
         self.perf_model.set_metrics(a.performance)
+        n = len(a.performance)
         self.perf_table.setAccessibleDescription(
-            f"Count, mean, min, max, p50 and p95 of {len(a.performance)} metric(s) in this range"
+            trn(
+                "Count, mean, min, max, p50 and p95 of {n} metric in this range",
+                "Count, mean, min, max, p50 and p95 of {n} metrics in this range",
+                n,
+            ).format(n=n)
         )
         has = bool(a.performance)
         self.perf_table.setVisible(has)
@@ -262,17 +287,13 @@ class DashboardPage(QWidget):
             self.system_form.removeRow(0)
         info = a.system_info or {}
         if not info:
-            self.system_form.addRow(QLabel("No system information in this range."))
+            self.system_form.addRow(QLabel(tr("No system information in this range.")))
             return
-        titles = {
-            "os": "Operating system",
-            "os_version": "OS version",
-            "python": "Python",
-            "cpu_count": "CPU cores",
-            "memory_gb": "Memory (GB)",
-        }
         for key, value in info.items():
+            title = tr(_SYSTEM_TITLES[key]) if key in _SYSTEM_TITLES else key
             label = QLabel("–" if value is None else str(value))
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            label.setAccessibleName(f"{titles.get(key, key)}: {value}")
-            self.system_form.addRow(titles.get(key, key) + ":", label)
+            # Translators: a name and its value, as a screen reader reads a line of the System box
+            label.setAccessibleName(tr("{name}: {value}").format(name=title, value=value))
+            # Translators: the label before a value in the System box
+            self.system_form.addRow(tr("{name}:").format(name=title), label)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.i18n import tr
 from .dashboard_model import DashboardData, in_force
 from .state import PRESETS, AppState, TimeRange
 
@@ -63,23 +64,28 @@ class RangeBar(QWidget):
         for line in (row, dates):
             line.addStretch(1)
             rows.addLayout(line)
-        range_label = QLabel("&Range:")
+        # Translators: the label of the dashboard's date range picker (Alt+R in English)
+        range_label = QLabel(tr("&Range:"))
         row.addWidget(range_label)
         self.preset = QComboBox()
-        self.preset.setAccessibleName("Date range")
+        self.preset.setAccessibleName(tr("Date range"))
         range_label.setBuddy(self.preset)  # Alt+R
         for key, (label, _delta) in PRESETS.items():
-            self.preset.addItem(label, key)
+            self.preset.addItem(tr(label), key)
         self.preset.setCurrentIndex(list(PRESETS).index(state.time_range.preset))
         self.preset.currentIndexChanged.connect(self._on_preset_changed)
         row.addWidget(self.preset)
-        self.since_edit = self._edit("From")
-        self.until_edit = self._edit("To")
-        self.apply_button = QPushButton("Apply")
-        self.apply_button.setAccessibleName("Apply custom range")
-        self.apply_button.setToolTip("Show the figures for the From and To above")
+        # Translators: the start of a custom date range ("From [date] to [date]")
+        self.since_edit = self._edit(tr("From"))
+        # Translators: the end of a custom date range, as a screen reader names its box
+        self.until_edit = self._edit(tr("To"))
+        self.apply_button = QPushButton(tr("Apply"))
+        self.apply_button.setAccessibleName(tr("Apply custom range"))
+        self.apply_button.setToolTip(tr("Show the figures for the From and To above"))
         self.apply_button.clicked.connect(self.apply_custom)
-        for label, widget in (("From", self.since_edit), ("to", self.until_edit)):
+        # Translators: between the two dates of a custom range ("From [date] to [date]")
+        between = tr("to")
+        for label, widget in ((tr("From"), self.since_edit), (between, self.until_edit)):
             dates.addWidget(QLabel(label))
             dates.addWidget(widget)
         dates.addWidget(self.apply_button)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QWidget
 
 from ..core.analytics import TimeBuckets
 from ..core.chart_data import format_instant
+from ..core.i18n import N_, tr
 from .chart_axes import make_count_plot
 from .chart_colors import series_color
 from .chart_crosshair import Crosshair
@@ -25,9 +26,57 @@ from .chart_redraw import RedrawnPanel
 from .chart_span import SpanViewBox, span_region
 from .widgets import palette_color
 
-__all__ = ["TimelinePanel", "bucket_label"]
+__all__ = ["TimelinePanel", "bucket_label", "series_label"]
 
 _TICK = timedelta(microseconds=1)
+
+#: What the legend, the table and the crosshair call a series; the series keep their
+#: categories' names (colours and counts are looked up by them).
+_SERIES_LABELS = {
+    # Translators: the one series of Events over time when it is not split by category
+    "Events": N_("Events"),
+    # Translators: a category of events, as the legend of Events over time names it
+    "usage": N_("usage"),
+    # Translators: a category of events, as the legend of Events over time names it
+    "error": N_("error"),
+    # Translators: a category of events, as the legend of Events over time names it
+    "performance": N_("performance"),
+    # Translators: a category of events, as the legend of Events over time names it
+    "system": N_("system"),
+}
+
+#: Months as the time axis abbreviates them (not the C library's, which are English).
+_MONTHS = (
+    # Translators: a month, abbreviated on a chart's time axis ("03 Jan")
+    N_("Jan"),
+    # Translators: a month, abbreviated on a chart's time axis ("03 Feb")
+    N_("Feb"),
+    # Translators: a month, abbreviated on a chart's time axis ("03 Mar")
+    N_("Mar"),
+    # Translators: a month, abbreviated on a chart's time axis ("03 Apr")
+    N_("Apr"),
+    # Translators: the month May, abbreviated on a chart's time axis ("03 May")
+    N_("May"),
+    # Translators: a month, abbreviated on a chart's time axis ("03 Jun")
+    N_("Jun"),
+    # Translators: a month, abbreviated on a chart's time axis ("03 Jul")
+    N_("Jul"),
+    # Translators: a month, abbreviated on a chart's time axis ("03 Aug")
+    N_("Aug"),
+    # Translators: a month, abbreviated on a chart's time axis ("03 Sep")
+    N_("Sep"),
+    # Translators: a month, abbreviated on a chart's time axis ("03 Oct")
+    N_("Oct"),
+    # Translators: a month, abbreviated on a chart's time axis ("03 Nov")
+    N_("Nov"),
+    # Translators: a month, abbreviated on a chart's time axis ("03 Dec")
+    N_("Dec"),
+)
+
+
+def series_label(name: str) -> str:
+    """A series as the user reads it: a category's label, or the name itself."""
+    return tr(_SERIES_LABELS[name]) if name in _SERIES_LABELS else name
 
 
 def bucket_label(start: datetime, size: str) -> str:
@@ -40,9 +89,12 @@ def bucket_label(start: datetime, size: str) -> str:
 
 def _short_label(start: datetime, size: str, with_day: bool) -> str:
     """The axis's shorter form of `bucket_label`."""
-    if size == "hour":
-        return start.astimezone().strftime("%d %b %H:%M" if with_day else "%H:%M")
-    return start.astimezone(UTC).strftime("%d %b")
+    moment = start.astimezone() if size == "hour" else start.astimezone(UTC)
+    if size == "hour" and not with_day:
+        return moment.strftime("%H:%M")
+    # Translators: a day on a chart's time axis: {day} is two digits, {month} abbreviated
+    day = tr("{day} {month}").format(day=f"{moment.day:02d}", month=tr(_MONTHS[moment.month - 1]))
+    return f"{day} {moment:%H:%M}" if size == "hour" else day
 
 
 class TimelinePanel(RedrawnPanel):
@@ -54,11 +106,13 @@ class TimelinePanel(RedrawnPanel):
     def __init__(self, parent: QWidget | None = None) -> None:
         view = SpanViewBox()
         plot = make_count_plot("left", date_axis=True, view_box=view)
-        super().__init__("Events over time", plot, ("Period starting", "Events"), parent)
+        super().__init__(
+            tr("Events over time"), plot, (tr("Period starting"), tr("Events")), parent
+        )
         self.view = view
-        self.plot.setLabel("left", "Events")
+        self.plot.setLabel("left", tr("Events"))
         # A caption, not a tooltip: one popping up over the bars would hide the crosshair.
-        self.set_caption("Drag across the bars to show only that span.")
+        self.set_caption(tr("Drag across the bars to show only that span."))
         self.bars: list[pg.BarGraphItem] = []
         self.legend: pg.LegendItem | None = None
         self._legend_color: QColor | None = None
@@ -116,9 +170,10 @@ class TimelinePanel(RedrawnPanel):
             bottom = [a + b for a, b in zip(bottom, counts, strict=True)]
         self._show_legend()
         if not buckets.starts:
-            self.set_rows([], "No events over time.", ("Period starting", "Events"))
+            self.set_rows([], tr("No events over time."), (tr("Period starting"), tr("Events")))
             return
-        plot.setLabel("bottom", "Hour starting" if buckets.size == "hour" else "Day (UTC)")
+        hourly = buckets.size == "hour"
+        plot.setLabel("bottom", tr("Hour starting") if hourly else tr("Day (UTC)"))
         plot.setXRange(xs[0] - step * 0.6, xs[-1] + step * 0.6, padding=0)
         plot.setYRange(0, max(buckets.counts) * 1.1 or 1, padding=0)
         self._fit_ticks()
@@ -127,11 +182,15 @@ class TimelinePanel(RedrawnPanel):
             (bucket_label(s, buckets.size), f"{c:,}", *(f"{self._series[n][i]:,}" for n in names))
             for i, (s, c) in enumerate(zip(buckets.starts, buckets.counts, strict=True))
         ]
+        # Translators: a name (a metric, a category, a period) and its count
+        item = tr("{name}: {count}")
+        periods = "; ".join(item.format(name=r[0], count=r[1]) for r in rows if r[1] != "0")
+        # Translators: a screen reader's description of the chart; {list} is its periods
+        described = tr("Events per hour: {list}") if hourly else tr("Events per day: {list}")
         self.set_rows(
             rows,
-            f"Events per {buckets.size}: "
-            + "; ".join(f"{r[0]}: {r[1]}" for r in rows if r[1] != "0"),
-            ("Period starting", "Events", *names),
+            described.format(list=periods),
+            (tr("Period starting"), tr("Events"), *map(series_label, names)),
         )
 
     def _step(self) -> int:
@@ -155,12 +214,13 @@ class TimelinePanel(RedrawnPanel):
             item.layout.addItem(self.legend, 0, 1)
         legend = self.legend
         color = palette_color(QPalette.ColorRole.Text, self)
+        labels = [series_label(name) for name in names]
         shown = [(sample.item, label.text) for sample, label in legend.items]
-        if shown != list(zip(self.bars, names, strict=True)) or self._legend_color != color:
+        if shown != list(zip(self.bars, labels, strict=True)) or self._legend_color != color:
             legend.clear()
             legend.setLabelTextColor(color)
-            for bar, name in zip(self.bars, names, strict=True):
-                legend.addItem(bar, name)
+            for bar, label in zip(self.bars, labels, strict=True):
+                legend.addItem(bar, label)
             self._legend_color = color
             self._fit_legend()
         legend.show()
@@ -194,9 +254,19 @@ class TimelinePanel(RedrawnPanel):
         if not 0 <= i < len(buckets.starts):
             return None
         start = buckets.starts[i]
-        lines = [format_instant(start, buckets.size), f"Events: {buckets.counts[i]:,}"]
+        lines = [
+            format_instant(start, buckets.size),
+            # Translators: the count of the period under the mouse on Events over time
+            tr("Events: {count}").format(count=f"{buckets.counts[i]:,}"),
+        ]
         if len(self._series) > 1:
-            lines += [f"{n}: {counts[i]:,}" for n, counts in self._series.items() if counts[i]]
+            # Translators: a name (a metric, a category, a period) and its count
+            item = tr("{name}: {count}")
+            lines += [
+                item.format(name=series_label(n), count=f"{counts[i]:,}")
+                for n, counts in self._series.items()
+                if counts[i]
+            ]
         return start.timestamp(), "\n".join(lines)
 
     # ----------------------------------------------------------------- span

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.event_view import Explanation, readable_text
+from ..core.i18n import N_, tr
 from ..core.models import Event
 
 __all__ = ["MAX_HIGHLIGHTS", "EventDetail", "ViewMode"]
@@ -40,9 +41,10 @@ ViewMode = Literal["raw", "readable"]
 #: Highlights per view: a one-letter search in a long stack must not cost a frame per key.
 MAX_HIGHLIGHTS = 500
 
+#: In English (N_): shown translated.
 _TITLES = {
-    "raw": "Selected event, exactly as stored:",
-    "readable": "Selected event, in words:",
+    "raw": N_("Selected event, exactly as stored:"),
+    "readable": N_("Selected event, in words:"),
 }
 
 
@@ -72,32 +74,36 @@ class EventDetail(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         top = QHBoxLayout()
-        self.title = QLabel(_TITLES["raw"])
+        self.title = QLabel(tr(_TITLES["raw"]))
         top.addWidget(self.title, 1)
-        self.readable_button = QPushButton("Readable")
-        self.raw_button = QPushButton("Raw JSON")
+        # Translators: a view of the selected event: its fields labelled, in words
+        self.readable_button = QPushButton(tr("Readable"))
+        self.raw_button = QPushButton(tr("Raw JSON"))
         self._modes = QButtonGroup(self)
         for button, mode, tip in (
-            (self.readable_button, "readable", "Labelled fields and what the event is for"),
-            (self.raw_button, "raw", "The record exactly as the store holds it"),
+            (self.readable_button, "readable", tr("Labelled fields and what the event is for")),
+            (self.raw_button, "raw", tr("The record exactly as the store holds it")),
         ):
             button.setCheckable(True)
             button.setToolTip(tip)
-            button.setAccessibleName(f"Show the selected event: {button.text()}")
+            name = tr("Show the selected event: {view}").format(view=button.text())
+            button.setAccessibleName(name)
             button.clicked.connect(lambda _=False, m=mode: self.set_mode(m))
             self._modes.addButton(button)
             top.addWidget(button)
-        self.copy_button = QPushButton("Copy JSON")
-        self.copy_button.setToolTip("Copy the selected event's stored record (Ctrl+C in the table)")
-        self.copy_button.setAccessibleName("Copy JSON of the selected event")
+        self.copy_button = QPushButton(tr("Copy JSON"))
+        self.copy_button.setToolTip(
+            tr("Copy the selected event's stored record (Ctrl+C in the table)")
+        )
+        self.copy_button.setAccessibleName(tr("Copy JSON of the selected event"))
         self.copy_button.clicked.connect(self.copy_json)
         top.addWidget(self.copy_button)
         layout.addLayout(top)
 
-        self.raw = _view("Selected event as stored", fixed=True)
-        self.raw.setPlaceholderText("Select an event to see its stored record.")
-        self.readable = _view("Selected event in words", fixed=False)
-        self.readable.setPlaceholderText("Select an event to see what it says and why.")
+        self.raw = _view(tr("Selected event as stored"), fixed=True)
+        self.raw.setPlaceholderText(tr("Select an event to see its stored record."))
+        self.readable = _view(tr("Selected event in words"), fixed=False)
+        self.readable.setPlaceholderText(tr("Select an event to see what it says and why."))
         self.stack = QStackedWidget()
         self.stack.addWidget(self.raw)
         self.stack.addWidget(self.readable)
@@ -118,7 +124,7 @@ class EventDetail(QWidget):
         changed = mode != self.mode
         self.stack.setCurrentWidget(self.readable if mode == "readable" else self.raw)
         (self.readable_button if mode == "readable" else self.raw_button).setChecked(True)
-        self.title.setText(_TITLES[mode])
+        self.title.setText(tr(_TITLES[mode]))
         if changed:
             self.mode_changed.emit(mode)
 

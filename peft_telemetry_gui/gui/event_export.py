@@ -17,22 +17,22 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from ..core.event_view import EventExportFormat, export_bytes
 from ..core.export import ExportError, write_private_file
+from ..core.i18n import tr, trn
 from ..core.models import Event
 from .jobs import JobRunner
 
 __all__ = ["EventExporter", "ask_export_target"]
 
-_FILTERS = {"json": "JSON (*.json)", "csv": "CSV (*.csv)"}
-
 
 def ask_export_target(parent: QWidget) -> tuple[Path, EventExportFormat] | None:
     """The file and format the user chose in a save dialog; None when cancelled."""
+    filters = {"json": tr("JSON (*.json)"), "csv": tr("CSV (*.csv)")}
     path, chosen = QFileDialog.getSaveFileName(
-        parent, "Export the shown events", "events.json", ";;".join(_FILTERS.values())
+        parent, tr("Export the shown events"), "events.json", ";;".join(filters.values())
     )
     if not path:
         return None
-    fmt: EventExportFormat = "csv" if chosen == _FILTERS["csv"] else "json"
+    fmt: EventExportFormat = "csv" if chosen == filters["csv"] else "json"
     if path.lower().endswith(".csv"):
         fmt = "csv"
     elif path.lower().endswith(".json"):
@@ -58,7 +58,9 @@ class EventExporter(QObject):
         self._pool.setMaxThreadCount(1)
         self._jobs = JobRunner(
             self,
-            on_error=lambda message: self.finished.emit(False, f"Export failed: {message}"),
+            on_error=lambda message: self.finished.emit(
+                False, tr("Export failed: {message}").format(message=message)
+            ),
             user_errors=(ExportError, ValueError),
         )
 
@@ -82,8 +84,12 @@ class EventExporter(QObject):
             return len(chosen)
 
         def done(count: int) -> None:
-            noun = "event" if count == 1 else "events"
-            self.finished.emit(True, f"Exported {count:,} {noun} as {fmt.upper()} to {path}")
+            text = trn(
+                "Exported {n:,} event as {format} to {path}",
+                "Exported {n:,} events as {format} to {path}",
+                count,
+            )
+            self.finished.emit(True, text.format(n=count, format=fmt.upper(), path=path))
 
         self._jobs.submit(self._pool, run, done)
 

@@ -25,7 +25,9 @@ from datetime import datetime
 from typing import Any
 
 from ..core.event_view import property_texts
+from ..core.i18n import active_language
 from ..core.models import Event
+from .event_texts import category_label
 from .table_models import event_summary, format_time
 
 __all__ = ["FilterSpec", "SearchIndex", "select_rows"]
@@ -73,7 +75,11 @@ _SUMMARY_COVERS = 100
 def _search_text(event: Event) -> str:
     # What the table shows, then what the summary may have left out of the stored fields.
     summary = event_summary(event)
-    parts = [format_time(event.timestamp), event.category, event.event_type, summary]
+    category = event.category
+    label = category_label(category)  # as the table shows it, and as stored
+    parts = [format_time(event.timestamp), category, event.event_type, summary]
+    if label.lower() != category:
+        parts.append(label)
     props = event.properties
     if props and (
         event.metric_name is not None  # a metric's or an error's summary shows no properties
@@ -99,9 +105,13 @@ class SearchIndex:
     def __init__(self) -> None:
         self._events: Sequence[Event] | None = None
         self._texts: list[str] = []
+        self._language = active_language()  # the texts hold the shown category labels
 
     def texts_for(self, events: Sequence[Event]) -> list[str]:
-        """The texts for this document's events; only events not seen before are formatted."""
+        """The texts for this document's events; only events not seen before are formatted
+        (all of them again after a change of language)."""
+        if (language := active_language()) != self._language:
+            self._events, self._texts, self._language = None, [], language
         if events is not self._events:
             known = dict(zip(map(_event_id, self._events or ()), self._texts, strict=True))
             self._texts = [known.get(e.id) or _search_text(e) for e in events]
@@ -116,8 +126,9 @@ def _event_id(event: Event) -> str:
 def _sort_key(events: Sequence[Event], column: int) -> Callable[[int], Any]:
     if column == 0:
         return lambda i: events[i].timestamp
-    if column == 1:
-        return lambda i: events[i].category
+    if column == 1:  # as shown: the category's label in the user's language
+        labels = {name: category_label(name) for name in {e.category for e in events}}
+        return lambda i: labels[events[i].category]
     if column == 2:
         return lambda i: events[i].event_type
     return lambda i: event_summary(events[i])

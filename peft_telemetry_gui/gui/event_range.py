@@ -17,16 +17,19 @@ from datetime import UTC, datetime, timedelta
 from PySide6.QtCore import QDateTime, Signal
 from PySide6.QtWidgets import QComboBox, QDateTimeEdit, QHBoxLayout, QLabel, QWidget
 
+from ..core.i18n import N_, tr
+
 __all__ = ["RANGES", "EventRangeBox"]
 
-#: (label, how far back; None: all time). Custom is the last item of the combo.
+#: (label in English, shown translated; how far back, None: all time). Custom is the last
+#: item of the combo.
 RANGES: tuple[tuple[str, timedelta | None], ...] = (
-    ("All time", None),
-    ("Last 24 hours", timedelta(hours=24)),
-    ("Last 7 days", timedelta(days=7)),
-    ("Last 30 days", timedelta(days=30)),
+    (N_("All time"), None),
+    (N_("Last 24 hours"), timedelta(hours=24)),
+    (N_("Last 7 days"), timedelta(days=7)),
+    (N_("Last 30 days"), timedelta(days=30)),
 )
-_CUSTOM = "Custom range"
+_CUSTOM = N_("Custom range")
 _FORMAT = "yyyy-MM-dd HH:mm:ss"
 
 
@@ -50,15 +53,17 @@ class EventRangeBox(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.combo = QComboBox()
-        self.combo.setAccessibleName("Show events from")
+        self.combo.setAccessibleName(tr("Show events from"))
         for label, _back in RANGES:
-            self.combo.addItem(label)
-        self.combo.addItem(_CUSTOM)
+            self.combo.addItem(tr(label))
+        self.combo.addItem(tr(_CUSTOM))
         layout.addWidget(self.combo)
-        self.from_label = QLabel("From")
-        self.from_edit = self._edit("Events from (included)")
-        self.to_label = QLabel("To")
-        self.to_edit = self._edit("Events to (included)")
+        # Translators: the start of a custom date range ("From … To …")
+        self.from_label = QLabel(tr("From"))
+        self.from_edit = self._edit(tr("Events from (included)"))
+        # Translators: the end of a custom date range ("From … To …")
+        self.to_label = QLabel(tr("To"))
+        self.to_edit = self._edit(tr("Events to (included)"))
         for widget in (self.from_label, self.from_edit, self.to_label, self.to_edit):
             layout.addWidget(widget)
         self._span: tuple[datetime | None, datetime | None] = (None, None)
@@ -105,8 +110,8 @@ class EventRangeBox(QWidget):
     def describe(self) -> str:
         """The range in words, for an export's status message."""
         if not self.custom:
-            return self.combo.currentText().lower()
-        return f"{self.from_edit.text()} to {self.to_edit.text()}"
+            return self.combo.currentText()
+        return tr("{start} to {end}").format(start=self.from_edit.text(), end=self.to_edit.text())
 
     def _show_edits(self, shown: bool) -> None:
         for widget in (self.from_label, self.from_edit, self.to_label, self.to_edit):

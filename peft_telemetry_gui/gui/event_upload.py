@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
+from ..core.i18n import N_, tr
 from ..core.models import Event, StoreDocument
 from ..core.store import Store
 from ..core.upload.delivered import delivery_status, upload_facts
@@ -19,7 +20,9 @@ from .table_models import format_time
 
 __all__ = ["CHECKING", "UploadLines"]
 
-CHECKING = "checking…"
+#: The Events page's "Upload:" line while the answer is being looked up (shown with `tr`).
+# Translators: Events page, after "Upload:": whether the event was sent is being looked up
+CHECKING = N_("checking…")
 
 
 class UploadLines(QObject):
@@ -52,7 +55,7 @@ class UploadLines(QObject):
                 lambda: delivery_status(event_id, upload_facts(store, doc), format_time),
                 lambda text: self._on_done(event_id, text, wanted),
             )
-        return CHECKING
+        return tr(CHECKING)
 
     def _on_done(self, event_id: str, text: str, wanted: Callable[[], str | None]) -> None:
         self._known = {event_id: text}  # one answer kept: the next selection asks afresh

@@ -14,6 +14,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from ..core.clock import Clock
+from ..core.i18n import tr
 from .table_models import format_time
 
 __all__ = ["WatchBar", "later_of"]
@@ -35,17 +36,17 @@ class WatchBar(QWidget):
         self.since: datetime | None = None
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.button = QPushButton("Watch from now")
+        self.button = QPushButton(tr("Watch from now"))
         self.button.setCheckable(True)
-        self.button.setAccessibleName("Watch from now")
+        self.button.setAccessibleName(tr("Watch from now"))
         self.button.setAccessibleDescription(
-            "Show only the events recorded from now on, as they arrive; press again to stop"
+            tr("Show only the events recorded from now on, as they arrive; press again to stop")
         )
-        self.button.setToolTip("Show only what is recorded from this moment on, live")
+        self.button.setToolTip(tr("Show only what is recorded from this moment on, live"))
         self.button.toggled.connect(self._on_toggled)
         layout.addWidget(self.button)
         self.label = QLabel()
-        self.label.setAccessibleName("Watching since")
+        self.label.setAccessibleName(tr("Watching since"))
         self.label.setVisible(False)
         layout.addWidget(self.label)
 
@@ -54,8 +55,9 @@ class WatchBar(QWidget):
 
     def _on_toggled(self, on: bool) -> None:
         self.since = self._clock() if on else None
-        self.button.setText("Stop watching" if on else "Watch from now")
+        self.button.setText(tr("Stop watching") if on else tr("Watch from now"))
         if self.since is not None:
-            self.label.setText(f"Only what is recorded since {format_time(self.since)}")
+            since = format_time(self.since)
+            self.label.setText(tr("Only what is recorded since {time}").format(time=since))
         self.label.setVisible(on)
         self.changed.emit()

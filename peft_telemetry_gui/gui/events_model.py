@@ -15,7 +15,9 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
+from ..core.i18n import N_, tr
 from ..core.models import Event
+from .event_texts import category_label
 from .table_models import event_summary, format_time
 
 __all__ = ["EventsTableModel"]
@@ -29,7 +31,9 @@ _event_id = attrgetter("id")
 class EventsTableModel(QAbstractTableModel):
     """Stored events, newest first (the order people read a log in), or a filter's rows."""
 
-    HEADERS = ("Time", "Category", "Type", "Summary")
+    #: The column titles in English (N_): `headerData` shows them translated.
+    # Translators: "Type" is the column of event types (e.g. "training_completed")
+    HEADERS = (N_("Time"), N_("Category"), N_("Type"), N_("Summary"))
     CATEGORY_COLUMN = 1
     #: column, descending: the view asked for a sort (the page runs it on its worker)
     sort_requested = Signal(int, bool)
@@ -99,7 +103,7 @@ class EventsTableModel(QAbstractTableModel):
             if col == 0:
                 return format_time(event.timestamp)
             if col == 1:
-                return event.category
+                return category_label(event.category)
             if col == 2:
                 return event.event_type
             if col == 3:
@@ -110,7 +114,7 @@ class EventsTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
         if role == _DISPLAY and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section] if 0 <= section < len(self.HEADERS) else None
+            return tr(self.HEADERS[section]) if 0 <= section < len(self.HEADERS) else None
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

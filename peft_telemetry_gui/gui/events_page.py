@@ -41,9 +41,9 @@ from ..core.event_view import (
     ContextBuilder,
     EventExportFormat,
     ExplainContext,
-    Explanation,
     explain,
 )
+from ..core.i18n import N_, tr
 from ..core.models import CATEGORIES, Event, StoreDocument
 from .a11y import ReadablePlaceholder
 from .dashboard_model import no_events_message
@@ -52,6 +52,7 @@ from .event_export import EventExporter, ask_export_target
 from .event_filter import FilterSpec, SearchIndex, select_rows
 from .event_range import EventRangeBox
 from .event_table import EventsTable
+from .event_texts import CATEGORY_LABELS, category_label, count_text, exporting_text, looking_up
 from .event_upload import UploadLines
 from .event_watch import WatchBar, later_of
 from .events_model import EventsTableModel
@@ -64,12 +65,10 @@ __all__ = ["DEBOUNCE_MS", "EventsPage"]
 
 #: The pause after the last keystroke before the text filter runs.
 DEBOUNCE_MS = 200
-#: The readable view's explanation until the first context is computed (a few ms).
-_LOOKING_UP = Explanation("Looking this up…", "the catalogues in the store, once read")
 
 
 class EventsPage(QWidget):
-    title = "Events"
+    title = N_("Events")
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,7 +76,7 @@ class EventsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         top = QHBoxLayout()
-        top.addWidget(heading("Events"), 1)
+        top.addWidget(heading(tr("Events")), 1)
         self.count_label = QLabel()
         top.addWidget(self.count_label)
         layout.addLayout(top)
@@ -85,16 +84,16 @@ class EventsPage(QWidget):
         filters = QHBoxLayout()
         self.filter_edit = QLineEdit()
         ReadablePlaceholder(self.filter_edit)  # Qt's own is 4:1 on white, 1.1:1 on dark
-        self.filter_edit.setPlaceholderText("Search every field (type, properties, errors, …)")
-        self.filter_edit.setAccessibleName("Filter events by text")
+        self.filter_edit.setPlaceholderText(tr("Search every field (type, properties, errors, …)"))
+        self.filter_edit.setAccessibleName(tr("Filter events by text"))
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.textChanged.connect(self._on_text_filter)
         filters.addWidget(self.filter_edit, 1)
         self.category_combo = QComboBox()
-        self.category_combo.setAccessibleName("Filter events by category")
-        self.category_combo.addItem("All categories", None)
+        self.category_combo.setAccessibleName(tr("Filter events by category"))
+        self.category_combo.addItem(tr("All categories"), None)
         for name in CATEGORIES:
-            self.category_combo.addItem(name.title(), name)
+            self.category_combo.addItem(category_label(name), name)
         self.category_combo.currentIndexChanged.connect(self._on_category_filter)
         filters.addWidget(self.category_combo)
         layout.addLayout(filters)
@@ -107,9 +106,9 @@ class EventsPage(QWidget):
         self.watch = WatchBar(state.clock)
         self.watch.changed.connect(self._on_range_changed)
         when.addWidget(self.watch)
-        self.export_button = QPushButton("Export shown…")
-        self.export_button.setToolTip("Save the events the table shows, as JSON or CSV")
-        self.export_button.setAccessibleName("Export shown events")
+        self.export_button = QPushButton(tr("Export shown…"))
+        self.export_button.setToolTip(tr("Save the events the table shows, as JSON or CSV"))
+        self.export_button.setAccessibleName(tr("Export shown events"))
         self.export_button.clicked.connect(self._on_export_clicked)
         when.addWidget(self.export_button)
         layout.addLayout(when)
@@ -151,9 +150,12 @@ class EventsPage(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         self.table = EventsTable()
         self.table.setModel(self.model)
-        setup_table(self.table, "Stored events")
+        setup_table(self.table, tr("Stored events"))
         self.table.setAccessibleDescription(
-            "Newest first: time, category, type and summary; the selected event is shown in full"
+            tr(
+                "Newest first: time, category, type and summary; "
+                "the selected event is shown in full"
+            )
         )
         # Source order (newest first) until the user clicks a header: no sort cost per reload.
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
@@ -165,7 +167,8 @@ class EventsPage(QWidget):
         # As long as the longest time the column shows, zone included (a UTC offset at worst).
         sample = format_time(datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC))
         header.resizeSection(0, metrics.horizontalAdvance(f"{sample}+00:00") + 24)
-        header.resizeSection(1, metrics.horizontalAdvance("performance") + 24)
+        labels = [category_label(name) for name in CATEGORY_LABELS]
+        header.resizeSection(1, max(map(metrics.horizontalAdvance, labels)) + 24)
         header.resizeSection(2, metrics.horizontalAdvance("training_completed") + 32)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         splitter.addWidget(self.table)
@@ -224,7 +227,7 @@ class EventsPage(QWidget):
 
     def export_shown(self, path: Path, fmt: EventExportFormat) -> None:
         """Write what the table shows now, in its order, to `path` (on the exporter's worker)."""
-        self.export_status.setText(f"Exporting {self.model.rowCount():,} events…")
+        self.export_status.setText(exporting_text(self.model.rowCount()))
         self.export_status.setVisible(True)
         self.exporter.export(self.model.events, self.model.rows, Path(path), fmt)
 
@@ -297,10 +300,7 @@ class EventsPage(QWidget):
 
     def _update_count(self) -> None:
         n = self.model.total
-        if self._shown.filtering:
-            self.count_label.setText(f"{self.model.rowCount():,} of {n:,} events")
-        else:
-            self.count_label.setText(f"{n:,} stored event{'s' if n != 1 else ''}")
+        self.count_label.setText(count_text(self.model.rowCount(), n, self._shown.filtering))
         self.stack.setCurrentIndex(1 if n else 0)
         self.export_button.setEnabled(self.model.rowCount() > 0)  # nothing shown, nothing to save
 
@@ -350,7 +350,7 @@ class EventsPage(QWidget):
             if self.detail.mode == "readable":
                 selected = lambda: getattr(self.selected_event(), "id", None)  # noqa: E731
                 upload = self.uploads.line(event, self.state.document, selected)
-            explanation = explain(event, context) if context else _LOOKING_UP
+            explanation = explain(event, context) if context else looking_up()
             self.detail.show_event(event, explanation, upload)
 
     def _on_text_filter(self, text: str) -> None:
@@ -395,4 +395,4 @@ class EventsPage(QWidget):
             self.flush_filter()
 
     def _on_job_error(self, message: str) -> None:
-        self.count_label.setText(f"Filter failed: {message}")
+        self.count_label.setText(tr("Filter failed: {message}").format(message=message))

@@ -21,10 +21,19 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.consent import collection_text
+from ..core.i18n import active_language, tr
 from .a11y import enter_clicks_focused
 from .widgets import heading
 
 __all__ = ["FirstRunDialog"]
+
+#: Languages whose nouns keep their capital inside a sentence ("Ihr Name", "Passwörter").
+_CAPITALISED = ("de",)
+
+
+def _in_sentence(item: str) -> str:
+    """A list item as the middle of a sentence: "Your name…" -> "your name…" (not in German)."""
+    return item if active_language() in _CAPITALISED else item[:1].lower() + item[1:]
 
 
 class FirstRunDialog(QDialog):
@@ -33,33 +42,33 @@ class FirstRunDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Help improve PEFT Studio?")
-        self.setAccessibleName("Telemetry choice")
+        self.setWindowTitle(tr("Help improve PEFT Studio?"))
+        self.setAccessibleName(tr("Telemetry choice"))
         self.choice: bool | None = None
         text = collection_text()
         layout = QVBoxLayout(self)
-        layout.addWidget(heading("Share anonymous telemetry?"))
+        layout.addWidget(heading(tr("Share anonymous telemetry?")))
         intro = QLabel(
-            "PEFT Studio can record which features you use, errors, timings and basic system "
-            "information, on this computer only, with personal details removed before anything "
-            "is written. Nothing is recorded, and no identifier is made, unless you allow it; "
-            "you can change your mind at any time on the Privacy page."
+            tr(
+                "PEFT Studio can record which features you use, errors, timings and basic system "
+                "information, on this computer only, with personal details removed before "
+                "anything is written. Nothing is recorded, and no identifier is made, unless you "
+                "allow it; you can change your mind at any time on the Privacy page."
+            )
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
-        never = QLabel(
-            "Never collected: "
-            + "; ".join(item[:1].lower() + item[1:] for item in text.never_collected[:3])
-            + "."
-            if text.never_collected
-            else ""
-        )
+        # Translators: what separates the items of a list inside a sentence ("a; b; c")
+        separator = tr("; ")
+        items = separator.join(_in_sentence(tr(item)) for item in text.never_collected[:3])
+        # Translators: {items} is a list of texts separated by "; " (from what is never collected)
+        never = QLabel(tr("Never collected: {items}.").format(items=items) if items else "")
         never.setWordWrap(True)
         layout.addWidget(never)
-        self.details_button = QPushButton("What exactly is collected…")
-        self.details_button.setAccessibleName("What exactly is collected")
+        self.details_button = QPushButton(tr("What exactly is collected…"))
+        self.details_button.setAccessibleName(tr("What exactly is collected"))
         self.details_button.setAccessibleDescription(
-            "Opens the Privacy page, which lists it; decides nothing"
+            tr("Opens the Privacy page, which lists it; decides nothing")
         )
         self.details_button.setAutoDefault(True)
         self.details_button.setDefault(True)  # Enter: the neutral choice, never an answer
@@ -67,12 +76,16 @@ class FirstRunDialog(QDialog):
         layout.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignLeft)
 
         buttons = QHBoxLayout()
-        self.allow_button = QPushButton("Allow")
-        self.deny_button = QPushButton("Don't allow")
-        self.allow_button.setAccessibleName("Allow telemetry")
-        self.deny_button.setAccessibleName("Don't allow telemetry")
-        self.allow_button.setAccessibleDescription("Records on this computer only; change it later")
-        self.deny_button.setAccessibleDescription("Nothing is recorded; change it later")
+        # Translators: the answer to "Share anonymous telemetry?"
+        self.allow_button = QPushButton(tr("Allow"))
+        # Translators: the answer to "Share anonymous telemetry?"
+        self.deny_button = QPushButton(tr("Don't allow"))
+        self.allow_button.setAccessibleName(tr("Allow telemetry"))
+        self.deny_button.setAccessibleName(tr("Don't allow telemetry"))
+        self.allow_button.setAccessibleDescription(
+            tr("Records on this computer only; change it later")
+        )
+        self.deny_button.setAccessibleDescription(tr("Nothing is recorded; change it later"))
         width = max(self.allow_button.sizeHint().width(), self.deny_button.sizeHint().width())
         buttons.addStretch(1)
         for button in (self.deny_button, self.allow_button):

@@ -14,20 +14,27 @@ from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QMenuBar, QMessageBox, QWidget
 
 from .._version import __version__
+from ..core.i18n import tr
 
 __all__ = ["about_text", "build_help_menu"]
 
 
 def about_text(data_dir: Path) -> str:
-    return (
-        f"<h3>PEFT Telemetry {__version__}</h3>"
-        "<p>Local-first, privacy-first telemetry: what apps on this computer record about "
-        "their use, kept on this computer, recorded only with your consent and anonymized "
-        "before it is stored.</p>"
-        "<p>Nothing leaves this computer unless you turn on Upload, a second, separate "
-        "consent.</p>"
-        f"<p>Your data folder: {data_dir}</p>"
-        "<p>Free software under the MIT licence.</p>"
+    return "".join(
+        (
+            tr("<h3>PEFT Telemetry {version}</h3>").format(version=__version__),
+            tr(
+                "<p>Local-first, privacy-first telemetry: what apps on this computer record "
+                "about their use, kept on this computer, recorded only with your consent and "
+                "anonymized before it is stored.</p>"
+            ),
+            tr(
+                "<p>Nothing leaves this computer unless you turn on Upload, a second, separate "
+                "consent.</p>"
+            ),
+            tr("<p>Your data folder: {path}</p>").format(path=data_dir),
+            tr("<p>Free software under the MIT licence.</p>"),
+        )
     )
 
 
@@ -39,11 +46,11 @@ def build_help_menu(
     show_page: Callable[[str], None],
 ) -> dict[str, QAction]:
     """The menu's actions by name, parented to `window` (they live as long as it does)."""
-    menu = menu_bar.addMenu("&Help")
+    menu = menu_bar.addMenu(tr("&Help"))
     actions = {
-        "collected": QAction("&What is collected", window),
-        "folder": QAction("Open the &data folder", window),
-        "about": QAction("&About PEFT Telemetry", window),
+        "collected": QAction(tr("&What is collected"), window),
+        "folder": QAction(tr("Open the &data folder"), window),
+        "about": QAction(tr("&About PEFT Telemetry"), window),
     }
     actions["collected"].setShortcut(QKeySequence.StandardKey.HelpContents)
     actions["collected"].triggered.connect(lambda: show_page("privacy"))
@@ -52,7 +59,8 @@ def build_help_menu(
     )
 
     def about() -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, "About PEFT Telemetry", "", parent=window)
+        title = tr("About PEFT Telemetry")
+        box = QMessageBox(QMessageBox.Icon.Information, title, "", parent=window)
         box.setTextFormat(Qt.TextFormat.RichText)
         box.setText(about_text(data_dir))
         box.setObjectName("about_box")

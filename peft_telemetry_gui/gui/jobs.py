@@ -18,6 +18,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 
+from ..core.i18n import tr
+
 __all__ = ["JobRunner"]
 
 log = logging.getLogger(__name__)
@@ -53,7 +55,10 @@ class _Job(QRunnable):
             result, error = None, str(exc)
         except Exception as exc:  # a bug must surface as a message, not kill the pool
             log.exception("background task failed")
-            result, error = None, f"unexpected error: {type(exc).__name__}: {exc}"
+            error = tr("unexpected error: {kind}: {error}").format(
+                kind=type(exc).__name__, error=exc
+            )
+            result = None
         del fn
         # RuntimeError: the owner (and with it the signals object) is gone: nobody listens.
         with contextlib.suppress(RuntimeError):

@@ -10,9 +10,12 @@ import importlib.util
 import sys
 from collections.abc import Sequence
 
+from ..core.i18n import N_, tr
+
 __all__ = ["GUI_MISSING_MESSAGE", "main"]
 
-GUI_MISSING_MESSAGE = (
+#: In English (N_): printed translated (`tr`).
+GUI_MISSING_MESSAGE = N_(
     "peft-telemetry-gui: the desktop app is not installed (it needs PySide6 and pyqtgraph); "
     "install it with: pip install 'peft-telemetry-gui[gui]'  "
     "(the peft-telemetry command works without it)"
@@ -25,7 +28,7 @@ def gui_available() -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     if not gui_available():
-        print(GUI_MISSING_MESSAGE, file=sys.stderr)
+        print(tr(GUI_MISSING_MESSAGE), file=sys.stderr)
         return 1
     from .app import main as app_main
 

@@ -11,6 +11,7 @@ Lowering a limit deletes raw events for good, so the box says beforehand how man
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.i18n import tr, trn
 from ..core.models import Event, StoreDocument
 from ..core.services.limits import (
     MAX_EVENTS_RANGE,
@@ -37,13 +39,15 @@ from ..core.services.limits import (
 )
 from ..core.store import StoreError
 from .jobs import JobRunner
+from .limits_texts import parse_limit, removal_text
 
 if TYPE_CHECKING:
     from .state import AppState
 
 __all__ = ["LimitsBox", "LimitsModel", "StoredLimits", "parse_limit", "removal_text"]
 
-_SEPARATORS = str.maketrans("", "", ",_ '\u00a0\u202f")
+#: The box's one sentence, its two fields in the places the translation puts them.
+_FIELDS = re.compile(r"(\{events\}|\{days\})")
 
 
 @dataclass(frozen=True)
@@ -56,37 +60,6 @@ class StoredLimits:
     events_stored: int
     #: The document sets a limit of its own (else the defaults apply).
     stored: bool
-
-
-def parse_limit(text: str, bounds: tuple[int, int], unit: str) -> int | str:
-    """The whole number typed ("5,000" and "5 000" too), or why it is refused, in words.
-
-    The fields are plain line edits rather than spin boxes on purpose: a spin box silently
-    clamps or swallows an out-of-range key, where the user should be told what is allowed."""
-    low, high = bounds
-    cleaned = text.strip().translate(_SEPARATORS)
-    if not cleaned.isascii() or not cleaned.isdigit():
-        return f"Enter a whole number of {unit}, from {low:,} to {high:,}."
-    value = int(cleaned)
-    if not low <= value <= high:
-        return f"Keep between {low:,} and {high:,} {unit}; {value:,} is not allowed."
-    return value
-
-
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n:,} {one if n == 1 else many}"
-
-
-def removal_text(events: int, days: int, retention_days: int) -> str:
-    """What a change removed (or would remove), the daily counts' fate always said."""
-    if not events and not days:
-        return ""
-    raw = _plural(events, "older raw event", "older raw events")
-    if not days:
-        return f"{raw}; daily counts are kept"
-    span = _plural(days, "day", "days")
-    counts = f"the daily counts of {span} older than {retention_days:,} days"
-    return f"{raw} and {counts}" if events else counts
 
 
 def _timestamp(event: Event) -> datetime:
@@ -193,36 +166,38 @@ class LimitsBox(QGroupBox):
     """ "Keep at most [N] raw events and [D] days.", Apply, and what it did or would do."""
 
     def __init__(self, model: LimitsModel, parent: QWidget | None = None) -> None:
-        super().__init__("How much is kept", parent)
+        super().__init__(tr("How much is kept"), parent)
         self.model = model
-        self.setAccessibleName("How much telemetry is kept")
+        self.setAccessibleName(tr("How much telemetry is kept"))
         outer = QVBoxLayout(self)
         grid = QGridLayout()
         outer.addLayout(grid)
-        lead = QLabel("&Keep at most")  # Alt+K, Alt+Y: straight to the two fields
+        low, high = MAX_EVENTS_RANGE
         self.max_field = self._field(
-            "Maximum raw events to keep", 9, MAX_EVENTS_RANGE, "raw events"
+            tr("Maximum raw events to keep"),
+            9,
+            tr("From {low:,} to {high:,} raw events; Enter applies").format(low=low, high=high),
         )
-        lead.setBuddy(self.max_field)
-        middle = QLabel("raw events and")
-        self.days_field = self._field("Days to keep", 5, RETENTION_DAYS_RANGE, "days")
-        middle.setBuddy(self.days_field)
-        trail = QLabel("da&ys.")
-        trail.setBuddy(self.days_field)
-        self.apply_button = QPushButton("&Apply")
-        self.apply_button.setAccessibleName("Apply how much is kept")
+        low, high = RETENTION_DAYS_RANGE
+        self.days_field = self._field(
+            tr("Days to keep"),
+            5,
+            tr("From {low:,} to {high:,} days; Enter applies").format(low=low, high=high),
+        )
+        self.apply_button = QPushButton(tr("&Apply"))
+        self.apply_button.setAccessibleName(tr("Apply how much is kept"))
         self.apply_button.setAccessibleDescription(
-            "Saves both limits; lowering one removes older raw events for good"
+            tr("Saves both limits; lowering one removes older raw events for good")
         )
         self.apply_button.clicked.connect(self.apply)
         row = QHBoxLayout()
-        for widget in (lead, self.max_field, middle, self.days_field, trail):
+        for widget in self._sentence():
             row.addWidget(widget)
         row.addWidget(self.apply_button)
         row.addStretch(1)
         grid.addLayout(row, 0, 0)
-        self.max_error = self._note("Problem with the maximum raw events")
-        self.days_error = self._note("Problem with the days to keep")
+        self.max_error = self._note(tr("Problem with the maximum raw events"))
+        self.days_error = self._note(tr("Problem with the days to keep"))
         for label in (self.max_error, self.days_error):
             # A font, not a style sheet: a styled label keeps the colours it was polished
             # with, black text on a dark theme's background (1.3:1).
@@ -230,10 +205,10 @@ class LimitsBox(QGroupBox):
             bold.setBold(True)
             label.setFont(bold)
             outer.addWidget(label)
-        self.explain = self._note("What is kept when raw events are removed")
-        self.stored = self._note("What is stored now")
-        self.preview = self._note("What applying would remove")
-        self.status = self._note("How much is kept: status")
+        self.explain = self._note(tr("What is kept when raw events are removed"))
+        self.stored = self._note(tr("What is stored now"))
+        self.preview = self._note(tr("What applying would remove"))
+        self.status = self._note(tr("How much is kept: status"))
         for label in (self.explain, self.stored, self.preview, self.status):
             outer.addWidget(label)
         self._shown: StoredLimits | None = None
@@ -245,11 +220,37 @@ class LimitsBox(QGroupBox):
         if model.current is not None:
             self._on_limits_changed(model.current)
 
-    def _field(self, name: str, chars: int, bounds: tuple[int, int], unit: str) -> QLineEdit:
+    def _sentence(self) -> list[QWidget]:
+        """ "Keep at most [N] raw events and [D] days." as labels around the two fields, in
+        the order the user's language puts them; each label's Alt key goes to the field after
+        it (the last label's to the field before it)."""
+        # The translator may reorder the fields; each "&" is the Alt key of the next field.
+        # Translators: {events} and {days} are input fields; keep two "&" on different letters
+        sentence = tr("&Keep at most {events} raw events and {days} da&ys.")
+        fields = {"{events}": self.max_field, "{days}": self.days_field}
+        parts = _FIELDS.split(sentence)
+        widgets: list[QWidget] = []
+        order = [fields[part] for part in parts[1::2] if part in fields]
+        for i, part in enumerate(parts):
+            if i % 2:
+                widgets.append(fields[part])
+                continue
+            if not part.strip():
+                continue
+            label = QLabel(part.strip())
+            if order:
+                label.setBuddy(order[min(i // 2, len(order) - 1)])
+            widgets.append(label)
+        for field in fields.values():  # a translation that lost one: the field is still there
+            if field not in widgets:
+                widgets.append(field)
+        return widgets
+
+    def _field(self, name: str, chars: int, tooltip: str) -> QLineEdit:
         field = QLineEdit()
         field.setAccessibleName(name)
         # Read out as the description while no refusal replaces it (`_values`).
-        field.setToolTip(f"From {bounds[0]:,} to {bounds[1]:,} {unit}; Enter applies")
+        field.setToolTip(tooltip)
         field.setMaximumWidth(field.fontMetrics().horizontalAdvance("0") * (chars + 3))
         field.textEdited.connect(self._on_edited)
         field.returnPressed.connect(self.apply)
@@ -275,21 +276,25 @@ class LimitsBox(QGroupBox):
             if before is None or parse_limit(field.text(), (1, 10**9), "") == before:
                 field.setText(f"{new:,}")
         self._shown = limits
+        days = limits.retention_days
         self._set_note(
             self.explain,
-            f"Daily counts and statistics are kept for the {limits.retention_days:,} days even "
-            "when raw events are removed.",
+            trn(
+                "Daily counts and statistics are kept for the {n:,} day even when raw events "
+                "are removed.",
+                "Daily counts and statistics are kept for the {n:,} days even when raw events "
+                "are removed.",
+                days,
+            ).format(n=days),
         )
-        source = "the defaults"
+        source = tr("Limits set by the defaults; apps you use never change what you set here.")
         if limits.user_chosen:
-            source = "you"
+            source = tr("Limits set by you; apps you use never change what you set here.")
         elif limits.stored:
-            source = "a host app"
-        self._set_note(
-            self.stored,
-            f"Stored now: {_plural(limits.events_stored, 'raw event', 'raw events')}. "
-            f"Limits set by {source}; apps you use never change what you set here.",
-        )
+            source = tr("Limits set by a host app; apps you use never change what you set here.")
+        count = limits.events_stored
+        stored = trn("Stored now: {n:,} raw event.", "Stored now: {n:,} raw events.", count)
+        self._set_note(self.stored, f"{stored.format(n=count)} {source}")
         self._update_preview()
 
     def _on_edited(self, _text: str) -> None:
@@ -319,19 +324,21 @@ class LimitsBox(QGroupBox):
             return
         events, days = self.model.would_remove(*values)
         removal = removal_text(events, days, values[1])
-        self._set_note(self.preview, f"Applying removes {removal}." if removal else "")
+        # Translators: {removal} is such as "2,000 older raw events; daily counts are kept"
+        preview = tr("Applying removes {removal}.").format(removal=removal) if removal else ""
+        self._set_note(self.preview, preview)
 
     def apply(self) -> None:
         """Refuse an unusable value next to its field (nothing is written), else store it."""
         values = self._values(show_errors=True)
         if values is None:
-            self._set_note(self.status, "Not saved: correct the value marked above.")
+            self._set_note(self.status, tr("Not saved: correct the value marked above."))
             return
         if self.model.apply(*values):
             self._saving = True
-            self._set_note(self.status, "Saving…")
+            self._set_note(self.status, tr("Saving…"))
         elif not self.model.busy:
-            self._set_note(self.status, "Nothing to change: these are the limits in force.")
+            self._set_note(self.status, tr("Nothing to change: these are the limits in force."))
 
     def _on_busy_changed(self, busy: bool) -> None:
         self.apply_button.setEnabled(not busy)
@@ -341,13 +348,17 @@ class LimitsBox(QGroupBox):
         self.max_field.setText(f"{change.max_events:,}")
         self.days_field.setText(f"{change.retention_days:,}")
         removal = removal_text(change.events_removed, change.days_removed, change.retention_days)
-        done = f" Removed {removal}." if removal else " No raw events had to be removed."
-        self._set_note(self.status, "Saved." + done)
+        if removal:
+            # Translators: {removal} is such as "2,000 older raw events; daily counts are kept"
+            done = tr("Saved. Removed {removal}.").format(removal=removal)
+        else:
+            done = tr("Saved. No raw events had to be removed.")
+        self._set_note(self.status, done)
         self._set_note(self.preview, "")
 
     def _on_failed(self, message: str) -> None:
         self._saving = False
-        self._set_note(self.status, f"Not saved: {message}")
+        self._set_note(self.status, tr("Not saved: {reason}").format(reason=message))
 
     @staticmethod
     def _set_note(label: QLabel, text: str) -> None:

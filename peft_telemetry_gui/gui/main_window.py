@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.i18n import tr
 from ..core.models import StoreDocument
 from ..core.store import StoreAccess, describe_notice
 from .buttons import DestructiveButton
@@ -83,18 +84,21 @@ class MainWindow(QMainWindow, WindowDataActions):
         self._ask_first_run = ask_first_run
         self.first_run_dialog: FirstRunDialog | None = None
         self.last_message: QMessageBox | None = None
-        self.setWindowTitle("PEFT Telemetry")
-        self.setAccessibleName("PEFT Telemetry")
+        # Translators: the app's name, a product name: usually kept as it is
+        self.setWindowTitle(tr("PEFT Telemetry"))
+        self.setAccessibleName(self.windowTitle())
 
         central = QWidget()
         self.setCentralWidget(central)
         outer = QVBoxLayout(central)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
-        self.quarantine_banner = Banner("quarantine_banner")
-        self.error_banner = Banner("error_banner")
+        self.quarantine_banner = Banner("quarantine_banner", label=tr("Files kept aside"))
+        self.error_banner = Banner("error_banner", label=tr("Error message"))
         # Why controls are greyed out: the data folder cannot be read or written at all.
-        self.access_banner = Banner("access_banner", dismissable=False)
+        self.access_banner = Banner(
+            "access_banner", dismissable=False, label=tr("Data folder not usable")
+        )
         outer.addWidget(self.access_banner)
         outer.addWidget(self.quarantine_banner)
         outer.addWidget(self.error_banner)
@@ -107,17 +111,17 @@ class MainWindow(QMainWindow, WindowDataActions):
         side = QVBoxLayout()
         side.setContentsMargins(8, 8, 0, 8)
         self.nav = QListWidget()
-        self.nav.setAccessibleName("Pages")
-        self.nav.setAccessibleDescription("Ctrl+1 to Ctrl+5 open the pages in this order")
+        self.nav.setAccessibleName(tr("Pages"))
+        self.nav.setAccessibleDescription(tr("Ctrl+1 to Ctrl+5 open the pages in this order"))
         # Wide enough for the longest title in the current font (so also at 2x or large text).
-        titles = max(self.nav.fontMetrics().horizontalAdvance(spec.title) for spec in PAGES)
+        titles = max(self.nav.fontMetrics().horizontalAdvance(spec.label()) for spec in PAGES)
         self.nav.setFixedWidth(titles + 6 * self.nav.fontMetrics().averageCharWidth() + 24)
         self.nav.setSpacing(3)
         side.addWidget(self.nav, 1)
-        self.export_button = QPushButton("Export…")
-        self.export_button.setAccessibleName("Export all data")
-        self.delete_button = DestructiveButton("Delete all…")
-        self.delete_button.setAccessibleName("Delete all data")
+        self.export_button = QPushButton(tr("Export…"))
+        self.export_button.setAccessibleName(tr("Export all data"))
+        self.delete_button = DestructiveButton(tr("Delete all…"))
+        self.delete_button.setAccessibleName(tr("Delete all data"))
         side.addWidget(self.export_button)
         side.addWidget(self.delete_button)
         body.addLayout(side)
@@ -134,9 +138,9 @@ class MainWindow(QMainWindow, WindowDataActions):
         self._closed = False
         for spec in PAGES:
             placeholder = QWidget()
-            placeholder.setAccessibleName(f"{spec.title} (loading)")
+            placeholder.setAccessibleName(tr("{page} (loading)").format(page=spec.label()))
             self.stack.addWidget(placeholder)
-            item = QListWidgetItem(spec.title)
+            item = QListWidgetItem(spec.label())
             item.setData(Qt.ItemDataRole.UserRole, spec.name)
             self.nav.addItem(item)
         self.nav.currentRowChanged.connect(self._on_nav_changed)
@@ -157,7 +161,7 @@ class MainWindow(QMainWindow, WindowDataActions):
         state.first_load_finished.connect(self._on_first_load)
         self._busy = False
         self.review_prompt = ReviewPrompt(state, self)  # re-consent when collection grows
-        self.statusBar().showMessage("Loading…")
+        self.statusBar().showMessage(tr("Loading…"))
 
         self.resize(1200, 820)
         if remember_geometry:
@@ -175,16 +179,16 @@ class MainWindow(QMainWindow, WindowDataActions):
         # Qt's "more menus" button, shown when the menu bar is too narrow, has no text.
         for button in self.menuBar().findChildren(QToolButton):
             if not button.accessibleName():
-                button.setAccessibleName("More menus")
-        file_menu = self.menuBar().addMenu("&File")
-        self.export_json_action = QAction("Export as &JSON…", self)
+                button.setAccessibleName(tr("More menus"))
+        file_menu = self.menuBar().addMenu(tr("&File"))
+        self.export_json_action = QAction(tr("Export as &JSON…"), self)
         self.export_json_action.setShortcut(QKeySequence("Ctrl+E"))
         self.export_json_action.triggered.connect(lambda: self.export("json"))
-        self.export_csv_action = QAction("Export as &CSV…", self)
+        self.export_csv_action = QAction(tr("Export as &CSV…"), self)
         self.export_csv_action.triggered.connect(lambda: self.export("csv"))
-        self.delete_action = QAction("&Delete all data…", self)
+        self.delete_action = QAction(tr("&Delete all data…"), self)
         self.delete_action.triggered.connect(self.delete_all)
-        quit_action = QAction("&Quit", self)
+        quit_action = QAction(tr("&Quit"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(self.export_json_action)
@@ -193,18 +197,19 @@ class MainWindow(QMainWindow, WindowDataActions):
         file_menu.addAction(self.delete_action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
-        view_menu = self.menuBar().addMenu("&View")
+        view_menu = self.menuBar().addMenu(tr("&View"))
         for i, spec in enumerate(PAGES):
-            action = QAction(spec.title, self)
+            action = QAction(spec.label(), self)
             action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
             action.triggered.connect(lambda _=False, n=spec.name: self.show_page(n))
             view_menu.addAction(action)
             self.addAction(action)
-        refresh = QAction("&Reload", self)
+        refresh = QAction(tr("&Reload"), self)
         refresh.setShortcut(QKeySequence.StandardKey.Refresh)
         refresh.triggered.connect(lambda: self.state.reload(force=True))
         view_menu.addSeparator()
         view_menu.addAction(refresh)
+        self.view_menu = view_menu  # the composition root adds View -> Language here
         self.help_actions = build_help_menu(
             self, self.menuBar(), data_dir=self.state.data_dir, show_page=self.show_page
         )
@@ -261,7 +266,7 @@ class MainWindow(QMainWindow, WindowDataActions):
             return
         self._page_builder.start(_BUILD_PAGES_AFTER_MS)
         doc = self.state.document
-        self.statusBar().showMessage(f"Data folder: {self.state.data_dir}")
+        self.statusBar().showMessage(tr("Data folder: {path}").format(path=self.state.data_dir))
         if self._ask_first_run and doc is not None and not doc.consent.decided:
             self.show_first_run()
 
@@ -298,14 +303,15 @@ class MainWindow(QMainWindow, WindowDataActions):
         self._busy = busy
         self._enable_actions()
         if busy:
-            self.statusBar().showMessage("Saving…")
+            self.statusBar().showMessage(tr("Saving…"))
 
     def _on_writes_settled(self, saved: bool) -> None:
         """ "Saved" only when it was: a failed write said why in the error banner."""
         if saved:
-            self.statusBar().showMessage("Saved", 3000)
+            # Translators: in the status bar, after the app wrote the user's changes to disk
+            self.statusBar().showMessage(tr("Saved"), 3000)
         else:
-            self.statusBar().showMessage("Not saved: see the message above", 10_000)
+            self.statusBar().showMessage(tr("Not saved: see the message above"), 10_000)
 
     def _on_access_changed(self, access: StoreAccess) -> None:
         if access.usable:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QWidget
 
+from ..core.i18n import N_, tr
 from .state import AppState
 
 __all__ = ["PAGES", "PageSpec"]
@@ -16,8 +17,12 @@ __all__ = ["PAGES", "PageSpec"]
 @dataclass(frozen=True)
 class PageSpec:
     name: str  # as given to --page
-    title: str
+    title: str  # English, marked with N_: shown as `label()`
     factory: Callable[[AppState], QWidget]
+
+    def label(self) -> str:
+        """The title in the user's language, as the navigation and the View menu show it."""
+        return tr(self.title)
 
 
 def _lazy(module: str, cls: str) -> Callable[[AppState], QWidget]:
@@ -31,9 +36,11 @@ def _lazy(module: str, cls: str) -> Callable[[AppState], QWidget]:
 
 #: The pages in navigation order. To replace a page, swap its factory here.
 PAGES: list[PageSpec] = [
-    PageSpec("privacy", "Privacy", _lazy("privacy_page", "PrivacyPage")),
-    PageSpec("dashboard", "Dashboard", _lazy("dashboard_page", "DashboardPage")),
-    PageSpec("events", "Events", _lazy("events_page", "EventsPage")),
-    PageSpec("activity", "Activity", _lazy("activity_page", "ActivityPage")),
-    PageSpec("upload", "Upload", _lazy("upload_page", "UploadPage")),
+    # Translators: the names of the window's pages, in its navigation list and View menu
+    PageSpec("privacy", N_("Privacy"), _lazy("privacy_page", "PrivacyPage")),
+    PageSpec("dashboard", N_("Dashboard"), _lazy("dashboard_page", "DashboardPage")),
+    PageSpec("events", N_("Events"), _lazy("events_page", "EventsPage")),
+    PageSpec("activity", N_("Activity"), _lazy("activity_page", "ActivityPage")),
+    # Translators: "Upload" is a page name (a noun): where sending the data out is set up
+    PageSpec("upload", N_("Upload"), _lazy("upload_page", "UploadPage")),
 ]

@@ -50,6 +50,9 @@ def make_plot(
     plot = PalettePlot(parent, axisItems=axes, **({"viewBox": view_box} if view_box else {}))
     plot.apply_palette()
     plot.setMenuEnabled(False)
+    # pyqtgraph's own right-click "Export..." opens its exporter in English only; each chart
+    # has its own Save (PNG, SVG, CSV) in the user's language (gui/chart_save.py).
+    plot.scene().contextMenu.clear()
     plot.setMouseEnabled(x=False, y=False)
     plot.hideButtons()
     # Font-relative, so a larger font or a 2x screen gets a proportionally taller chart.

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from ..core.consent import collection_text, env_override, revertible
 from ..core.consent_changes import by_write, describe, who
+from ..core.i18n import N_, tr, trn
 from ..core.models import CATEGORIES, AuditEntry, StoreDocument
 from ..core.redactions import describe_redactions
 from ..core.store import StoreAccess
@@ -40,23 +41,29 @@ from .widgets import Banner, heading
 
 __all__ = ["PrivacyPage"]
 
+#: The categories as people read them (translated where shown: `_title`).
 _CATEGORY_TITLES = {
-    "usage": "Usage",
-    "error": "Errors",
-    "performance": "Performance",
-    "system": "System information",
+    # Translators: a telemetry category: which features are used
+    "usage": N_("Usage"),
+    # Translators: a telemetry category: errors that happened
+    "error": N_("Errors"),
+    # Translators: a telemetry category: timings of operations
+    "performance": N_("Performance"),
+    # Translators: a telemetry category: operating system, memory, CPU count
+    "system": N_("System information"),
 }
 
 
 def _bullets(items: list[str]) -> QLabel:
-    label = QLabel("\n".join(f"•  {item}" for item in items) or "(text unavailable)")
+    """The texts of `resources/collection.json`, each in the user's language."""
+    label = QLabel("\n".join(f"•  {tr(item)}" for item in items) or tr("(text unavailable)"))
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
 
 
 class PrivacyPage(QWidget):
-    title = "Privacy"
+    title = N_("Privacy")
     #: The user asked to delete everything; the window runs its one delete flow (confirmation
     #: included), so this button and the sidebar's do exactly the same.
     delete_requested = Signal()
@@ -71,30 +78,32 @@ class PrivacyPage(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         # A Tab stop of its own (the arrow keys scroll the texts, which take no focus).
-        scroll.setAccessibleName("Privacy page")
-        scroll.setAccessibleDescription("What is collected, your switches, and your data")
+        scroll.setAccessibleName(tr("Privacy page"))
+        scroll.setAccessibleDescription(tr("What is collected, your switches, and your data"))
         self.scroll = scroll
         outer.addWidget(scroll)
         body = QWidget()
         scroll.setWidget(body)
         layout = QVBoxLayout(body)
         layout.setContentsMargins(16, 12, 16, 12)
-        layout.addWidget(heading("Privacy"))
+        layout.addWidget(heading(tr("Privacy")))
 
-        self.env_banner = Banner("env_override_banner", dismissable=False)
+        self.env_banner = Banner(
+            "env_override_banner", dismissable=False, label=tr("Set in the environment")
+        )
         layout.addWidget(self.env_banner)
         # What another process (a host app, the CLI) changed, with a way to take it back.
-        self.notice = Banner("consent_change_notice")
-        self.undo_button = QPushButton("U&ndo")
-        self.undo_button.setAccessibleName("Undo this consent change")
-        self.undo_button.setAccessibleDescription("Puts back the choice you had before it")
+        self.notice = Banner("consent_change_notice", label=tr("Consent changed"))
+        self.undo_button = QPushButton(tr("U&ndo"))
+        self.undo_button.setAccessibleName(tr("Undo this consent change"))
+        self.undo_button.setAccessibleDescription(tr("Puts back the choice you had before it"))
         self.undo_button.clicked.connect(state.undo_consent_notice)
         self.notice.layout().insertWidget(1, self.undo_button, 0, Qt.AlignmentFlag.AlignTop)
         self.notice.dismissed.connect(state.dismiss_consent_notice)
         for banner in (self.env_banner, self.notice):
-            banner.details_button.setAccessibleDescription("Shows the technical details")
+            banner.details_button.setAccessibleDescription(tr("Shows the technical details"))
             if banner.close_button is not None:
-                banner.close_button.setAccessibleDescription("Hides this message")
+                banner.close_button.setAccessibleDescription(tr("Hides this message"))
         layout.addWidget(self.notice)
 
         columns = QGridLayout()
@@ -104,32 +113,33 @@ class PrivacyPage(QWidget):
         layout.addLayout(columns)
 
         # -- left: the switches
-        switches = QGroupBox("Telemetry on this computer")
+        switches = QGroupBox(tr("Telemetry on this computer"))
         sw = QVBoxLayout(switches)
-        self.master = QCheckBox("&Record anonymous telemetry")
-        self.master.setAccessibleName("Record anonymous telemetry")
+        self.master = QCheckBox(tr("&Record anonymous telemetry"))
+        self.master.setAccessibleName(tr("Record anonymous telemetry"))
         self.master.setAccessibleDescription(
-            "Master switch. When off, nothing is recorded, whatever the categories say."
+            tr("Master switch. When off, nothing is recorded, whatever the categories say.")
         )
         self.master.toggled.connect(self._on_master_toggled)
         sw.addWidget(self.master)
         status_row = QHBoxLayout()
         self.status = QLabel()
         self.status.setWordWrap(True)
-        self.status.setAccessibleName("Telemetry status")
+        self.status.setAccessibleName(tr("Telemetry status"))
         status_row.addWidget(self.status, 1)
         # Withdrawing is as easy as agreeing: what is already stored is removed from right here.
-        self.delete_button = DestructiveButton("Delete all…")
-        self.delete_button.setAccessibleName("Delete all stored telemetry data")
-        self.delete_button.setAccessibleDescription("Asks first; it cannot be undone")
+        self.delete_button = DestructiveButton(tr("Delete all…"))
+        self.delete_button.setAccessibleName(tr("Delete all stored telemetry data"))
+        self.delete_button.setAccessibleDescription(tr("Asks first; it cannot be undone"))
         self.delete_button.clicked.connect(self.delete_requested)
         status_row.addWidget(self.delete_button, 0, Qt.AlignmentFlag.AlignTop)
         sw.addLayout(status_row)
         self.category_boxes: dict[str, QCheckBox] = {}
         for name in CATEGORIES:
-            box = QCheckBox(_MNEMONIC_TITLES.get(name) or _title(name))
-            sentence = text.categories.get(name, "")
-            box.setAccessibleName(f"{_CATEGORY_TITLES.get(name, name)} telemetry")
+            mnemonic = _MNEMONIC_TITLES.get(name)
+            box = QCheckBox(tr(mnemonic) if mnemonic else _title(name))
+            sentence = tr(text.categories.get(name, ""))
+            box.setAccessibleName(tr("{category} telemetry").format(category=_title(name)))
             box.setAccessibleDescription(sentence)
             box.toggled.connect(lambda on, n=name: self._on_category_toggled(n, on))
             explain = QLabel(sentence)
@@ -143,68 +153,72 @@ class PrivacyPage(QWidget):
         columns.addWidget(switches, 0, 0)
 
         # -- right: what the switches mean
-        facts = QGroupBox("What this means")
+        facts = QGroupBox(tr("What this means"))
         fl = QVBoxLayout(facts)
-        fl.addWidget(heading("What is collected", 2))
+        fl.addWidget(heading(tr("What is collected"), 2))
         self.collected = _bullets(text.collected)
         fl.addWidget(self.collected)
-        fl.addWidget(heading("What is never collected", 2))
+        fl.addWidget(heading(tr("What is never collected"), 2))
         self.never_collected = _bullets(text.never_collected)
         fl.addWidget(self.never_collected)
-        fl.addWidget(heading("Promises", 2))
+        fl.addWidget(heading(tr("Promises"), 2))
         self.guarantees = _bullets(text.guarantees)
         fl.addWidget(self.guarantees)
         # Not greyed out (disabled text is 1.6:1 in the light theme): it is information.
-        version = QLabel(f"Text version {text.version}")
+        version = QLabel(tr("Text version {version}").format(version=text.version))
         fl.addWidget(version)
         fl.addStretch(1)
         columns.addWidget(facts, 0, 1, 2, 1)
 
         # -- left, below: identity and data
-        you = QGroupBox("Your data")
+        you = QGroupBox(tr("Your data"))
         yl = QVBoxLayout(you)
-        id_label = QLabel("Anonymous &id (random, never derived from this computer):")
+        id_label = QLabel(tr("Anonymous &id (random, never derived from this computer):"))
         yl.addWidget(id_label)
         id_row = QHBoxLayout()
         self.anonymous_id = QLineEdit()
         self.anonymous_id.setReadOnly(True)
-        self.anonymous_id.setAccessibleName("Anonymous id")
+        self.anonymous_id.setAccessibleName(tr("Anonymous id"))
         id_label.setBuddy(self.anonymous_id)
         id_row.addWidget(self.anonymous_id, 1)
-        self.copy_button = QPushButton("&Copy")
-        self.copy_button.setAccessibleName("Copy anonymous id")
-        self.copy_button.setAccessibleDescription("Copies the id to the clipboard")
+        self.copy_button = QPushButton(tr("&Copy"))
+        self.copy_button.setAccessibleName(tr("Copy anonymous id"))
+        self.copy_button.setAccessibleDescription(tr("Copies the id to the clipboard"))
         self.copy_button.clicked.connect(self._copy_id)
-        self.anonymous_id.setPlaceholderText("None: one is made only when you allow telemetry")
+        self.anonymous_id.setPlaceholderText(tr("None: one is made only when you allow telemetry"))
         self.anonymous_id.setAccessibleDescription(
-            "Random, never derived from this computer; none until you allow telemetry"
+            tr("Random, never derived from this computer; none until you allow telemetry")
         )
         ReadablePlaceholder(self.anonymous_id)
         id_row.addWidget(self.copy_button)
-        self.reset_button = QPushButton("Rese&t")
-        self.reset_button.setAccessibleName("Reset anonymous id")
-        self.reset_button.setToolTip("Start a new random id; data before and after can't be linked")
+        self.reset_button = QPushButton(tr("Rese&t"))
+        self.reset_button.setAccessibleName(tr("Reset anonymous id"))
+        self.reset_button.setToolTip(
+            tr("Start a new random id; data before and after can't be linked")
+        )
         self.reset_button.clicked.connect(self.state.reset_anonymous_id)
         id_row.addWidget(self.reset_button)
         yl.addLayout(id_row)
-        dir_label = QLabel("Data folder:")
+        dir_label = QLabel(tr("Data folder:"))
         yl.addWidget(dir_label)
         dir_row = QHBoxLayout()
         self.data_dir = QLineEdit(str(state.data_dir))
         self.data_dir.setReadOnly(True)
-        self.data_dir.setAccessibleName("Data folder")
-        self.data_dir.setAccessibleDescription("Where everything recorded on this computer is kept")
+        self.data_dir.setAccessibleName(tr("Data folder"))
+        self.data_dir.setAccessibleDescription(
+            tr("Where everything recorded on this computer is kept")
+        )
         dir_label.setBuddy(self.data_dir)
         dir_row.addWidget(self.data_dir, 1)
-        self.open_button = QPushButton("&Open folder")
-        self.open_button.setAccessibleName("Open folder: the data folder")
-        self.open_button.setAccessibleDescription("Shows the data folder in the file manager")
+        self.open_button = QPushButton(tr("&Open folder"))
+        self.open_button.setAccessibleName(tr("Open folder: the data folder"))
+        self.open_button.setAccessibleDescription(tr("Shows the data folder in the file manager"))
         self.open_button.clicked.connect(self._open_folder)
         dir_row.addWidget(self.open_button)
         yl.addLayout(dir_row)
         self.redactions = QLabel()
         self.redactions.setWordWrap(True)
-        self.redactions.setAccessibleName("Redaction report")
+        self.redactions.setAccessibleName(tr("Redaction report"))
         yl.addWidget(self.redactions)
         columns.addWidget(you, 1, 0)
         # Reading order, whatever order the boxes were built in: switches, your data, limits.
@@ -244,8 +258,10 @@ class PrivacyPage(QWidget):
         override = env_override()
         if override:
             self.env_banner.show_message(
-                f"{override} is set in this app's environment: nothing is recorded, whatever "
-                "the switches below say. Unset it to let your choices here take effect."
+                tr(
+                    "{variable} is set in this app's environment: nothing is recorded, whatever "
+                    "the switches below say. Unset it to let your choices here take effect."
+                ).format(variable=override)
             )
         else:
             self.env_banner.hide()
@@ -260,9 +276,11 @@ class PrivacyPage(QWidget):
             box.setChecked(bool(c.categories.get(name, False)))
             box.blockSignals(False)
         if not c.decided:
-            self.status.setText("You have not decided yet: nothing is recorded until you do.")
+            self.status.setText(tr("You have not decided yet: nothing is recorded until you do."))
         elif c.enabled:
-            self.status.setText("On: the categories ticked below are recorded on this computer.")
+            self.status.setText(
+                tr("On: the categories ticked below are recorded on this computer.")
+            )
         else:
             self.status.setText(_off_text(doc))
         self.delete_button.setVisible(c.decided and not c.enabled)
@@ -271,12 +289,14 @@ class PrivacyPage(QWidget):
         self._enable_controls()
         removed = describe_redactions(doc.redactions) if doc.redactions else ""
         self.redactions.setText(
-            f"Removed so far: {removed}." if removed else "Removed so far: nothing yet."
+            tr("Removed so far: {removed}.").format(removed=removed)
+            if removed
+            else tr("Removed so far: nothing yet.")
         )
         self._refresh_env()
 
     def _on_busy_changed(self, busy: bool) -> None:
-        self.master.setToolTip("Saving…" if busy else "")
+        self.master.setToolTip(tr("Saving…") if busy else "")
         self._busy = busy
         self._enable_controls()
 
@@ -320,15 +340,21 @@ class PrivacyPage(QWidget):
 
 #: The categories' switch labels, each with its own Alt key.
 _MNEMONIC_TITLES = {
-    "usage": "&Usage",
-    "error": "&Errors",
-    "performance": "&Performance",
-    "system": "&System information",
+    # Translators: the switch of a telemetry category (which features are used)
+    "usage": N_("&Usage"),
+    # Translators: the switch of a telemetry category (errors that happened)
+    "error": N_("&Errors"),
+    # Translators: the switch of a telemetry category (timings of operations)
+    "performance": N_("&Performance"),
+    # Translators: the switch of a telemetry category (operating system, memory, CPU count)
+    "system": N_("&System information"),
 }
 
 
 def _title(name: str) -> str:
-    return _CATEGORY_TITLES.get(name, name.title())
+    """A category's name in the user's language ("usage" -> "Usage"); an unknown one as is."""
+    title = _CATEGORY_TITLES.get(name)
+    return tr(title) if title else name.title()
 
 
 def _notice_lines(entries: Sequence[AuditEntry], today: date) -> list[str]:
@@ -338,8 +364,14 @@ def _notice_lines(entries: Sequence[AuditEntry], today: date) -> list[str]:
         first = group[0]
         local = first.at.astimezone()
         when = local.strftime("%H:%M" if local.date() == today else "%Y-%m-%d %H:%M")
-        place = " from the command line" if first.actor == "cli" else ""
-        lines.append(f"{who(first)} {describe(group, _title)}{place} at {when}.")
+        words = {"who": who(first), "what": describe(group, _title), "when": when}
+        if first.actor == "cli":
+            # Translators: {who} is "You" or an app's name, {what} such as "turned on Usage"
+            line = tr("{who} {what} from the command line at {when}.")
+        else:
+            # Translators: {who} is "You" or an app's name, {what} such as "turned on Usage"
+            line = tr("{who} {what} at {when}.")
+        lines.append(line.format(**words))
     return lines
 
 
@@ -347,14 +379,15 @@ def _off_text(doc: StoreDocument) -> str:
     """Withdrawal says what happens to what is already kept (GDPR Art. 7(3))."""
     count = len(doc.events)
     if not count:
-        return "Off: nothing is recorded. Nothing recorded earlier is stored."
-    events = "The 1 event already stored stays"
-    if count != 1:
-        events = f"The {count:,} events already stored stay"
-    text = (
-        f"Off: nothing more is recorded. {events} on this computer until you delete them "
-        "with Delete all."
-    )
+        return tr("Off: nothing is recorded. Nothing recorded earlier is stored.")
+    # Translators: "Delete all" is the name of the button next to this text
+    text = trn(
+        "Off: nothing more is recorded. The {n:,} event already stored stays on this computer "
+        "until you delete them with Delete all.",
+        "Off: nothing more is recorded. The {n:,} events already stored stay on this computer "
+        "until you delete them with Delete all.",
+        count,
+    ).format(n=count)
     if doc.upload.endpoint:
-        text += " Delete all also asks the collector to erase what was uploaded."
+        text += " " + tr("Delete all also asks the collector to erase what was uploaded.")
     return text

@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from ..core.i18n import tr
 from ..core.models import StoreDocument
 from ..core.review import Review, review
 from .a11y import enter_clicks_focused
@@ -29,6 +30,12 @@ def _plain(text: str) -> QLabel:
     return label
 
 
+def _without_description(words: str) -> str:
+    """ "PEFT Studio: export_done (Usage): no longer collected" without its last part (what
+    the heading above says already); the space a French colon takes before it goes too."""
+    return words.rpartition(": ")[0].rstrip("\u00a0\u202f ") or words
+
+
 class ReviewDialog(QDialog):
     answered = Signal(bool)  # True: allow the additions, False: not now
 
@@ -36,29 +43,31 @@ class ReviewDialog(QDialog):
         super().__init__(parent)
         self.changes = changes
         self.choice: bool | None = None
-        self.setWindowTitle("What is collected has changed")
-        self.setAccessibleName("Review what is collected")
+        self.setWindowTitle(tr("What is collected has changed"))
+        self.setAccessibleName(tr("Review what is collected"))
         layout = QVBoxLayout(self)
-        layout.addWidget(heading("An app wants to record more"))
+        layout.addWidget(heading(tr("An app wants to record more")))
         layout.addWidget(
             _plain(
-                "Since you allowed telemetry, an app declared more to record. Nothing of it is "
-                "recorded until you allow it; everything you allowed before continues."
+                tr(
+                    "Since you allowed telemetry, an app declared more to record. Nothing of it "
+                    "is recorded until you allow it; everything you allowed before continues."
+                )
             )
         )
-        self.added_label = _plain(
-            "Added:\n" + "\n".join(f"• {item.words()}" for item in changes.added)
-        )
+        added = [f"• {item.words()}" for item in changes.added]
+        # Translators: the heading of a list of what an app added to what it records
+        self.added_label = _plain("\n".join([tr("Added:"), *added]))
         layout.addWidget(self.added_label)
-        self.removed_label = _plain(
-            "No longer collected:\n"
-            + "\n".join(f"• {item.words().rpartition(': ')[0]}" for item in changes.removed)
-        )
+        removed = [f"• {_without_description(item.words())}" for item in changes.removed]
+        # Translators: the heading of a list of what an app no longer records
+        self.removed_label = _plain("\n".join([tr("No longer collected:"), *removed]))
         self.removed_label.setVisible(bool(changes.removed))
         layout.addWidget(self.removed_label)
         buttons = QHBoxLayout()
-        self.allow_button = QPushButton("Allow the additions")
-        self.later_button = QPushButton("Not now")
+        self.allow_button = QPushButton(tr("Allow the additions"))
+        # Translators: the answer to "An app wants to record more": decide later
+        self.later_button = QPushButton(tr("Not now"))
         width = max(self.allow_button.sizeHint().width(), self.later_button.sizeHint().width())
         buttons.addStretch(1)
         for button in (self.later_button, self.allow_button):
@@ -67,9 +76,9 @@ class ReviewDialog(QDialog):
             button.setFixedWidth(max(width, 180))  # equal choices: same size, neither default
             buttons.addWidget(button)
         buttons.addStretch(1)
-        self.allow_button.setAccessibleDescription("Records the additions listed above too")
+        self.allow_button.setAccessibleDescription(tr("Records the additions listed above too"))
         self.later_button.setAccessibleDescription(
-            "Keeps the additions unrecorded; not asked again until the app restarts"
+            tr("Keeps the additions unrecorded; not asked again until the app restarts")
         )
         self.allow_button.clicked.connect(lambda: self._answer(True))
         self.later_button.clicked.connect(lambda: self._answer(False))

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.i18n import N_, tr
 from ..core.scrub.explain import ScrubExplanation, explain_input, new_tester_scrubber
 from ..core.scrub.scrubber import Scrubber
 from .jobs import JobRunner
@@ -39,11 +40,11 @@ from .widgets import setup_table
 
 __all__ = ["FindingsTableModel", "ScrubTesterBox", "ScrubTesterModel"]
 
-INTRO = (
+INTRO = N_(
     "Paste an event or any text to see what the scrubber removes before anything is stored. "
     "Nothing you type here is saved."
 )
-EMPTY_TEXT = (
+EMPTY_TEXT = N_(
     "Nothing to test yet. A JSON object is read as event properties, anything else as text."
 )
 DEBOUNCE_MS = 250
@@ -143,7 +144,16 @@ class ScrubTesterModel(QObject):
 class FindingsTableModel(QAbstractTableModel):
     """One row per removal: the rule, what it is in words, where, and what it took out."""
 
-    HEADERS = ("Rule", "What it is", "Where", "Removed")
+    HEADERS = (
+        # Translators: a column: the scrubber's rule that found something
+        N_("Rule"),
+        # Translators: a column: what was found, in words
+        N_("What it is"),
+        # Translators: a column: where in the event it was found
+        N_("Where"),
+        # Translators: a column: the text that was removed
+        N_("Removed"),
+    )
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -174,7 +184,7 @@ class FindingsTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
         horizontal = orientation == Qt.Orientation.Horizontal
         if role == _DISPLAY and horizontal and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
+            return tr(self.HEADERS[section])
         return None
 
 
@@ -182,25 +192,25 @@ class ScrubTesterBox(QGroupBox):
     """Input, scrubbed output and the findings table; it shows what its model reports."""
 
     def __init__(self, model: ScrubTesterModel, parent: QWidget | None = None) -> None:
-        super().__init__("Test the scru&bber", parent)  # Alt+B: to the text to test
+        super().__init__(tr("Test the scru&bber"), parent)  # Alt+B: to the text to test
         self.model = model
-        self.setAccessibleName("Test the scrubber")
+        self.setAccessibleName(tr("Test the scrubber"))
         layout = QVBoxLayout(self)
-        intro = QLabel(INTRO)
+        intro = QLabel(tr(INTRO))
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.input = QPlainTextEdit()
-        self.input.setAccessibleName("Text to test")
-        self.input.setAccessibleDescription(INTRO)
+        self.input.setAccessibleName(tr("Text to test"))
+        self.input.setAccessibleDescription(tr(INTRO))
         self.input.setPlaceholderText(
-            'For example {"dataset_path": "/home/you/data/train.jsonl"} or an error message'
+            tr('For example {"dataset_path": "/home/you/data/train.jsonl"} or an error message')
         )
         self.input.setTabChangesFocus(True)  # Tab leaves the box; a pasted event has no tabs
         self.input.setMaximumHeight(self.input.fontMetrics().height() * 7)
         layout.addWidget(self.input)
-        self.summary = QLabel(EMPTY_TEXT)
+        self.summary = QLabel(tr(EMPTY_TEXT))
         self.summary.setWordWrap(True)
-        self.summary.setAccessibleName("Scrubber test result")
+        self.summary.setAccessibleName(tr("Scrubber test result"))
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.summary)
         self.output = QPlainTextEdit()
@@ -209,17 +219,17 @@ class ScrubTesterBox(QGroupBox):
             Qt.TextInteractionFlag.TextSelectableByMouse
             | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
-        self.output.setAccessibleName("Scrubbed text, as it would be stored")
-        self.output.setAccessibleDescription("Read only; the text above with what was removed")
+        self.output.setAccessibleName(tr("Scrubbed text, as it would be stored"))
+        self.output.setAccessibleDescription(tr("Read only; the text above with what was removed"))
         self.output.setTabChangesFocus(True)
         self.output.setMaximumHeight(self.output.fontMetrics().height() * 9)
         layout.addWidget(self.output)
         self.findings = FindingsTableModel(self)
         self.table = QTableView()
         self.table.setModel(self.findings)
-        setup_table(self.table, "What the scrubber removed")
+        setup_table(self.table, tr("What the scrubber removed"))
         self.table.setAccessibleDescription(
-            "One row per removal: the rule, what it is, where it was and what it took out"
+            tr("One row per removal: the rule, what it is, where it was and what it took out")
         )
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -228,7 +238,7 @@ class ScrubTesterBox(QGroupBox):
         layout.addWidget(self.table)
         self.notes = QLabel()
         self.notes.setWordWrap(True)
-        self.notes.setAccessibleName("Notes on the scrubber test")
+        self.notes.setAccessibleName(tr("Notes on the scrubber test"))
         layout.addWidget(self.notes)
         layout.addStretch(1)
 
@@ -249,7 +259,7 @@ class ScrubTesterBox(QGroupBox):
         self.table.setVisible(has_result and bool(self.findings.rowCount()))
         if result is None:
             self.output.setPlainText("")
-            self.summary.setText(EMPTY_TEXT)
+            self.summary.setText(tr(EMPTY_TEXT))
             self.notes.hide()
             return
         self.output.setPlainText(result.output_text)
@@ -259,7 +269,7 @@ class ScrubTesterBox(QGroupBox):
         self.notes.setVisible(bool(result.notes))
 
     def _on_busy_changed(self, busy: bool) -> None:
-        self.summary.setToolTip("Updating…" if busy else "")
+        self.summary.setToolTip(tr("Updating…") if busy else "")
 
     def _on_error(self, message: str) -> None:
-        self.summary.setText(f"The scrubber could not be run: {message}")
+        self.summary.setText(tr("The scrubber could not be run: {reason}").format(reason=message))

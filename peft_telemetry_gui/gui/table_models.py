@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from ..core.analytics import MetricStats
+from ..core.i18n import N_, tr
 from ..core.models import AuditEntry, Event
+from .audit_texts import actor_text, method_text, value_text, what_text
 
 if TYPE_CHECKING:
     from .upload_model import HistoryEntry
@@ -82,10 +84,17 @@ def format_number(value: float | int | None, digits: int = 1) -> str:
     return f"{value:,.{digits}f}"
 
 
-def _header(headers: Sequence[str], section: int, orientation: Qt.Orientation, role: int) -> Any:
+def _header(
+    headers: Sequence[str],
+    section: int,
+    orientation: Qt.Orientation,
+    role: int,
+    shown: Callable[[str], str] = str,
+) -> Any:
+    """The column title; `shown` is `tr` for a model's own (N_-marked) titles."""
     horizontal = orientation == Qt.Orientation.Horizontal
     if role == _DISPLAY and horizontal and 0 <= section < len(headers):
-        return headers[section]
+        return shown(headers[section])
     return None
 
 
@@ -109,46 +118,28 @@ def event_summary(event: Event) -> str:
     return _short(", ".join(f"{k}={_short(v, 40)}" for k, v in props.items()))
 
 
-def _value_text(value: Any) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    return str(value)
-
-
-#: How a change was made, in the words the Activity page shows.
-_METHOD_TEXT = {
-    "first_run_dialog": "First-run dialog",
-    "privacy_page": "Privacy page",
-    "review_dialog": "Review dialog",
-    "upload_page": "Upload page",
-    "cli": "Command line",
-    "host_api": "Host app",
-    "environment": "Environment",
-    "delete": "Delete all",
-}
-
-
-def _method_text(entry: AuditEntry) -> str:
-    text = _METHOD_TEXT.get(entry.method, "")
-    if entry.app_name:  # which host app: the user should see who changed their choice
-        version = f" {entry.app_version}" if entry.app_version else ""
-        text = f"{text} ({entry.app_name}{version})" if text else f"{entry.app_name}{version}"
-    return text
-
-
-# Stored names that read as code; the tooltip keeps the stored name, which the ledger and
-# `receipt --verify` use.
-_WHAT_TEXT = {"max_events": "Raw events kept (at most)", "retention_days": "Days kept"}
-
-
 class AuditTableModel(QAbstractTableModel):
     """The consent audit log, newest first. `Seq` is the ledger's number (blank for entries
     written before the ledger existed), so a gap or an edit named by `receipt --verify` can be
     found here."""
 
-    HEADERS = ("Seq", "Time", "Actor", "Method", "What", "From", "To", "Text version")
+    HEADERS = (
+        # Translators: Activity page column: the entry's number in the consent ledger
+        N_("Seq"),
+        N_("Time"),
+        # Translators: Activity page column: who made the change (app, command line, host API)
+        N_("Actor"),
+        # Translators: Activity page column: how the change was made (which page or dialog)
+        N_("Method"),
+        # Translators: Activity page column: what changed
+        N_("What"),
+        # Translators: Activity page column: the value before the change
+        N_("From"),
+        # Translators: Activity page column: the value after the change
+        N_("To"),
+        # Translators: Activity page column: version of the "what is collected" text shown
+        N_("Text version"),
+    )
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -171,28 +162,40 @@ class AuditTableModel(QAbstractTableModel):
         entry = self._entries[index.row()]
         what = entry.what
         if role == _DISPLAY:
-            what = _WHAT_TEXT.get(what, what)
+            what = what_text(what)
         elif index.column() == 1:  # the tooltip of a time: the exact stored instant
             return iso_time(entry.at)
         return (
             str(entry.seq) if entry.seq else "",
             format_time(entry.at),
-            entry.actor,
-            _method_text(entry),
+            actor_text(entry.actor),
+            method_text(entry),
             what,
-            _value_text(entry.from_value),
-            _value_text(entry.to_value),
+            value_text(entry.from_value),
+            value_text(entry.to_value),
             entry.text_version,
         )[index.column()]
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        return _header(self.HEADERS, section, orientation, role)
+        return _header(self.HEADERS, section, orientation, role, tr)
 
 
 class PerformanceTableModel(QAbstractTableModel):
     """`analytics.performance` as rows: metric, count, avg, min, max, p50, p95, unit."""
 
-    HEADERS = ("Metric", "Count", "Avg", "Min", "Max", "p50", "p95", "Unit")
+    HEADERS = (
+        N_("Metric"),
+        N_("Count"),
+        # Translators: performance table column: the average
+        N_("Avg"),
+        # Translators: performance table column: the smallest value
+        N_("Min"),
+        # Translators: performance table column: the largest value
+        N_("Max"),
+        "p50",  # percentiles: the same in every language
+        "p95",
+        N_("Unit"),
+    )
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -239,11 +242,12 @@ class PerformanceTableModel(QAbstractTableModel):
         )[col]
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        return _header(self.HEADERS, section, orientation, role)
+        return _header(self.HEADERS, section, orientation, role, tr)
 
 
 class RowsTableModel(QAbstractTableModel):
-    """Plain rows of text: the table alternative of each chart, for screen readers."""
+    """Plain rows of text: the table alternative of each chart, for screen readers. The
+    headers are shown as given: the caller passes them in the user's language."""
 
     def __init__(self, headers: Sequence[str], parent: Any = None) -> None:
         super().__init__(parent)
@@ -274,17 +278,28 @@ class RowsTableModel(QAbstractTableModel):
 
 
 _UPLOAD_OUTCOMES = {
-    "delivered": "delivered",
-    "rejected": "refused (not retried)",
-    "retry": "failed, will retry",
-    "failed": "gave up",
+    # Translators: Upload history, Result column: the collector accepted the records
+    "delivered": N_("delivered"),
+    "rejected": N_("refused (not retried)"),
+    "retry": N_("failed, will retry"),
+    # Translators: Upload history, Result column: no more retries for this request
+    "failed": N_("gave up"),
 }
 
 
 class HistoryTableModel(QAbstractTableModel):
     """Every upload request, newest first: what left the machine and when."""
 
-    COLUMNS = ("When", "What", "Records", "Bytes", "HTTP", "Result", "Details")
+    COLUMNS = (
+        N_("When"),
+        # Translators: Upload history column: what was sent (events or a deletion request)
+        N_("What"),
+        N_("Records"),
+        N_("Bytes"),
+        "HTTP",  # the status code's column: the same in every language
+        N_("Result"),
+        N_("Details"),
+    )
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -305,7 +320,7 @@ class HistoryTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        return _header(self.COLUMNS, section, orientation, role)
+        return _header(self.COLUMNS, section, orientation, role, tr)
 
     def data(self, index: _Index, role: int = _DISPLAY) -> Any:
         if not index.isValid() or role not in (_DISPLAY, Qt.ItemDataRole.ToolTipRole):
@@ -315,7 +330,10 @@ class HistoryTableModel(QAbstractTableModel):
         if column == 0:
             return format_time(entry.at)
         if column == 1:
-            return "deletion request" if entry.kind == "deletion_request" else "events"
+            if entry.kind == "deletion_request":
+                return tr("deletion request")
+            # Translators: Upload history, What column: a request that carried events
+            return tr("events")
         if column == 2:
             return f"{entry.records:,}"
         if column == 3:
@@ -324,6 +342,7 @@ class HistoryTableModel(QAbstractTableModel):
             return "–" if entry.status is None else str(entry.status)
         if column == 5:
             if entry.outcome == "partial":
-                return f"partly rejected ({entry.rejected})"
-            return _UPLOAD_OUTCOMES.get(entry.outcome, entry.outcome)
+                return tr("partly rejected ({rejected})").format(rejected=entry.rejected)
+            outcome = _UPLOAD_OUTCOMES.get(entry.outcome)
+            return tr(outcome) if outcome else entry.outcome
         return entry.message

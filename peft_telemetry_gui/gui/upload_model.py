@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, SignalInstance
 
+from ..core.i18n import N_, tr, trn
 from ..core.services import upload as upload_actions
 from ..core.upload.credentials import NO_KEYRING_MESSAGE, NO_KEYRING_STATE, token_state
 from ..core.upload.endpoint import EndpointError, UploadError
@@ -38,7 +39,7 @@ Topic = Literal["switch", "endpoint", "token", "status"]
 
 #: The keyring note before anyone tried to save a token: what will happen, not what did (the
 #: core's `NO_KEYRING_MESSAGE` says the token "was not saved", true only after a save).
-NO_KEYRING_NOTE = (
+NO_KEYRING_NOTE = N_(
     "No keyring backend is available on this system, so a token cannot be stored safely and "
     "Save token is off. Upload still works without a token (for collectors that do not "
     "require one)."
@@ -97,6 +98,7 @@ class UploadModel(QObject):
         self._actions = 0
         self._token_read_at = -1
         self._token_save_tried = False  # until then, no note may say the token "was not saved"
+        self._no_keyring = False  # the last read found no keyring: `token_state` says why
         self._refreshing = False
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
@@ -179,13 +181,18 @@ class UploadModel(QObject):
 
     def _on_refreshed(self, result: tuple[UploadStatus, str, int]) -> None:
         status, token_state, actions = result
-        if token_state == NO_KEYRING_STATE:  # refused only once a save was tried
-            token_state = NO_KEYRING_MESSAGE if self._token_save_tried else NO_KEYRING_NOTE
+        self._no_keyring = token_state == NO_KEYRING_STATE
+        if self._no_keyring:  # refused only once a save was tried
+            token_state = self._keyring_text()
         self.status = status
         self.token_state = token_state
         self._token_read_at = actions
         self.token_state_changed.emit(token_state)
         self.status_changed.emit(status)
+
+    def _keyring_text(self) -> str:
+        """Why no token can be kept: what will happen, or (once a save was tried) what did."""
+        return tr(NO_KEYRING_MESSAGE) if self._token_save_tried else tr(NO_KEYRING_NOTE)
 
     def _on_document_changed(self, _doc: StoreDocument) -> None:
         self.refresh()
@@ -205,13 +212,17 @@ class UploadModel(QObject):
 
             def work() -> str:
                 upload_actions.enable_upload(store, endpoint, actor="gui", method="upload_page")
-                return "Upload is on."
+                return tr("Upload is on.")
 
         else:
 
             def work() -> str:
                 dropped = upload_actions.disable_upload(store, actor="gui", method="upload_page")
-                return f"Upload is off; {dropped:,} unsent records were discarded."
+                return trn(
+                    "Upload is off; {dropped:,} unsent record was discarded.",
+                    "Upload is off; {dropped:,} unsent records were discarded.",
+                    dropped,
+                ).format(dropped=dropped)
 
         self._act(work, "switch")
 
@@ -221,7 +232,7 @@ class UploadModel(QObject):
 
         def work() -> str:
             upload_actions.set_token(store, token, actor="gui", method="upload_page")
-            return "Token saved in the system keyring."
+            return tr("Token saved in the system keyring.")
 
         self._act(work, "token")
 
@@ -232,7 +243,7 @@ class UploadModel(QObject):
             had = upload_actions.clear_token(
                 store, actor="gui", runtime=runtime, method="upload_page"
             )
-            return "Token removed." if had else "No token was stored."
+            return tr("Token removed.") if had else tr("No token was stored.")
 
         self._act(work, "token")
 
@@ -247,11 +258,11 @@ class UploadModel(QObject):
         def work() -> str:
             outcome = upload_actions.request_send_now(store, runtime)
             if outcome.kind == "busy":
-                return SENDER_BUSY_MESSAGE[:1].upper() + SENDER_BUSY_MESSAGE[1:] + "."
+                return sentence(tr(SENDER_BUSY_MESSAGE))
             if outcome.kind == "delegated":
-                return "Sending now."
+                return tr("Sending now.")
             if outcome.kind == "blocked":  # DO_NOT_TRACK: no event leaves the machine
-                return outcome.message[:1].upper() + outcome.message[1:] + "."
+                return sentence(outcome.message)
             return _sent_message(list(outcome.entries))
 
         self._act(work, "status")
@@ -284,9 +295,11 @@ class UploadModel(QObject):
 
     def _on_action_done(self, result: tuple[str, str, bool]) -> None:
         topic, text, ok = result
-        if self._token_save_tried and self.token_state == NO_KEYRING_NOTE:  # just tried
-            self.token_state = NO_KEYRING_MESSAGE
-            self.token_state_changed.emit(NO_KEYRING_MESSAGE)
+        if self._token_save_tried and self._no_keyring:  # just tried: say what happened
+            keyring_text = self._keyring_text()
+            if keyring_text != self.token_state:
+                self.token_state = keyring_text
+                self.token_state_changed.emit(keyring_text)
         self.notice.emit(topic, text, ok)
         self.message.emit(text)
         self._host.reload(force=True)  # the switch and the token are in the store's audit log
@@ -302,12 +315,16 @@ class UploadModel(QObject):
 
 def _sent_message(entries: Sequence[HistoryEntry]) -> str:
     if not entries:
-        return "Nothing was sent (nothing queued, or upload is off)."
+        return tr("Nothing was sent (nothing queued, or upload is off).")
     records = sum(e.records for e in entries if e.outcome in ("delivered", "partial"))
     failed = [e for e in entries if e.outcome not in ("delivered", "partial")]
-    text = f"Sent {records:,} records in {len(entries)} request(s)."
+    text = trn(
+        "Sent {records:,} record in {requests} request(s).",
+        "Sent {records:,} records in {requests} request(s).",
+        records,
+    ).format(records=records, requests=len(entries))
     if failed:
-        text += f" Last problem: {failed[-1].message}"
+        text += " " + tr("Last problem: {message}").format(message=failed[-1].message)
     return text
 
 
@@ -318,8 +335,15 @@ def _preview_text(preview: Preview) -> str:
     lines = [f"POST {preview.url}"]
     lines += [f"{name}: {value}" for name, value in preview.headers.items()]
     deletion = preview.kind == "deletion_request"
-    what = "the deletion request" if deletion else f"{preview.records} records"
-    lines += ["", f"# {what}, decoded from the OTLP request (protobuf on the wire)"]
+    if deletion:
+        what = tr("# the deletion request, decoded from the OTLP request (protobuf on the wire)")
+    else:
+        what = trn(
+            "# {records} record, decoded from the OTLP request (protobuf on the wire)",
+            "# {records} records, decoded from the OTLP request (protobuf on the wire)",
+            preview.records,
+        ).format(records=preview.records)
+    lines += ["", what]
     if preview.note:
         lines.append(f"# {preview.note}")
     lines.append(preview.body_json)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.i18n import N_, tr, trn
 from .a11y import ReadablePlaceholder
 from .state import AppState
 from .table_models import HistoryTableModel, format_time
@@ -41,24 +42,25 @@ if TYPE_CHECKING:
 __all__ = ["HistoryTableModel", "UploadPage"]
 
 #: Next to the switch while it cannot be used: why, and where to change that.
-TELEMETRY_OFF_NOTE = (
+TELEMETRY_OFF_NOTE = N_(
     "Telemetry is off, so there is nothing to send. To use upload, first turn on "
     "\u201cRecord anonymous telemetry\u201d on the Privacy page."
 )
-ENDPOINT_HINT = "Use https; plain http is allowed only to this computer (localhost)."
+ENDPOINT_HINT = N_("Use https; plain http is allowed only to this computer (localhost).")
 #: What the switch does, read out with it while no note beside it says more.
-SWITCH_DESCRIPTION = "Also sends what is recorded here to the collector below; off by default."
+SWITCH_DESCRIPTION = N_("Also sends what is recorded here to the collector below; off by default.")
 
+#: Why records were dropped, as the "Not sent (dropped):" line says it after each count.
 _DROP_WORDS = {
-    "full": "queue full",
-    "expired": "older than 7 days",
-    "rejected": "refused by the collector",
-    "too_large": "too large",
+    "full": N_("queue full"),
+    "expired": N_("older than 7 days"),
+    "rejected": N_("refused by the collector"),
+    "too_large": N_("too large"),
 }
 
 
 class UploadPage(QWidget):
-    title = "Upload"
+    title = N_("Upload")
 
     #: Emitted on the GUI thread once a status refresh is shown (tests and the app listen).
     status_changed = Signal(object)  # UploadStatus
@@ -77,65 +79,67 @@ class UploadPage(QWidget):
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.scroll.setAccessibleName("Upload page")
-        self.scroll.setAccessibleDescription("Where data goes, what was sent and when")
+        self.scroll.setAccessibleName(tr("Upload page"))
+        self.scroll.setAccessibleDescription(tr("Where data goes, what was sent and when"))
         outer.addWidget(self.scroll)
         body = QWidget()
         self.scroll.setWidget(body)
         layout = QVBoxLayout(body)
         layout.setContentsMargins(16, 12, 16, 12)
-        layout.addWidget(heading("Upload"))
+        layout.addWidget(heading(tr("Upload")))
         intro = QLabel(
-            "Optional: also send the events recorded on this computer to your team's "
-            "OpenTelemetry collector. Off unless you switch it on; turning it off (or turning "
-            "telemetry off) discards anything not yet sent."
+            tr(
+                "Optional: also send the events recorded on this computer to your team's "
+                "OpenTelemetry collector. Off unless you switch it on; turning it off (or turning "
+                "telemetry off) discards anything not yet sent."
+            )
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
 
         # --- settings
-        settings_box = QGroupBox("Destination")
+        settings_box = QGroupBox(tr("Destination"))
         form = QFormLayout(settings_box)
-        self.enabled_box = QCheckBox("Send telemetry to this &collector")
-        self.enabled_box.setAccessibleName("Send telemetry to this collector")
+        self.enabled_box = QCheckBox(tr("Send telemetry to this &collector"))
+        self.enabled_box.setAccessibleName(tr("Send telemetry to this collector"))
         self.enabled_box.setEnabled(False)  # until the store says telemetry is on
         self.enabled_box.clicked.connect(self._on_switch)
         self.switch_note = QLabel("")
         self.switch_note.setWordWrap(True)
-        self.switch_note.setAccessibleName("Upload switch note")
+        self.switch_note.setAccessibleName(tr("Upload switch note"))
         self.endpoint_edit = QLineEdit()
         self.endpoint_edit.setPlaceholderText("https://collector.example.com")
-        self.endpoint_edit.setAccessibleName("Collector endpoint")
+        self.endpoint_edit.setAccessibleName(tr("Collector endpoint"))
         ReadablePlaceholder(self.endpoint_edit)
         self.endpoint_edit.textEdited.connect(self._on_endpoint_edited)
         self.endpoint_note = QLabel("")
         self.endpoint_note.setWordWrap(True)
-        self.endpoint_note.setAccessibleName("Endpoint note")
+        self.endpoint_note.setAccessibleName(tr("Endpoint note"))
         form.addRow(self.enabled_box)
         form.addRow(self.switch_note)
-        form.addRow("&Endpoint:", self.endpoint_edit)  # the label is the field's buddy
+        form.addRow(tr("&Endpoint:"), self.endpoint_edit)  # the label is the field's buddy
         form.addRow("", self.endpoint_note)
         self.token_edit = QLineEdit()
         self.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.token_edit.setPlaceholderText("paste a token (kept in the system keyring)")
-        self.token_edit.setAccessibleName("Upload token")
+        self.token_edit.setPlaceholderText(tr("paste a token (kept in the system keyring)"))
+        self.token_edit.setAccessibleName(tr("Upload token"))
         ReadablePlaceholder(self.token_edit)
-        self.token_save = QPushButton("Save to&ken")
-        self.token_save.setAccessibleDescription("Keeps the token in the system keyring")
+        self.token_save = QPushButton(tr("Save to&ken"))
+        self.token_save.setAccessibleDescription(tr("Keeps the token in the system keyring"))
         self.token_save.clicked.connect(self._on_save_token)
-        self.token_clear = QPushButton("C&lear token")
-        self.token_clear.setAccessibleDescription("Removes the token from the system keyring")
+        self.token_clear = QPushButton(tr("C&lear token"))
+        self.token_clear.setAccessibleDescription(tr("Removes the token from the system keyring"))
         self.token_clear.clicked.connect(self._on_clear_token)
         token_row = QHBoxLayout()
         token_row.addWidget(self.token_edit, 1)
         token_row.addWidget(self.token_save)
         token_row.addWidget(self.token_clear)
-        token_label = QLabel("&Token:")
+        token_label = QLabel(tr("&Token:"))
         token_label.setBuddy(self.token_edit)
         form.addRow(token_label, token_row)
         self.token_note = QLabel("")
         self.token_note.setWordWrap(True)
-        self.token_note.setAccessibleName("Token note")
+        self.token_note.setAccessibleName(tr("Token note"))
         # Refusals, kept beside their control until the user acts there again: a refresh
         # (every second) must not wipe the one sentence that says what went wrong.
         self._switch_notice = ""
@@ -147,7 +151,7 @@ class UploadPage(QWidget):
         layout.addWidget(settings_box)
 
         # --- status
-        status_box = QGroupBox("Status")
+        status_box = QGroupBox(tr("Status"))
         status_form = QFormLayout(status_box)
         self.state_label = QLabel("–")
         self.state_label.setWordWrap(True)
@@ -158,21 +162,23 @@ class UploadPage(QWidget):
         self.error_label = QLabel("–")
         self.error_label.setWordWrap(True)
         for text, label in (
-            ("State:", self.state_label),
-            ("Waiting to be sent:", self.queued_label),
-            ("Not sent (dropped):", self.drops_label),
-            ("Last delivered:", self.success_label),
-            ("Last problem:", self.error_label),
+            (tr("State:"), self.state_label),
+            (tr("Waiting to be sent:"), self.queued_label),
+            (tr("Not sent (dropped):"), self.drops_label),
+            (tr("Last delivered:"), self.success_label),
+            (tr("Last problem:"), self.error_label),
         ):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             status_form.addRow(text, label)
         buttons = QHBoxLayout()
-        self.send_button = QPushButton("&Send now")
-        self.send_button.setAccessibleDescription("Sends what is waiting without waiting longer")
+        self.send_button = QPushButton(tr("&Send now"))
+        self.send_button.setAccessibleDescription(
+            tr("Sends what is waiting without waiting longer")
+        )
         self.send_button.clicked.connect(self.send_now)
-        self.preview_button = QPushButton("&Preview next batch")
+        self.preview_button = QPushButton(tr("&Preview next batch"))
         self.preview_button.setAccessibleDescription(
-            "Shows below exactly what would be sent next; sends nothing"
+            tr("Shows below exactly what would be sent next; sends nothing")
         )
         self.preview_button.clicked.connect(self.preview)
         buttons.addWidget(self.send_button)
@@ -189,18 +195,20 @@ class UploadPage(QWidget):
         self.history_model = HistoryTableModel(self)
         self.history_view = QTableView()
         self.history_view.setModel(self.history_model)
-        setup_table(self.history_view, "Upload history")
+        setup_table(self.history_view, tr("Upload history"))
         self.history_view.setAccessibleDescription(
-            "One row per request, newest first: when, what, records, bytes, HTTP status, result"
+            tr("One row per request, newest first: when, what, records, bytes, HTTP status, result")
         )
         self.history_view.horizontalHeader().setStretchLastSection(True)
         self.preview_text = QPlainTextEdit()
         self.preview_text.setReadOnly(True)
-        self.preview_text.setAccessibleName("Preview of the next upload")
-        self.preview_text.setAccessibleDescription("Read only; empty until you ask for a preview")
+        self.preview_text.setAccessibleName(tr("Preview of the next upload"))
+        self.preview_text.setAccessibleDescription(
+            tr("Read only; empty until you ask for a preview")
+        )
         self.preview_text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.preview_text.setPlaceholderText(
-            "Press “Preview next batch” to see exactly what would be sent, before it is sent."
+            tr("Press “Preview next batch” to see exactly what would be sent, before it is sent.")
         )
         splitter.addWidget(self.history_view)
         splitter.addWidget(self.preview_text)
@@ -259,7 +267,7 @@ class UploadPage(QWidget):
 
     def send_now(self) -> None:
         """Returns at once; `action_finished` says what happened."""
-        self.message_label.setText("Sending…")
+        self.message_label.setText(tr("Sending…"))
         self.model.send_now()
 
     def preview(self) -> None:
@@ -296,27 +304,26 @@ class UploadPage(QWidget):
         telemetry_on = self.model.telemetry_on
         checked = self.enabled_box.isChecked()
         self.enabled_box.setEnabled(bool(telemetry_on) or checked)
-        off_note = TELEMETRY_OFF_NOTE if telemetry_on is False and not checked else ""
+        off_note = tr(TELEMETRY_OFF_NOTE) if telemetry_on is False and not checked else ""
         # "Upload is on." is stale once telemetry went off; a refusal still says why.
         notice = "" if off_note and self._switch_notice_ok else self._switch_notice
         self.switch_note.setText(" ".join(t for t in (notice, off_note) if t))
         self.switch_note.setVisible(bool(self.switch_note.text()))
         # Heard on the switch itself, greyed or not: why it is off, or what went wrong.
-        self.enabled_box.setAccessibleDescription(self.switch_note.text() or SWITCH_DESCRIPTION)
+        self.enabled_box.setAccessibleDescription(self.switch_note.text() or tr(SWITCH_DESCRIPTION))
 
     def _show_endpoint(self) -> None:
         status = self.model.status
         if self._endpoint_error:
             text = self._endpoint_error
         elif status is not None and status.endpoint_source not in (None, "", "settings"):
-            text = (
-                f"Sending to {status.endpoint} (set by {status.endpoint_source}, which "
-                "overrides the field above)."
-            )
+            text = tr(
+                "Sending to {endpoint} (set by {source}, which overrides the field above)."
+            ).format(endpoint=status.endpoint, source=status.endpoint_source)
         elif status is not None and status.endpoint_problem:
             text = sentence(status.endpoint_problem)
         else:
-            text = ENDPOINT_HINT
+            text = tr(ENDPOINT_HINT)
         self.endpoint_note.setText(text)
         self.endpoint_edit.setAccessibleDescription(text)
 
@@ -331,9 +338,11 @@ class UploadPage(QWidget):
 
     def _on_token_state_changed(self, token_state: str) -> None:
         if token_state == "set":
-            self._token_text = "A token is set (kept in the system keyring)."
+            self._token_text = tr("A token is set (kept in the system keyring).")
         elif token_state == "not set":
-            self._token_text = "No token is set. A token you save is kept in the system keyring."
+            self._token_text = tr(
+                "No token is set. A token you save is kept in the system keyring."
+            )
         else:  # why the keyring cannot be used (the model's NO_KEYRING_NOTE until a save)
             self._token_text = token_state
         usable = token_state in ("set", "not set")
@@ -350,22 +359,39 @@ class UploadPage(QWidget):
         self._show_endpoint()
         self.state_label.setText(status.describe())
         size = status.queued_bytes / 1024
-        self.queued_label.setText(f"{status.queued:,} records ({size:,.1f} KiB)")
+        self.queued_label.setText(
+            trn(
+                "{count:,} record ({size:,.1f} KiB)",
+                "{count:,} records ({size:,.1f} KiB)",
+                status.queued,
+            ).format(count=status.queued, size=size)
+        )
+        # Translators: the Upload page's answer to "Not sent (dropped):" and "Last problem:"
+        none = tr("none")
         if status.drops_total:
             parts = ", ".join(
-                f"{n:,} {_DROP_WORDS.get(reason, reason)}" for reason, n in status.drops.items()
+                f"{n:,} {tr(_DROP_WORDS[reason]) if reason in _DROP_WORDS else reason}"
+                for reason, n in status.drops.items()
             )
-            self.drops_label.setText(f"{status.drops_total:,} records: {parts}")
+            self.drops_label.setText(
+                trn(
+                    "{count:,} record: {reasons}",
+                    "{count:,} records: {reasons}",
+                    status.drops_total,
+                ).format(count=status.drops_total, reasons=parts)
+            )
         else:
-            self.drops_label.setText("none")
-        self.success_label.setText(format_time(status.last_success) or "never")
+            self.drops_label.setText(none)
+        # Translators: the Upload page's answer to "Last delivered:"
+        never = tr("never")
+        self.success_label.setText(format_time(status.last_success) or never)
         if status.last_error and (
             status.last_success is None
             or (status.last_error_at is not None and status.last_error_at >= status.last_success)
         ):
             self.error_label.setText(f"{status.last_error} ({format_time(status.last_error_at)})")
         else:
-            self.error_label.setText("none")
+            self.error_label.setText(none)
         self.send_button.setEnabled(self.model.can_send_now)
         self.history_model.set_entries(status.history)
         self.status_changed.emit(status)

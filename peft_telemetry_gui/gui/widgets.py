@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.i18n import tr
 from .chart_save import ChartSaving
 from .chart_table import ChartRowsModel
 
@@ -68,7 +69,16 @@ class Banner(QFrame):
 
     dismissed = Signal()
 
-    def __init__(self, name: str, dismissable: bool = True, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        dismissable: bool = True,
+        parent: QWidget | None = None,
+        *,
+        label: str,
+    ) -> None:
+        """`name`: the object name; `label`: what a screen reader calls the banner, in the
+        user's language (required: an object name's words would be English in every one)."""
         super().__init__(parent)
         self.setObjectName(name)
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -90,20 +100,21 @@ class Banner(QFrame):
         texts.addWidget(self.details)
         layout.addLayout(texts, 1)
         self.details_button = QToolButton()
-        self.details_button.setText("Details")
+        # Translators: a button on a message strip: shows the technical details behind it
+        self.details_button.setText(tr("Details"))
         self.details_button.setCheckable(True)
-        self.details_button.setAccessibleName(f"Show details of {name.replace('_', ' ')}")
+        self.details_button.setAccessibleName(tr("Show details: {banner}").format(banner=label))
         self.details_button.toggled.connect(self.details.setVisible)
         self.details_button.hide()
         layout.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignTop)
         self.close_button: QToolButton | None = None
         if dismissable:
             self.close_button = QToolButton()
-            self.close_button.setText("Dismiss")
-            self.close_button.setAccessibleName(f"Dismiss {name.replace('_', ' ')}")
+            self.close_button.setText(tr("Dismiss"))
+            self.close_button.setAccessibleName(tr("Dismiss: {banner}").format(banner=label))
             self.close_button.clicked.connect(self._dismiss)
             layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
-        self.setAccessibleName(name.replace("_", " "))
+        self.setAccessibleName(label)
         self.hide()
 
     def _apply_palette(self) -> None:
@@ -179,7 +190,7 @@ class EmptyState(QWidget):
         self.title.setAccessibleName(title)
         self.body.setText(text)
         self.action.setText(action or "")
-        self.action.setAccessibleName(action or f"{title}: no action")
+        self.action.setAccessibleName(action or tr("{title}: no action").format(title=title))
         self.action.setVisible(bool(action))
         self.setAccessibleName(title)
         self.setAccessibleDescription(text)
@@ -207,13 +218,14 @@ class Card(QFrame):
 
     def set_value(self, text: str) -> None:
         self.value.setText(text)
-        self.setAccessibleName(f"{self._title}: {text}")
+        # Translators: a headline figure as a screen reader reads it, e.g. "Events today: 12"
+        self.setAccessibleName(tr("{title}: {value}").format(title=self._title, value=text))
 
 
 def setup_table(view: QTableView, name: str) -> None:
     view.setAccessibleName(name)
-    view.horizontalHeader().setAccessibleName(f"{name} columns")
-    view.verticalHeader().setAccessibleName(f"{name} rows")
+    view.horizontalHeader().setAccessibleName(tr("{name} columns").format(name=name))
+    view.verticalHeader().setAccessibleName(tr("{name} rows").format(name=name))
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -248,7 +260,7 @@ class ChartPanel(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.plot = plot
         self.setAccessibleName(title)
-        self.plot.setAccessibleName(f"{title} chart")
+        self.plot.setAccessibleName(tr("{title} chart").format(title=title))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 8)
         self.table_model = ChartRowsModel(headers, self)
@@ -256,10 +268,11 @@ class ChartPanel(QFrame):
         top = QHBoxLayout()
         top.addWidget(heading(title, 2), 1)
         top.addWidget(self.saving.button)
-        self.toggle = QPushButton("Show as table")
+        self.toggle = QPushButton(tr("Show as table"))
         self.toggle.setCheckable(True)
         self._chart_title = title
-        self.toggle.setAccessibleName(f"Show as table: {title}")  # the words shown, first
+        # The words shown, first.
+        self.toggle.setAccessibleName(tr("Show as table: {title}").format(title=title))
         self.toggle.toggled.connect(self._on_toggled)
         top.addWidget(self.toggle)
         layout.addLayout(top)
@@ -270,7 +283,7 @@ class ChartPanel(QFrame):
         layout.addWidget(self.caption)
         self.table = QTableView()
         self.table.setModel(self.table_model)
-        setup_table(self.table, f"{title} table")
+        setup_table(self.table, tr("{title} table").format(title=title))
         self.table.horizontalHeader().setStretchLastSection(True)
         self.stack = QStackedWidget()
         self.stack.addWidget(plot)
@@ -319,5 +332,10 @@ class ChartPanel(QFrame):
         if checked:
             self._fit_columns()
         self.stack.setCurrentIndex(1 if checked else 0)
-        self.toggle.setText("Show as chart" if checked else "Show as table")
-        self.toggle.setAccessibleName(f"{self.toggle.text()}: {self._chart_title}")
+        title = self._chart_title
+        if checked:
+            self.toggle.setText(tr("Show as chart"))
+            self.toggle.setAccessibleName(tr("Show as chart: {title}").format(title=title))
+        else:
+            self.toggle.setText(tr("Show as table"))
+            self.toggle.setAccessibleName(tr("Show as table: {title}").format(title=title))

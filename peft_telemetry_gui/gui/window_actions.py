@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ..core.export import ExportResult
+from ..core.i18n import tr, trn
 from .state import AppState
 from .widgets import Banner
 
@@ -33,17 +34,17 @@ class WindowDataActions:
 
     def export(self, fmt: str | None) -> None:
         """Ask where (the file dialog confirms overwriting), then export on the worker."""
-        filters = {"json": "JSON (*.json)", "csv": "CSV spreadsheet (*.csv)"}
+        filters = {"json": tr("JSON (*.json)"), "csv": tr("CSV spreadsheet (*.csv)")}
         wanted = [filters[fmt]] if fmt else list(filters.values())
         path, chosen = QFileDialog.getSaveFileName(
             self,
-            "Export telemetry data",
+            tr("Export telemetry data"),
             str(Path.home() / f"peft-telemetry-export.{fmt or 'json'}"),
             ";;".join(wanted),
         )
         if not path:
             return
-        kind = fmt or ("csv" if chosen.startswith("CSV") or path.endswith(".csv") else "json")
+        kind = fmt or ("csv" if chosen == filters["csv"] or path.endswith(".csv") else "json")
         confirmed = True  # the dialog asked before choosing an existing file
         if not path.lower().endswith(f".{kind}"):
             path += f".{kind}"
@@ -52,9 +53,14 @@ class WindowDataActions:
 
     def _on_export_finished(self, result: ExportResult) -> None:
         self.error_banner.hide()
+        n = result.event_count
+        text = trn(
+            "Exported {n:,} event as {format} to\n{path}",
+            "Exported {n:,} events as {format} to\n{path}",
+            n,
+        )
         self._inform(
-            "Export finished",
-            f"Exported {result.event_count:,} events as {result.format.upper()} to\n{result.path}",
+            tr("Export finished"), text.format(n=n, format=result.format.upper(), path=result.path)
         )
 
     def confirm_delete(self) -> bool:
@@ -63,10 +69,12 @@ class WindowDataActions:
         items = "\n".join(f"•  {line}" for line in describe_deletion())
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Delete all telemetry data?")
-        box.setText("This deletes, from this computer:")
-        box.setInformativeText(f"{items}\n\nThis cannot be undone. Export first to keep a copy.")
-        delete_button = box.addButton("Delete all", QMessageBox.ButtonRole.DestructiveRole)
+        box.setWindowTitle(tr("Delete all telemetry data?"))
+        box.setText(tr("This deletes, from this computer:"))
+        box.setInformativeText(
+            tr("{items}\n\nThis cannot be undone. Export first to keep a copy.").format(items=items)
+        )
+        delete_button = box.addButton(tr("Delete all"), QMessageBox.ButtonRole.DestructiveRole)
         cancel = box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(cancel)
         box.exec()
@@ -77,16 +85,25 @@ class WindowDataActions:
             self.state.delete_all()
 
     def _on_delete_finished(self, report: Any) -> None:  # core.services.delete.DeleteReport
-        text = (
-            f"Deleted {report.events_deleted:,} events and {report.audit_entries_deleted:,} "
-            "consent changes. Telemetry is off and the anonymous id is gone (a new one is made "
-            "only when you turn telemetry on again)."
+        n, changes = report.events_deleted, report.audit_entries_deleted
+        # Translators: {changes} is "{n} consent changes" (translated on its own, with its count)
+        text = trn(
+            "Deleted {n:,} event and {changes}.", "Deleted {n:,} events and {changes}.", n
+        ).format(
+            n=n,
+            changes=trn("{n:,} consent change", "{n:,} consent changes", changes).format(n=changes),
+        )
+        text += " " + tr(
+            "Telemetry is off and the anonymous id is gone (a new one is made only when you "
+            "turn telemetry on again)."
         )
         if report.deletion_message:
             text += "\n\n" + report.deletion_message
         if report.warnings:
-            text += "\n\nSome things could not be removed:\n" + "\n".join(report.warnings)
-        self._inform("All data deleted", text)
+            text += (
+                "\n\n" + tr("Some things could not be removed:") + "\n" + "\n".join(report.warnings)
+            )
+        self._inform(tr("All data deleted"), text)
 
     def _inform(self, title: str, text: str) -> QMessageBox:
         """Non-blocking, so background updates keep flowing while the message is up."""

@@ -20,6 +20,9 @@ from peft_telemetry_gui.core import i18n
         ({"LC_ALL": "de_AT.UTF-8", "LANG": "fr_FR.UTF-8"}, "de"),
         ({"LC_MESSAGES": "fr_FR", "LANG": "de_DE"}, "fr"),
         ({"LANGUAGE": "pseudo"}, "pseudo"),
+        ({"PEFT_TELEMETRY_LANGUAGE": "fr"}, "fr"),  # the app's choice, even without a locale
+        ({"PEFT_TELEMETRY_LANGUAGE": "fr", "LANG": "de_DE.UTF-8"}, "fr"),
+        ({"PEFT_TELEMETRY_LANGUAGE": "es", "LANG": "de_DE.UTF-8"}, "de"),
     ],
 )
 def test_the_language_shown_follows_the_environment_as_gettext_reads_it(
@@ -28,12 +31,14 @@ def test_the_language_shown_follows_the_environment_as_gettext_reads_it(
     assert i18n.active_language(environ) == expected
 
 
-def test_pseudo_brackets_every_text_and_keeps_its_placeholders(
+def test_pseudo_brackets_and_accents_every_text_and_keeps_its_placeholders(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("LANGUAGE", "pseudo")
-    assert i18n.tr("Export…") == "⟦Export…⟧"
-    assert i18n.trn("{n} event", "{n} events", 2).format(n=2) == "⟦2 events⟧"
+    assert i18n.tr("Export…") == "⟦Éẋþóŕţ…⟧"
+    assert i18n.trn("{n} event", "{n} events", 2).format(n=2) == "⟦2 éṽéñţš⟧"
+    # Placeholders, markup and entities survive: the text still formats and renders.
+    assert i18n.tr("<b>{name}</b> %(prog)s &amp; {n:,}") == "⟦<b>{name}</b> %(prog)s &amp; {n:,}⟧"
     assert i18n.tr("") == ""  # never the catalogue's header
 
 
@@ -44,3 +49,22 @@ def test_a_marked_constant_is_the_source_text_until_it_is_shown() -> None:
 def test_every_shipped_language_has_a_compiled_catalogue() -> None:
     for language in i18n.TRANSLATED:
         assert i18n.catalogue_path(language).is_file(), language
+
+
+def test_a_receipt_names_the_language_the_consent_was_asked_in(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime
+
+    from peft_telemetry_gui.core.receipt import build_receipt
+    from peft_telemetry_gui.core.services.consent import set_consent
+    from peft_telemetry_gui.core.store import Store
+
+    store = Store(tmp_path / "data")
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    set_consent(store, enabled=True, actor="cli")
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    assert build_receipt(store.read(), now=now, retention_days=30)["language"] == "fr"
+    monkeypatch.setenv("LANG", "es_ES.UTF-8")  # asked for Spanish, shown English
+    set_consent(store, enabled=False, actor="cli")
+    assert build_receipt(store.read(), now=now, retention_days=30)["language"] == "en"

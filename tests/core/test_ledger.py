@@ -24,9 +24,12 @@ from peft_telemetry_gui.core.services.consent import (
     record_decision,
     reset_anonymous_id,
     set_consent,
+    set_consent_from_host,
     set_sampling,
 )
 from peft_telemetry_gui.core.services.delete import delete_all_data
+from peft_telemetry_gui.core.services.limits import set_limits
+from peft_telemetry_gui.core.services.upload import disable_upload, enable_upload
 from peft_telemetry_gui.core.store import Store
 
 NOW = datetime(2026, 11, 23, 15, 30, tzinfo=UTC)
@@ -94,7 +97,9 @@ def test_each_entry_names_the_text_its_method_and_the_locale(
     assert collection_text_sha256() == hashlib.sha256(canonical.encode()).hexdigest()
     assert {e.text_sha256 for e in log} == {collection_text_sha256()}
     assert {e.text_version for e in log} == {collection_text().version}
-    assert {e.locale for e in log} == {"de_DE"}
+    # The user's own changes name the language they were shown (German, shipped); a host's
+    # its environment's message locale.
+    assert [e.locale for e in log] == ["de", "de", "de", "de_DE", "de"]
     # The CLI and a host imply their method; the app's callers name theirs (none here yet).
     assert [(e.actor, e.method) for e in log] == [
         ("gui", ""),
@@ -103,6 +108,41 @@ def test_each_entry_names_the_text_its_method_and_the_locale(
         ("api", "host_api"),
         ("gui", ""),
     ]
+
+
+@pytest.mark.parametrize(
+    ("environ", "shown"),
+    [
+        ({"LANG": "fr_CA.UTF-8"}, "fr"),
+        ({"LANG": "de_AT.UTF-8", "LANGUAGE": "es:de"}, "de"),
+        ({"LANG": "es_ES.UTF-8"}, "en"),  # Spanish asked for, English shown
+        ({"LANG": "C", "LANGUAGE": "fr"}, "en"),  # gettext ignores LANGUAGE under C
+    ],
+)
+def test_the_users_own_changes_record_the_language_they_were_shown(
+    store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    environ: dict[str, str],
+    shown: str,
+) -> None:
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    record_decision(store, accepted=True, actor="gui", method="first_run_dialog")
+    set_consent(store, enabled=None, actor="cli", categories={"system": False})
+    set_sampling(store, category="performance", rate=0.25, actor="gui")
+    reset_anonymous_id(store, actor="cli")
+    set_limits(store, max_events=500, actor="gui", method="privacy_page")
+    enable_upload(store, endpoint="https://collector.example.com", actor="cli")
+    disable_upload(store, actor="gui")
+    log = store.read().audit_log
+    assert len(log) >= 7 and {e.locale for e in log} == {shown}
+    delete_all_data(store, actor="cli")
+    assert [e.locale for e in store.read().audit_log] == [shown]
+    # A host's change keeps its environment's locale ("fr_CA", not the language shown).
+    set_sampling(store, category="usage", rate=0.5, actor="api")
+    set_consent_from_host(store, enabled=True, categories={"usage": True}, app_name="Host")
+    host = [e for e in store.read().audit_log if e.actor == "api"]
+    assert len(host) >= 2 and {e.locale for e in host} == {ledger.locale_from_environ(environ)}
 
 
 def test_audit_records_what_the_caller_says(store: Store) -> None:

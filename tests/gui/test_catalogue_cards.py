@@ -107,3 +107,32 @@ def test_what_the_catalogue_kept_out_is_in_the_redaction_report(make_window, sto
         assert client.flush()
     page = make_window(store).pages["privacy"]
     assert page.redactions.text() == "Removed so far: 2 undeclared events or properties."
+
+
+def test_a_card_shows_the_hosts_translation_in_the_users_language(
+    qtbot, monkeypatch, make_window, store
+) -> None:
+    """Issue 13: a host's catalogue may translate its descriptions; the card shows them."""
+    from peft_telemetry_gui.core.catalogue import parse_catalogue, stored_record
+
+    monkeypatch.setenv("LANGUAGE", "de")
+    monkeypatch.setenv("LANG", "de_DE.UTF-8")
+    catalogue = {
+        "version": "1",
+        "events": {
+            "export_done": {
+                "category": "usage",
+                "description": "An export finished",
+                "properties": {"rows": "how many rows"},
+            }
+        },
+        "translations": {"de": {"An export finished": "Ein Export ist fertig"}},
+    }
+    record = stored_record(parse_catalogue(catalogue), app_version="1", now=store.clock())
+    store.update(lambda doc: doc.catalogues.__setitem__("PEFT Studio", record))
+    window = make_window(store)
+    section = window.pages["privacy"].declared
+    qtbot.waitUntil(lambda: ("PEFT Studio", "export_done") in section.cards, timeout=5000)
+    card = section.cards[("PEFT Studio", "export_done")]
+    assert card.description.text() == "Ein Export ist fertig"
+    assert "how many rows" in card.properties.text()  # not translated by the host: as written

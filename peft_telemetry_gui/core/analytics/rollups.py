@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from ..i18n import trn
 from ..models import Event
 from ..store.rollups import MAX_SESSION_IDS, session_digest
 from ..store.sketch import Sketch, add_value, representative
@@ -319,7 +320,20 @@ def kept_sentence(stored: int, max_events: int, since: str) -> str:
     of the dashboard and `peft-telemetry stats`. `stored` is how many the store holds now (a
     store that is not full holds fewer than `max_events`); `since` is the oldest one's date,
     formatted by the caller (local in the app, UTC in the CLI)."""
-    newest = f"the newest {stored:,}"
     if stored < max_events:
-        newest += f" (at most {max_events:,})"
-    return f"Raw events kept: {newest}, since {since}; counts and statistics cover the whole range."
+        text = trn(
+            "Raw events kept: the newest {stored:,} (at most {max_events:,}), since {since}; "
+            "counts and statistics cover the whole range.",
+            "Raw events kept: the newest {stored:,} (at most {max_events:,}), since {since}; "
+            "counts and statistics cover the whole range.",
+            stored,
+        )
+    else:
+        text = trn(
+            "Raw events kept: the newest {stored:,}, since {since}; counts and statistics "
+            "cover the whole range.",
+            "Raw events kept: the newest {stored:,}, since {since}; counts and statistics "
+            "cover the whole range.",
+            stored,
+        )
+    return text.format(stored=stored, max_events=max_events, since=since)

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time
 from operator import attrgetter
 
 from ..clock import ensure_utc
+from ..i18n import tr
 from ..models import Event
 
 __all__ = ["filter_events", "parse_time"]
@@ -32,8 +33,10 @@ def parse_time(text: str, *, end_of_day: bool = False) -> datetime:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(
-            f"{text!r} is not a date or time (use ISO 8601, e.g. 2026-11-23 or "
-            f"2026-11-23T14:30:00+01:00)"
+            tr(
+                "{text!r} is not a date or time (use ISO 8601, e.g. 2026-11-23 or "
+                "2026-11-23T14:30:00+01:00)"
+            ).format(text=text)
         ) from None
     return ensure_utc(moment)
 

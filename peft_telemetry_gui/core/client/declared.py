@@ -93,6 +93,8 @@ class Declarations:
             and stored.get("sha256") == sha
             and stored.get("app_version") == self.app_version
             and stored.get("catalogue") == canonical
+            # A translation added or changed is stored too (not hashed: no re-consent).
+            and (stored.get("translations") or {}) == self.catalogue.translations
         )
 
     def apply(self, doc: StoreDocument) -> None:

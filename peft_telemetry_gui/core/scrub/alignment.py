@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
+from ..i18n import tr
 from ..redactions import KIND_LABELS, REDACTION_LABELS
 from .markers import (
     CYCLE_MARKER,
@@ -81,7 +82,8 @@ class Finding:
 
     @property
     def place(self) -> str:
-        return f"{self.where} (name)" if self.in_key else self.where
+        # Translators: the removal was in a property's name, not its value
+        return tr("{where} (name)").format(where=self.where) if self.in_key else self.where
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -97,11 +99,16 @@ def label_of(rule: str) -> str:
     """Singular words for a rule id; a ``class:kind`` without its own label says its class."""
     words = REDACTION_LABELS.get(rule)
     if words is not None:
-        return words[0]
+        return tr(words[0])
     cls, _, kind = rule.partition(":")
     words = REDACTION_LABELS.get(cls)
     if words is not None:
-        return f"{words[0]} ({KIND_LABELS.get(rule, kind)})" if kind else words[0]
+        if not kind:
+            return tr(words[0])
+        # Translators: a rule's label and its kind, as in "access token (GitHub)"
+        return tr("{label} ({kind})").format(
+            label=tr(words[0]), kind=tr(KIND_LABELS.get(rule, kind))
+        )
     return rule
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
+from ..i18n import N_, tr, trn
 from ..redactions import describe_redactions
 from .alignment import Finding, Walk, label_of
 from .limits import DEFAULT_LIMITS, ScrubLimits
@@ -41,10 +42,11 @@ __all__ = [
 
 InputKind = Literal["text", "properties"]
 
-PSEUDONYM_NOTE = (
+#: Shown with `tr` (`ScrubExplanation.notes`).
+PSEUDONYM_NOTE = N_(
     "Identifiers are shown as pseudonyms made with a throwaway key, so they match nothing stored."
 )
-UNLOCATED_NOTE = "Some removals are shown by rule only: their text could not be located."
+UNLOCATED_NOTE = N_("Some removals are shown by rule only: their text could not be located.")
 #: Removed text longer than this is shown as its start and end.
 SHOWN_CHARS = 60
 _WRAPPER = "_"  # a top-level array is tested as the value of one neutral property
@@ -85,18 +87,23 @@ class ScrubExplanation:
 
     @property
     def summary(self) -> str:
-        read_as = "event properties" if self.kind == "properties" else "free text"
+        properties = self.kind == "properties"
         if not self.total:
-            return f"Read as {read_as}: nothing removed."
-        return f"Read as {read_as}: removed {describe_redactions(self.counts)}."
+            if properties:
+                return tr("Read as event properties: nothing removed.")
+            return tr("Read as free text: nothing removed.")
+        removed = describe_redactions(self.counts)
+        if properties:
+            return tr("Read as event properties: removed {removed}.").format(removed=removed)
+        return tr("Read as free text: removed {removed}.").format(removed=removed)
 
     @property
     def notes(self) -> tuple[str, ...]:
         notes = []
         if self.counts.get("identifier"):
-            notes.append(PSEUDONYM_NOTE)
+            notes.append(tr(PSEUDONYM_NOTE))
         if any(f.removed is None for f in self.findings) or self.unlocated:
-            notes.append(UNLOCATED_NOTE)
+            notes.append(tr(UNLOCATED_NOTE))
         return tuple(notes)
 
     def rows(self, limit: int = SHOWN_CHARS) -> list[tuple[str, str, str, str]]:
@@ -107,12 +114,13 @@ class ScrubExplanation:
                 f.rule,
                 f.label,
                 f.place,
-                "(not located)" if f.removed is None else elide(f.removed, limit),
+                tr("(not located)") if f.removed is None else elide(f.removed, limit),
             )
             for f in self.findings
         ]
         for rule, n in sorted(self.unlocated.items()):
-            rows.append((rule, label_of(rule), "", f"({n} not shown)"))
+            shown = trn("({n} not shown)", "({n} not shown)", n).format(n=n)
+            rows.append((rule, label_of(rule), "", shown))
         return rows
 
     def payload(self) -> dict[str, Any]:

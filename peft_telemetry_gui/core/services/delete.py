@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..consent import audit
 from ..fsio import temp_files
+from ..i18n import N_, tr
 from ..models import Actor, StoreDocument
 from ..paths import UPLOAD_FILE_PREFIX, is_data_file_name
 from ..secrets import HMAC_KEY_NAME, UPLOAD_TOKEN_NAME, SecretStore, SecretStoreError
@@ -24,6 +25,16 @@ from ..upload.runtime import UploadRuntime
 __all__ = ["DeleteReport", "delete_all_data", "describe_deletion"]
 
 log = logging.getLogger(__name__)
+
+#: Where the secrets are kept (`SecretStore.kind`), as a warning names it.
+_SECRET_STORE_NAMES = {
+    # Translators: where secrets are kept: "could not remove secrets from the keyring"
+    "keyring": N_("keyring"),
+    # Translators: where secrets are kept: the secrets file in the data folder
+    "file": N_("file"),
+    # Translators: where secrets are kept: only in this program's memory
+    "memory": N_("memory"),
+}
 
 
 @dataclass
@@ -43,15 +54,17 @@ class DeleteReport:
 def describe_deletion() -> list[str]:
     """What the confirmation (dialog or prompt) names before anything is removed."""
     return [
-        "all recorded events",
-        "the daily counts and statistics kept for them",
-        "the history of consent changes",
-        "the redaction counters",
-        "files set aside after a corrupt store",
-        "queued uploads and the upload token (a copy stays in the keyring only until the "
-        "collector has the deletion request)",
-        "the key used to hash identifiers",
-        "your anonymous id (telemetry is turned off; a new one is made only if you turn it on)",
+        tr("all recorded events"),
+        tr("the daily counts and statistics kept for them"),
+        tr("the history of consent changes"),
+        tr("the redaction counters"),
+        tr("files set aside after a corrupt store"),
+        tr(
+            "queued uploads and the upload token (a copy stays in the keyring only until the "
+            "collector has the deletion request)"
+        ),
+        tr("the key used to hash identifiers"),
+        tr("your anonymous id (telemetry is turned off; a new one is made only if you turn it on)"),
     ]
 
 
@@ -76,7 +89,9 @@ def _remove(paths: list[Path], report: DeleteReport) -> None:
             path.unlink()
             report.files_removed.append(path.name)
         except OSError as exc:
-            report.warnings.append(f"could not remove {path}: {exc.strerror or exc}")
+            report.warnings.append(
+                tr("could not remove {path}: {error}").format(path=path, error=exc.strerror or exc)
+            )
 
 
 def delete_all_data(
@@ -136,7 +151,11 @@ def delete_all_data(
             secret_store.delete(UPLOAD_TOKEN_NAME)
             report.secrets_removed = True
         except (SecretStoreError, OSError) as exc:
-            report.warnings.append(f"could not remove secrets from the {secret_store.kind}: {exc}")
+            kind = secret_store.kind
+            where = tr(_SECRET_STORE_NAMES[kind]) if kind in _SECRET_STORE_NAMES else kind
+            # Translators: {where} is "keyring", "file" or "memory" (where secrets are kept)
+            message = tr("could not remove secrets from the {where}: {error}")
+            report.warnings.append(message.format(where=where, error=exc))
     if deliver_within is not None:
         _deliver_deletion_request(store, report, deliver_within, runtime)
     return report
@@ -154,7 +173,9 @@ def _deliver_deletion_request(
     except Exception as exc:  # the local deletion is done; this is only a courtesy
         log.warning("deletion request not sent now", exc_info=True)
         report.deletion_request = "pending"
-        report.deletion_message = f"The deletion request will be retried later ({exc})."
+        report.deletion_message = tr(
+            "The deletion request will be retried later ({error})."
+        ).format(error=exc)
         return
     if delivery.outcome != "none":
         report.deletion_request = delivery.outcome

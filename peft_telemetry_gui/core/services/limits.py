@@ -20,6 +20,7 @@ from datetime import datetime
 
 from ..consent import audit
 from ..constants import DEFAULT_MAX_EVENTS, DEFAULT_RETENTION_DAYS
+from ..i18n import tr
 from ..models import Actor, Method, StoreDocument
 from ..store import Store
 
@@ -59,8 +60,11 @@ def validate_limits(max_events: int | None, retention_days: int | None) -> None:
         if value is None:
             continue
         if type(value) is not int or not low <= value <= high:
-            what = "events" if name == "max_events" else "days"
-            raise ValueError(f"keep between {low} and {high} {what}, not {value!r}")
+            if name == "max_events":
+                message = tr("keep between {low} and {high} events, not {value!r}")
+            else:
+                message = tr("keep between {low} and {high} days, not {value!r}")
+            raise ValueError(message.format(low=low, high=high, value=value))
 
 
 def current_limits(store: Store, doc: StoreDocument) -> tuple[int, int]:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from ..consent import audit
 from ..env import env_override
+from ..i18n import tr, trn
 from ..models import Actor, Method, StoreDocument, UploadSettings
 from ..secrets import UPLOAD_TOKEN_NAME, SecretStore
 from ..store import Store
@@ -31,6 +32,7 @@ from ..upload.history import HistoryEntry, read_state
 from ..upload.queue import UploadQueue
 from ..upload.runtime import UploadRuntime
 from ..upload.sender import SenderBusyError
+from ..upload.transport import without_retry_note
 from ..upload.worker import UploadWorker
 
 __all__ = [
@@ -60,15 +62,19 @@ def enable_upload(
     normalised = _validate_endpoint(endpoint) if endpoint else None
     if normalised is None and resolve_logs_url(None, environ) is None:
         raise EndpointError(
-            f"give an upload endpoint (e.g. https://collector.example.com) or set {ENV_ENDPOINT}"
+            tr(
+                "give an upload endpoint (e.g. https://collector.example.com) or set {variable}"
+            ).format(variable=ENV_ENDPOINT)
         )
 
     def mutate(doc: StoreDocument) -> UploadSettings:
         consent = doc.consent
         if not consent.enabled:
             raise UploadError(
-                "telemetry is off: turn it on first (upload only sends what is recorded "
-                "locally with your consent)"
+                tr(
+                    "telemetry is off: turn it on first (upload only sends what is recorded "
+                    "locally with your consent)"
+                )
             )
         now = store.clock()
         if normalised is not None and doc.upload.endpoint != normalised:
@@ -113,7 +119,7 @@ def set_token(
     value = check_token(token)
     secrets = token_store(store.data_dir, secret_store)
     if secrets is None:
-        raise TokenUnavailableError(NO_KEYRING_MESSAGE)
+        raise TokenUnavailableError(tr(NO_KEYRING_MESSAGE))
     had = secrets.get(UPLOAD_TOKEN_NAME) is not None
     secrets.set(UPLOAD_TOKEN_NAME, value)
 
@@ -159,8 +165,10 @@ class EventsBlockedError(UploadError):
 
     def __init__(self, override: str, entries: list[HistoryEntry] | None = None) -> None:
         super().__init__(
-            f"{override} is set in the environment, so no events were sent "
-            "(pending deletion requests still are)"
+            tr(
+                "{variable} is set in the environment, so no events were sent "
+                "(pending deletion requests still are)"
+            ).format(variable=override)
         )
         self.override = override
         self.entries = list(entries or [])
@@ -277,8 +285,10 @@ def deliver_deletion_requests(
         except SenderBusyError:
             return DeletionDelivery(
                 "busy",
-                "The deletion request was not sent from here: another program is sending right "
-                "now and will deliver it.",
+                tr(
+                    "The deletion request was not sent from here: another program is sending "
+                    "right now and will deliver it."
+                ),
             )
     return _describe_delivery(store, count)
 
@@ -292,16 +302,28 @@ def _describe_delivery(store: Store, count: int) -> DeletionDelivery:
         if count > 1:  # earlier ids too (an opt-out and back in replaced the id in between)
             return DeletionDelivery(
                 "delivered",
-                f"The {count} deletion requests for your previous anonymous ids were delivered.",
+                trn(
+                    "The {count} deletion request for your previous anonymous id was delivered.",
+                    "The {count} deletion requests for your previous anonymous ids were delivered.",
+                    count,
+                ).format(count=count),
             )
         return DeletionDelivery(
-            "delivered", "The deletion request for your previous anonymous id was delivered."
+            "delivered", tr("The deletion request for your previous anonymous id was delivered.")
         )
-    reason = ""
     if last is not None and last.message:
-        reason = f" ({last.message.removesuffix(' later').removesuffix('; will retry')})"
+        return DeletionDelivery(
+            "pending",
+            tr(
+                "The deletion request could not be delivered yet ({reason}); it is kept and "
+                "will be retried (the desktop app does so while open, or run "
+                "'peft-telemetry upload send-now')."
+            ).format(reason=without_retry_note(last.message)),
+        )
     return DeletionDelivery(
         "pending",
-        f"The deletion request could not be delivered yet{reason}; it is kept and will be "
-        "retried (the desktop app does so while open, or run 'peft-telemetry upload send-now').",
+        tr(
+            "The deletion request could not be delivered yet; it is kept and will be retried "
+            "(the desktop app does so while open, or run 'peft-telemetry upload send-now')."
+        ),
     )

@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..i18n import tr
+
 __all__ = ["StoreAccess", "check_access", "unreadable"]
 
 
@@ -35,23 +37,25 @@ def check_access(data_dir: Path) -> StoreAccess:
     while not os.path.lexists(probe) and probe.parent != probe:
         probe = probe.parent
     if not probe.is_dir():
-        what = "is a file" if probe == data_dir else f"is inside {probe}, which is a file"
-        return StoreAccess(
-            readable=False,
-            writable=False,
-            reason=(
-                f"The data folder {data_dir} {what}, not a folder: nothing can be shown or "
+        if probe == data_dir:
+            reason = tr(
+                "The data folder {data_dir} is a file, not a folder: nothing can be shown or "
                 "saved. Start the app with --data-dir naming a folder."
-            ),
-        )
+            ).format(data_dir=data_dir)
+        else:
+            reason = tr(
+                "The data folder {data_dir} is inside {probe}, which is a file, not a folder: "
+                "nothing can be shown or saved. Start the app with --data-dir naming a folder."
+            ).format(data_dir=data_dir, probe=probe)
+        return StoreAccess(readable=False, writable=False, reason=reason)
     if not os.access(probe, os.W_OK | os.X_OK):
         return StoreAccess(
             readable=True,
             writable=False,
-            reason=(
-                f"The data folder {probe} is read-only: you can look at your data and export "
+            reason=tr(
+                "The data folder {probe} is read-only: you can look at your data and export "
                 "it, but no change can be saved (consent, limits, delete)."
-            ),
+            ).format(probe=probe),
         )
     return StoreAccess()
 

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from ..fsio import atomic_write, is_disk_full
+from ..i18n import tr
 from ..models import StoreDocument
 from .errors import StoreError
 from .layout import Layout, dump_head, remove_unnamed_segments, write_events
@@ -41,7 +42,11 @@ def lay_out(
         plan = None if plan is None else (plan[0] + drop, plan[1])
     if size > max_bytes:
         path = data_dir / "telemetry.json"
-        raise StoreError(f"cannot write {path}: the document would be over {max_bytes} bytes")
+        raise StoreError(
+            tr("cannot write {path}: the document would be over {max_bytes} bytes").format(
+                path=path, max_bytes=max_bytes
+            )
+        )
     return ranges, head
 
 

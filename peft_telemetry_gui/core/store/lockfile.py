@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..i18n import tr
 from .errors import StoreError
 
 if TYPE_CHECKING:  # imported by `hold`: a process that only reads never loads filelock
@@ -80,7 +81,9 @@ def hold(path: Path, timeout: float) -> Iterator[HeldLock]:
         lock.acquire()
     except Timeout as exc:
         raise StoreError(
-            f"the store is locked by another process ({path}) for more than {timeout:g} s"
+            tr(
+                "the store is locked by another process ({path}) for more than {timeout:g} s"
+            ).format(path=path, timeout=timeout)
         ) from exc
     try:
         yield HeldLock(path, _identity(lock, path))

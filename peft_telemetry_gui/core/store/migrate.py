@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from ..constants import DEFAULT_MAX_EVENTS, DEFAULT_RETENTION_DAYS
+from ..i18n import tr
 from ..models import SCHEMA_VERSION, StoreDocument
 from .errors import NewerSchemaError
 from .rollups import rebuild
@@ -97,8 +98,10 @@ def migrate(raw: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"schema_version {version!r} is not a version number")
     if version > SCHEMA_VERSION:
         raise NewerSchemaError(
-            f"the store was written by a newer version (schema {version}, this one reads "
-            f"up to {SCHEMA_VERSION}); upgrade peft-telemetry-gui. The file was left untouched."
+            tr(
+                "the store was written by a newer version (schema {version}, this one reads "
+                "up to {supported}); upgrade peft-telemetry-gui. The file was left untouched."
+            ).format(version=version, supported=SCHEMA_VERSION)
         )
     while version < SCHEMA_VERSION:
         raw = MIGRATIONS[version](raw)

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from ..fsio import atomic_write
 from ..fsio import sweep_stale_temp_files as fsio_sweep
+from ..i18n import tr
 from ..models import QuarantineNotice
 from ..paths import is_data_file_name
 from .errors import StoreError, os_message
@@ -70,7 +71,9 @@ def quarantine(path: Path, now: datetime, exc: Exception) -> QuarantineNotice:
         os.replace(path, target)
     except OSError as move_exc:
         raise StoreError(
-            f"{path} is unreadable ({reason}) and could not be moved aside: {os_message(move_exc)}"
+            tr("{path} is unreadable ({reason}) and could not be moved aside: {error}").format(
+                path=path, reason=reason, error=os_message(move_exc)
+            )
         ) from move_exc
     for name in segment_files(data_dir):
         aside = data_dir / f"{target.stem}.{name.removeprefix('telemetry.')}"
@@ -112,16 +115,16 @@ def describe_notice(notice: QuarantineNotice) -> str:
     """What happened, in plain words for a banner; the parser's own words (`notice.reason`)
     are the details, for whoever wants them."""
     if is_segment_name(notice.reason.partition(":")[0]):
-        return (
+        return tr(
             "Some stored events could not be read (part of a data file was damaged or cut "
             "short), so they were set aside; every other event is kept. Nothing was deleted: "
-            f"what could not be read is kept in {notice.moved_to}."
-        )
-    return (
+            "what could not be read is kept in {moved_to}."
+        ).format(moved_to=notice.moved_to)
+    return tr(
         "The telemetry file was damaged and could not be read, so it was set aside and a "
         "fresh, empty store was started. Nothing was deleted: the damaged file is kept in "
-        f"{notice.moved_to}."
-    )
+        "{moved_to}."
+    ).format(moved_to=notice.moved_to)
 
 
 def quarantined_files(data_dir: Path) -> list[Path]:

@@ -29,6 +29,7 @@ from ..fsio import (
     is_disk_full,
     read_regular_file,
 )
+from ..i18n import tr
 from ..models import Event, QuarantineNotice, StoreDocument, StoreLimits
 from ..paths import STORE_FILE_NAME, ensure_private_dir, open_to_others
 from .commit import commit_head, lay_out
@@ -125,11 +126,11 @@ class Store(StoreReads):
     def _unreadable(self, exc: OSError, path: object = None) -> str:
         path = path or self.path
         if isinstance(exc, NotRegularFileError):
-            return (
-                f"{path} is {exc.strerror}: it was left as it is and nothing was read; "
+            return tr(
+                "{path} is {kind}: it was left as it is and nothing was read; "
                 "remove or rename it (or use another data folder) to start a new store"
-            )
-        return f"cannot read {path}: {os_message(exc)}"
+            ).format(path=path, kind=os_message(exc))
+        return tr("cannot read {path}: {error}").format(path=path, error=os_message(exc))
 
     def stat_key(self) -> _StatKey | None:
         return file_identity(self.path)
@@ -229,11 +230,21 @@ class Store(StoreReads):
                     log.warning("the lock file %s was removed while held; retrying", self.lock_path)
                 except OSError as exc:
                     self._cache = None
-                    raise StoreError(f"cannot write {self.path}: {os_message(exc)}") from exc
+                    raise StoreError(
+                        tr("cannot write {path}: {error}").format(
+                            path=self.path, error=os_message(exc)
+                        )
+                    ) from exc
             raise StoreError(
-                f"cannot write {self.path}: its lock file {self.lock_path} was removed or "
-                f"replaced while held, {self.lock_retries + 1} times in a row; is another "
-                f"program deleting files in {self.data_dir}?"
+                tr(
+                    "cannot write {path}: its lock file {lock} was removed or replaced while "
+                    "held, {n} times in a row; is another program deleting files in {folder}?"
+                ).format(
+                    path=self.path,
+                    lock=self.lock_path,
+                    n=self.lock_retries + 1,
+                    folder=self.data_dir,
+                )
             )
 
     def _transaction(
@@ -292,7 +303,11 @@ class Store(StoreReads):
         try:
             ensure_private_dir(self.data_dir)
         except OSError as exc:
-            raise StoreError(f"cannot create {self.data_dir}: {os_message(exc)}") from exc
+            raise StoreError(
+                tr("cannot create {folder}: {error}").format(
+                    folder=self.data_dir, error=os_message(exc)
+                )
+            ) from exc
         with hold(self.lock_path, self.lock_timeout) as held:
             yield held
 

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from ..i18n import tr
 from .endpoint import UploadError, is_loopback_host
 
 __all__ = [
@@ -192,24 +193,33 @@ def tls_context(environ: Mapping[str, str] | None) -> ssl.SSLContext:
         context = ssl.create_default_context(cafile=cafile, capath=capath)
     except (OSError, ssl.SSLError, ValueError) as exc:
         raise ConnectionSetupError(
-            f"the CA certificates in {cafile or capath} ({source}) cannot be used "
-            f"({_reason(exc)}); nothing is sent until that is fixed"
+            tr(
+                "the CA certificates in {path} ({source}) cannot be used ({reason}); nothing "
+                "is sent until that is fixed"
+            ).format(path=cafile or capath, source=source, reason=_reason(exc))
         ) from None
     cert, key = otlp_setting(env, "CLIENT_CERTIFICATE"), otlp_setting(env, "CLIENT_KEY")
     if key is not None and cert is None:
         raise ConnectionSetupError(
-            f"{key[0]} is set without {_GENERAL}CLIENT_CERTIFICATE; nothing is sent until "
-            "both are set"
+            tr("{key} is set without {certificate}; nothing is sent until both are set").format(
+                key=key[0], certificate=f"{_GENERAL}CLIENT_CERTIFICATE"
+            )
         )
     if cert is not None:
         try:
             context.load_cert_chain(cert[1], key[1] if key else None)
         except (OSError, ssl.SSLError, ValueError) as exc:
-            names = cert[0] + (f" and {key[0]}" if key else "")
-            raise ConnectionSetupError(
-                f"the client certificate from {names} cannot be used ({_reason(exc)}); "
-                "nothing is sent until that is fixed"
-            ) from None
+            if key:
+                message = tr(
+                    "the client certificate from {certificate} and {key} cannot be used "
+                    "({reason}); nothing is sent until that is fixed"
+                ).format(certificate=cert[0], key=key[0], reason=_reason(exc))
+            else:
+                message = tr(
+                    "the client certificate from {certificate} cannot be used ({reason}); "
+                    "nothing is sent until that is fixed"
+                ).format(certificate=cert[0], reason=_reason(exc))
+            raise ConnectionSetupError(message) from None
     return context
 
 
@@ -258,11 +268,17 @@ class Connections:
             )
         except (ValueError, ImportError, httpx.InvalidURL) as exc:
             # Only the proxy URL can be refused here (an unknown scheme, socks without socksio)
-            where = f"{_shown(proxy[1])} ({proxy[0]})" if proxy else "(none)"
-            raise ConnectionSetupError(
-                f"the proxy {where} cannot be used ({_reason(exc)}); "
-                "nothing is sent until that is fixed"
-            ) from None
+            if proxy:
+                message = tr(
+                    "the proxy {proxy} ({variable}) cannot be used ({reason}); nothing is sent "
+                    "until that is fixed"
+                ).format(proxy=_shown(proxy[1]), variable=proxy[0], reason=_reason(exc))
+            else:
+                message = tr(
+                    "the proxy (none) cannot be used ({reason}); nothing is sent until that is "
+                    "fixed"
+                ).format(reason=_reason(exc))
+            raise ConnectionSetupError(message) from None
         client = self._clients[key] = self._client(transport)
         return client
 

@@ -12,6 +12,7 @@ import os
 from collections.abc import MutableMapping
 from pathlib import Path
 
+from ..i18n import N_, tr
 from ..secrets import (
     UPLOAD_TOKEN_NAME,
     KeyringSecretStore,
@@ -37,13 +38,14 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-NO_KEYRING_MESSAGE = (
+#: Marked only (code compares these values): translated where shown (`tr(NO_KEYRING_MESSAGE)`).
+NO_KEYRING_MESSAGE = N_(
     "No keyring backend is available on this system, so the upload token cannot be stored "
     "safely and was not saved. Upload still works without a token (for collectors that do "
     "not require one)."
 )
 #: What `token_state` says before anyone tried to save a token: nothing was refused yet.
-NO_KEYRING_STATE = (
+NO_KEYRING_STATE = N_(
     "No keyring backend is available on this system, so an upload token cannot be stored "
     "safely (none can be saved). Upload still works without a token (for collectors that do "
     "not require one)."
@@ -75,9 +77,9 @@ def check_token(token: str) -> str:
     if value.lower().startswith("bearer "):
         value = value[7:].strip()
     if not value:
-        raise UploadError("the token is empty")
+        raise UploadError(tr("the token is empty"))
     if len(value) > 4096 or any(ord(c) < 33 or ord(c) == 127 for c in value):
-        raise UploadError("the token must be a single line without spaces (at most 4096 chars)")
+        raise UploadError(tr("the token must be a single line without spaces (at most 4096 chars)"))
     return value
 
 
@@ -100,7 +102,7 @@ def token_state(data_dir: Path, secret_store: SecretStore | None = None) -> str:
     try:
         return "set" if secrets.get(UPLOAD_TOKEN_NAME) else "not set"
     except (SecretStoreError, OSError) as exc:
-        return f"the keyring could not be read ({type(exc).__name__})"
+        return tr("the keyring could not be read ({error})").format(error=type(exc).__name__)
 
 
 def keep_deletion_token(

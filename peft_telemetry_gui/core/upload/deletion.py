@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from ..i18n import trn
 from ..models import StoreDocument
 from ..secrets import SecretStore
 from ..store import Store
@@ -104,10 +105,13 @@ def deletion_problem(store: Store) -> str | None:
     requests, damaged = _read(store)
     if damaged is None:
         return None
-    return (
-        f"the pending deletion requests ({DELETION_FILE}) are damaged ({damaged}); "
-        f"{len(requests)} could be recovered and will be sent, and the file is kept"
-    )
+    return trn(
+        "the pending deletion requests ({file}) are damaged ({reason}); {n} could be "
+        "recovered and will be sent, and the file is kept",
+        "the pending deletion requests ({file}) are damaged ({reason}); {n} could be "
+        "recovered and will be sent, and the file is kept",
+        len(requests),
+    ).format(file=DELETION_FILE, reason=damaged, n=len(requests))
 
 
 def read_deletion_requests(store: Store) -> list[DeletionRequest]:

@@ -19,6 +19,7 @@ from datetime import datetime
 
 from ..clock import ensure_utc
 from ..fsio import atomic_write
+from ..i18n import tr
 from ..models import StoreDocument
 from ..store import Store
 from .files import DELIVERED_FILE, append_lines, read_small_file
@@ -125,12 +126,15 @@ def delivery_status(
     """One sentence for the event's detail view; `words` says a time (the app: with its zone)."""
     delivery = facts.delivered.get(event_id)
     if delivery is not None:
-        sent = f"Uploaded to the collector on {words(delivery.at)}"
+        when = words(delivery.at)
         if delivery.partial:
-            return f"{sent}; the collector rejected some records of that request"
-        return sent
+            return tr(
+                "Uploaded to the collector on {when}; the collector rejected some records of "
+                "that request"
+            ).format(when=when)
+        return tr("Uploaded to the collector on {when}").format(when=when)
     if event_id in facts.waiting:
-        return "Waiting to be uploaded (in the upload queue)"
+        return tr("Waiting to be uploaded (in the upload queue)")
     if facts.upload_on:
-        return "Not uploaded (recorded before upload was on, or dropped from the queue)"
-    return "Not uploaded: upload is off, so it stays on this computer"
+        return tr("Not uploaded (recorded before upload was on, or dropped from the queue)")
+    return tr("Not uploaded: upload is off, so it stays on this computer")

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
+from ..i18n import tr
+
 __all__ = [
     "ENV_ENDPOINT",
     "ENV_HEADERS",
@@ -61,26 +63,32 @@ def validate_endpoint(url: str) -> str:
     """The normalised endpoint (no trailing slash), or EndpointError saying what is wrong."""
     text = (url or "").strip()
     if not text:
-        raise EndpointError("the upload endpoint is empty")
+        raise EndpointError(tr("the upload endpoint is empty"))
     try:
         parts = urlsplit(text)
         host = parts.hostname or ""
         _ = parts.port  # raises on a malformed port
     except ValueError as exc:
-        raise EndpointError(f"{text!r} is not a valid URL ({exc})") from exc
+        raise EndpointError(
+            tr("{url!r} is not a valid URL ({error})").format(url=text, error=exc)
+        ) from exc
     scheme = parts.scheme.lower()
     if scheme not in ("https", "http") or not host:
-        raise EndpointError(f"{text!r} is not an http(s) URL, e.g. https://collector.example.com")
+        raise EndpointError(
+            tr("{url!r} is not an http(s) URL, e.g. https://collector.example.com").format(url=text)
+        )
     if parts.username or parts.password:
         raise EndpointError(
-            "the endpoint must not contain a user name or password; set a token instead"
+            tr("the endpoint must not contain a user name or password; set a token instead")
         )
     if parts.query or parts.fragment:
-        raise EndpointError("the endpoint must not contain a query string or fragment")
+        raise EndpointError(tr("the endpoint must not contain a query string or fragment"))
     if scheme == "http" and not is_loopback_host(host):
         raise EndpointError(
-            "plain http is only allowed to this computer (localhost, 127.0.0.1 or ::1, written "
-            f"exactly so); use https for {host}"
+            tr(
+                "plain http is only allowed to this computer (localhost, 127.0.0.1 or ::1, "
+                "written exactly so); use https for {host}"
+            ).format(host=host)
         )
     return text.rstrip("/")
 

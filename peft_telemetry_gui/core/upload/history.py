@@ -16,6 +16,7 @@ from typing import Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..clock import ensure_utc
+from ..i18n import tr
 from ..store import Store
 from .files import (
     SENT_IDS_FILE,
@@ -132,11 +133,17 @@ def _read(store: Store) -> tuple[UploadState, str | None]:
 
 
 def _damaged_message(reason: str, kept: str | None) -> str:
-    where = f"kept as {kept}" if kept else "set aside at the next change"
-    return (
-        f"the upload history ({STATE_FILE}) was damaged ({reason}); it is {where} and a new "
-        "one was started (the anonymous ids that had records delivered were recovered)"
-    )
+    """The user's words (the state's `last_error`, shown on the Upload page)."""
+    if kept:
+        return tr(
+            "the upload history ({file}) was damaged ({reason}); it is kept as {kept} and a "
+            "new one was started (the anonymous ids that had records delivered were recovered)"
+        ).format(file=STATE_FILE, reason=reason, kept=kept)
+    return tr(
+        "the upload history ({file}) was damaged ({reason}); it is set aside at the next "
+        "change and a new one was started (the anonymous ids that had records delivered were "
+        "recovered)"
+    ).format(file=STATE_FILE, reason=reason)
 
 
 def read_state(store: Store) -> UploadState:
@@ -163,7 +170,7 @@ def update_state_locked(store: Store, mutate: Callable[[UploadState], T]) -> T:
             kept: str | None = keep_aside(path, store.clock()).name
         except FileNotFoundError:
             kept = None
-        log.warning("%s", _damaged_message(damaged, kept))
+        log.warning("the upload history (%s) was damaged (%s); kept as %s", path, damaged, kept)
         state.last_error, state.last_error_at = _damaged_message(damaged, kept), store.clock()
     result = mutate(state)
     _write_state(store, state)

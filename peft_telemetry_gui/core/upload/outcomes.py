@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ..i18n import trn
 from ..store import Store
 from .deletion import bump_deletion_attempts, clear_deletion_request
 from .delivered import remember_deliveries_locked
@@ -47,11 +48,26 @@ def settle_events(
         entry.rejected = answer.rejected
         if answer.rejected or answer.partial_message:
             entry.outcome = "partial"
-            entry.message = (
-                f"the collector accepted {len(chunk) - answer.rejected} of {len(chunk)} "
-                f"records and rejected {answer.rejected}"
-                + (f": {answer.partial_message}" if answer.partial_message else "")
-            )
+            counts = {
+                "accepted": len(chunk) - answer.rejected,
+                "total": len(chunk),
+                "rejected": answer.rejected,
+            }
+            if answer.partial_message:  # the collector's own words, as it sent them
+                message = trn(
+                    "the collector accepted {accepted} of {total} record and rejected "
+                    "{rejected}: {detail}",
+                    "the collector accepted {accepted} of {total} records and rejected "
+                    "{rejected}: {detail}",
+                    len(chunk),
+                ).format(**counts, detail=answer.partial_message)
+            else:
+                message = trn(
+                    "the collector accepted {accepted} of {total} record and rejected {rejected}",
+                    "the collector accepted {accepted} of {total} records and rejected {rejected}",
+                    len(chunk),
+                ).format(**counts)
+            entry.message = message
         else:
             entry.outcome = "delivered"
         anonymous_ids = {r.anonymous_id for r in chunk}
@@ -83,9 +99,12 @@ def settle_deletion(
     )
     message = answer.message
     if gave_up:
-        message = (
-            f"gave up on the deletion request after {request.attempts + 1} refusals: {message}"
-        )
+        attempts = request.attempts + 1
+        message = trn(
+            "gave up on the deletion request after {n} refusal: {reason}",
+            "gave up on the deletion request after {n} refusals: {reason}",
+            attempts,
+        ).format(n=attempts, reason=message)
     entry = HistoryEntry(
         at=at,
         kind="deletion_request",

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..i18n import tr
 from .records import DeletionRequest
 
 __all__ = ["damage_reason", "is_anonymous_id", "salvage_deletion_requests", "salvage_state"]
@@ -39,7 +40,9 @@ def damage_reason(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     if isinstance(exc, json.JSONDecodeError):
-        return "the file is empty" if not exc.doc.strip() else f"{exc.msg} at offset {exc.pos}"
+        if not exc.doc.strip():
+            return tr("the file is empty")
+        return tr("{error} at offset {offset}").format(error=exc.msg, offset=exc.pos)
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return text[:200]
 

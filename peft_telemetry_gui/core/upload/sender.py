@@ -10,13 +10,15 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from ..i18n import N_, tr
 from ..paths import ensure_private_dir
 from .endpoint import UploadError
 
 __all__ = ["SENDER_BUSY_MESSAGE", "SENDER_LOCK", "SenderBusyError", "try_sender_lock"]
 
 SENDER_LOCK = ".upload-sender.lock"
-SENDER_BUSY_MESSAGE = (
+#: Marked only: translated where shown (`tr(SENDER_BUSY_MESSAGE)`).
+SENDER_BUSY_MESSAGE = N_(
     "another program is sending right now, so nothing was sent from here "
     "(it delivers what is queued itself)"
 )
@@ -25,8 +27,8 @@ SENDER_BUSY_MESSAGE = (
 class SenderBusyError(UploadError):
     """Another sender holds this data folder's sender lock: sending too would send twice."""
 
-    def __init__(self, message: str = SENDER_BUSY_MESSAGE) -> None:
-        super().__init__(message)
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(tr(SENDER_BUSY_MESSAGE) if message is None else message)
 
 
 def try_sender_lock(data_dir: Path) -> FileLock | None:

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Literal
 
 from ..env import env_override
+from ..i18n import tr, trn
 from ..secrets import SecretStore
 from ..store import Store
 from .credentials import get_token
@@ -59,29 +60,42 @@ class UploadStatus:
         """The state in plain words."""
         at = self.until.astimezone().strftime("%H:%M:%S") if self.until else ""
         if self.state == "off":
-            text = "Upload is off."
             if self.deletion_pending:
-                text += " A deletion request for your earlier data is still waiting to be sent."
-            return text
+                return tr(
+                    "Upload is off. A deletion request for your earlier data is still waiting "
+                    "to be sent."
+                )
+            return tr("Upload is off.")
         if self.endpoint_problem:
-            return f"Upload is on but nothing can be sent: {self.endpoint_problem}"
+            return tr("Upload is on but nothing can be sent: {problem}").format(
+                problem=self.endpoint_problem
+            )
         if self.blocked_by:
-            return (
-                f"Upload is on, but {self.blocked_by} is set here, so no events are sent from "
-                f"this program ({self.queued:,} waiting)."
-            )
+            return tr(
+                "Upload is on, but {variable} is set here, so no events are sent from this "
+                "program ({queued:,} waiting)."
+            ).format(variable=self.blocked_by, queued=self.queued)
         if self.state == "idle" and self.queued:
-            return (
-                f"Upload is on; {self.queued:,} records waiting (sent while an app using "
-                "telemetry or this app is open, or with Send now)."
+            return trn(
+                "Upload is on; {queued:,} record waiting (sent while an app using telemetry "
+                "or this app is open, or with Send now).",
+                "Upload is on; {queued:,} records waiting (sent while an app using telemetry "
+                "or this app is open, or with Send now).",
+                self.queued,
+            ).format(queued=self.queued)
+        if self.state == "idle":
+            return tr("Upload is on; nothing waiting.")
+        if self.state == "waiting":
+            return tr("Upload is on; collecting a batch.")
+        if self.state == "sending":
+            return tr("Sending…")
+        if self.state == "backing_off":
+            return tr("The last attempt failed; retrying at {time}.").format(time=at)
+        if self.state == "circuit_open":
+            return tr("The collector kept failing; paused until {time}, then one retry.").format(
+                time=at
             )
-        return {
-            "idle": "Upload is on; nothing waiting.",
-            "waiting": "Upload is on; collecting a batch.",
-            "sending": "Sending…",
-            "backing_off": f"The last attempt failed; retrying at {at}.",
-            "circuit_open": f"The collector kept failing; paused until {at}, then one retry.",
-        }.get(self.state, self.state)
+        return self.state
 
 
 def upload_status(
@@ -98,7 +112,7 @@ def upload_status(
         if resolved is not None:
             url, source = resolved.url, resolved.source
         elif view is not None and view.allowed:
-            problem = "no endpoint is set"
+            problem = tr("no endpoint is set")
     except EndpointError as exc:
         problem = str(exc)
     enabled = bool(view and view.allowed)
@@ -175,11 +189,14 @@ def preview_next_batch(
                 request.logs_url,
                 headers,
                 to_json(message, indent=2),
-                "Asks the collector to erase everything recorded under your previous anonymous id.",
+                tr(
+                    "Asks the collector to erase everything recorded under your previous "
+                    "anonymous id."
+                ),
             )
         view = read_view(store)
         if view is None or not view.allowed:
-            return Preview("nothing", 0, None, {}, "", "Upload is off: nothing will be sent.")
+            return Preview("nothing", 0, None, {}, "", tr("Upload is off: nothing will be sent."))
         batch = [r for r in UploadQueue(store).read() if view.consent.category_on(r.category)]
         batch = batch[:batch_size]
         try:
@@ -187,7 +204,8 @@ def preview_next_batch(
         except EndpointError as exc:
             return Preview("nothing", 0, None, {}, "", str(exc))
         if not batch:
-            return Preview("nothing", 0, url.url if url else None, headers, "", "Nothing queued.")
+            nothing = tr("Nothing queued.")
+            return Preview("nothing", 0, url.url if url else None, headers, "", nothing)
         chunk, request_msg = next(iter(split_batches(batch, worker.resource())))
         return Preview(
             "events", len(chunk), url.url if url else None, headers, to_json(request_msg, indent=2)

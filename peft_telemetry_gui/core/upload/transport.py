@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import httpx
 
+from ..i18n import tr
 from .encode import decode_response
 
 __all__ = ["RETRYABLE_STATUSES", "Answer", "host_of", "parse_retry_after", "plain_status", "post"]
@@ -42,20 +43,44 @@ def host_of(url: str) -> str:
 
 def plain_status(status: int, url: str, detail: str) -> str:
     host = host_of(url)
-    extra = f": {detail}" if detail else ""
     if status == 429:
-        return f"{host} asked us to slow down (HTTP 429); will retry later"
+        return tr("{host} asked us to slow down (HTTP 429); will retry later").format(host=host)
     if status in (502, 503, 504):
-        return f"{host} is temporarily unavailable (HTTP {status}); will retry later"
+        return tr("{host} is temporarily unavailable (HTTP {status}); will retry later").format(
+            host=host, status=status
+        )
     if status in (401, 403):
-        return f"{host} refused the upload token (HTTP {status}); check the token"
+        return tr("{host} refused the upload token (HTTP {status}); check the token").format(
+            host=host, status=status
+        )
     if status == 404:
-        return f"nothing at {url} accepts logs (HTTP 404); check the endpoint"
+        return tr("nothing at {url} accepts logs (HTTP 404); check the endpoint").format(url=url)
     if status == 413:
-        return f"{host} found the batch too large (HTTP 413); it was not sent"
+        return tr("{host} found the batch too large (HTTP 413); it was not sent").format(host=host)
     if 300 <= status < 400:
-        return f"{host} redirected the upload (HTTP {status}); set the final address instead"
-    return f"{host} refused the batch (HTTP {status}){extra}; it will not be retried"
+        return tr(
+            "{host} redirected the upload (HTTP {status}); set the final address instead"
+        ).format(host=host, status=status)
+    if detail:  # the collector's own words, as it sent them
+        return tr(
+            "{host} refused the batch (HTTP {status}): {detail}; it will not be retried"
+        ).format(host=host, status=status, detail=detail)
+    return tr("{host} refused the batch (HTTP {status}); it will not be retried").format(
+        host=host, status=status
+    )
+
+
+def without_retry_note(message: str) -> str:
+    """`message` without its closing "will retry" (it is quoted where a sentence says so)."""
+    # The translated endings must be exactly those of the messages' translations.
+    # Translators: the ending of "... (HTTP 429); will retry later": translate it exactly so
+    later = tr("; will retry later")
+    # Translators: the ending of "could not reach ...; will retry": translate it exactly so
+    retry = tr("; will retry")
+    for suffix in dict.fromkeys((later, retry, "; will retry later", "; will retry")):
+        if suffix and message.endswith(suffix):
+            return message.removesuffix(suffix)
+    return message
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
@@ -94,17 +119,23 @@ def _network_message(exc: httpx.TransportError, url: str) -> str:
     host = host_of(url)
     cause = _ssl_cause(exc)
     if isinstance(cause, ssl.SSLCertVerificationError):
-        why = cause.verify_message or "not trusted"
-        return (
-            f"the certificate of {host} was not accepted ({why}); check "
+        # Translators: the reason a certificate was not accepted, when the system gives none
+        why = cause.verify_message or tr("not trusted")
+        return tr(
+            "the certificate of {host} was not accepted ({why}); check "
             "OTEL_EXPORTER_OTLP_CERTIFICATE or SSL_CERT_FILE; will retry"
-        )
+        ).format(host=host, why=why)
     if cause is not None:
-        return f"the secure connection to {host} failed ({cause.reason or cause}); will retry"
+        return tr("the secure connection to {host} failed ({why}); will retry").format(
+            host=host, why=cause.reason or cause
+        )
     if isinstance(exc, httpx.ProxyError):
-        return f"the proxy did not connect us to {host} ({str(exc)[:200]}); will retry"
-    reason = "connection refused" if isinstance(exc, httpx.ConnectError) else "network error"
-    return f"could not reach {host} ({reason}); will retry"
+        return tr("the proxy did not connect us to {host} ({why}); will retry").format(
+            host=host, why=str(exc)[:200]
+        )
+    if isinstance(exc, httpx.ConnectError):
+        return tr("could not reach {host} (connection refused); will retry").format(host=host)
+    return tr("could not reach {host} (network error); will retry").format(host=host)
 
 
 def post(
@@ -120,15 +151,15 @@ def post(
     try:
         response = http.post(url, content=body, headers=headers)
     except httpx.TimeoutException:
-        return Answer(None, True, f"{host_of(url)} did not answer within {timeout:g} s; will retry")
+        message = tr("{host} did not answer within {timeout:g} s; will retry")
+        return Answer(None, True, message.format(host=host_of(url), timeout=timeout))
     except httpx.TransportError as exc:
         return Answer(None, True, _network_message(exc, url))
     except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
         # e.g. a header value that cannot be encoded: kept queued, shown, retried with backoff
         detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        return Answer(
-            None, True, f"the request to {host_of(url)} could not be made ({detail}); will retry"
-        )
+        message = tr("the request to {host} could not be made ({detail}); will retry")
+        return Answer(None, True, message.format(host=host_of(url), detail=detail))
     status = response.status_code
     if 200 <= status < 300:
         decoded = decode_response(response.content, response.headers.get("content-type", ""))

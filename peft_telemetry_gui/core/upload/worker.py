@@ -27,6 +27,7 @@ from filelock import FileLock
 from ..._version import __version__
 from ..clock import Clock
 from ..env import env_override
+from ..i18n import tr
 from ..secrets import SecretStore
 from ..store import Store, StoreError
 from .connection import Connections, ConnectionSetupError, otlp_compression, otlp_timeout
@@ -352,7 +353,7 @@ class UploadWorker:
                 url = None
                 problem = str(exc)
             else:
-                problem = "no endpoint is set"
+                problem = tr("no endpoint is set")
             if url is None:
                 update_state(self.store, lambda s, p=problem: _note_error(s, self.wall_clock(), p))
                 self._set_state("idle")

@@ -1,30 +1,12 @@
-"""Declared events: the catalogue a host ships, as the user is shown it and the writer obeys it.
-
-A host may pass `TelemetryClient(..., catalogue="events.json")` (or a dict). With a catalogue,
-only declared events and declared properties are recorded: allowlisting, the strongest privacy a
-host can promise. Here the catalogue is parsed and validated into a frozen model (any mistake is
-a `CatalogueError` with one line saying where), given one canonical JSON form and its SHA-256
-(what a later re-consent compares), and kept per app in the store (`StoreDocument.catalogues`),
-where the app and the CLI read it back. Qt-free; pydantic is fine here because the host's
-import of the client never reaches this module (the writer thread loads it).
-
-Which calls a catalogue entry covers:
-- `track_event(name)`: an entry `name` of category "usage";
-- `track_performance(name)` / `timer(name)`: an entry `name` of category "performance" (its
-  `unit` is what the user is shown; the value keeps the unit it was recorded with);
-- `track_error`: an entry named "error" of category "error" (its properties are the ones
-  `track_error(exc, properties)` may carry; type, scrubbed message and frames are always kept);
-- `session_started` / `session_ended`: the library's own (`LIBRARY_EVENTS`), always allowed
-  with exactly their properties; a catalogue must not declare them.
-"""
+"""The catalogue itself: its model, its validation, its canonical form and hash (the
+package's docstring says what a catalogue is)."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any
@@ -35,33 +17,28 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from .clock import ensure_utc
-from .fsio import read_regular_file
-from .ledger import content_sha256
-from .models import StoreDocument
+from ..fsio import read_regular_file
+from ..i18n import N_, active_language, tr
+from ..ledger import content_sha256
 
 __all__ = [
     "ATTACHED_BY_LIBRARY",
     "DECLARABLE_CATEGORIES",
     "LIBRARY_EVENTS",
     "MAX_CATALOGUE_BYTES",
-    "AppCatalogue",
+    "MAX_TRANSLATED_LANGUAGES",
     "Catalogue",
     "CatalogueError",
     "DeclaredEvent",
     "DeclaredProperty",
     "catalogue_sha256",
-    "declared_catalogues",
-    "example_text",
-    "keep_declared",
     "load_catalogue",
     "parse_catalogue",
-    "sampling_words",
-    "stored_record",
 ]
 
 #: A catalogue is a text a person reads: a bigger file is a mistake, refused unread.
@@ -71,6 +48,11 @@ MAX_PROPERTIES = 200
 #: `track_event`, `track_error`, `track_performance`. System information is the library's own
 #: (it rides on `session_started`): no call of a host records an event of that category.
 DECLARABLE_CATEGORIES = ("usage", "error", "performance")
+
+#: A catalogue's optional `translations`: languages, and texts per language.
+MAX_TRANSLATED_LANGUAGES = 50
+MAX_TRANSLATED_TEXTS = 5000
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
@@ -130,11 +112,67 @@ class DeclaredEvent(_Frozen):
         return value
 
 
+def _check_translations(value: object) -> object:
+    """`{"de": {"<English text>": "<German>"}}`: short lower-case language codes, strings only."""
+    if not isinstance(value, dict):
+        return value  # the type check says what is wrong
+    if len(value) > MAX_TRANSLATED_LANGUAGES:
+        raise ValueError(f"more than {MAX_TRANSLATED_LANGUAGES} languages")
+    for language, texts in value.items():
+        if not isinstance(language, str) or not _LANGUAGE_CODE.fullmatch(language):
+            raise ValueError(
+                f"language {language!r} is not a short language code such as 'de' or 'fr'"
+            )
+        if isinstance(texts, dict) and len(texts) > MAX_TRANSLATED_TEXTS:
+            raise ValueError(f"{language}: more than {MAX_TRANSLATED_TEXTS} texts")
+    return value
+
+
+def _texts(events: Mapping[str, DeclaredEvent]) -> frozenset[str]:
+    out: set[str] = set()
+    for event in events.values():
+        out.add(event.description)
+        out.update(prop.description for prop in event.properties.values())
+        if isinstance(event.sampled, str):
+            out.add(event.sampled)
+    return frozenset(out)
+
+
 class Catalogue(_Frozen):
-    """What a host declared: `version` (its own label) and the events by name."""
+    """What a host declared: `version` (its own label) and the events by name.
+
+    `translations` (optional) maps, per language, the catalogue's own texts (descriptions,
+    property descriptions, sampling notes) to the host's translation of them. It is not part
+    of the canonical form or the hash: a translation added later is not a change to consent to.
+    """
 
     version: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     events: dict[Name, DeclaredEvent]
+    translations: dict[str, dict[Text, Text]] = Field(default_factory=dict)
+
+    @field_validator("translations", mode="before")
+    @classmethod
+    def _translations_shape(cls, value: object) -> object:
+        return _check_translations(value)
+
+    @field_validator("translations")
+    @classmethod
+    def _translations_known(
+        cls, value: dict[str, dict[str, str]], info: ValidationInfo
+    ) -> dict[str, dict[str, str]]:
+        """Only the catalogue's own texts: a text that is not one is a typo or a stale entry."""
+        events = info.data.get("events")
+        if not value or events is None:  # no events: their own error is reported
+            return value
+        texts = _texts(events)
+        for language, translated in value.items():
+            for source in translated:
+                if source not in texts:
+                    raise ValueError(
+                        f"{language}: {source!r} is not a description, property description "
+                        "or sampling note of this catalogue"
+                    )
+        return value
 
     @model_validator(mode="after")
     def _names(self) -> Catalogue:
@@ -152,10 +190,20 @@ class Catalogue(_Frozen):
                 )
         return self
 
+    def texts(self) -> frozenset[str]:
+        """The catalogue's texts a person reads, which `translations` may translate."""
+        return _texts(self.events)
+
     def canonical(self) -> dict[str, Any]:
         """One JSON form per meaning (short forms expanded, defaults left out): what is stored,
-        hashed and, later, compared for what was added or removed."""
-        return self.model_dump(mode="json", exclude_defaults=True)
+        hashed and, later, compared for what was added or removed. Without `translations`."""
+        return self.model_dump(mode="json", exclude_defaults=True, exclude={"translations"})
+
+    def text(self, source: str, language: str | None = None) -> str:
+        """`source` (one of this catalogue's texts) in the user's language: the host's own
+        translation, else ours (the library's texts are in our catalogue), else as written."""
+        translated = self.translations.get(language or active_language(), {}).get(source)
+        return translated or tr(source)
 
     def sha256(self) -> str:
         return content_sha256(self.canonical())
@@ -180,21 +228,25 @@ class Catalogue(_Frozen):
 def _library_events() -> Mapping[str, DeclaredEvent]:
     started = DeclaredEvent(
         category="usage",
-        description="That the app was started (once per session), with its name and version.",
+        description=N_("That the app was started (once per session), with its name and version."),
         properties={
-            "app_name": DeclaredProperty(description="the app's name", example="PEFT Studio"),
-            "app_version": DeclaredProperty(description="the app's version", example="2.1.0"),
+            "app_name": DeclaredProperty(description=N_("the app's name"), example="PEFT Studio"),
+            "app_version": DeclaredProperty(description=N_("the app's version"), example="2.1.0"),
             "system": DeclaredProperty(
-                description="operating system and version, Python version, CPU count and "
-                "memory; only while System information is allowed"
+                description=N_(
+                    "operating system and version, Python version, CPU count and "
+                    "memory; only while System information is allowed"
+                )
             ),
         },
     )
     ended = DeclaredEvent(
         category="usage",
-        description="That the app was closed, and how long the session lasted.",
+        description=N_("That the app was closed, and how long the session lasted."),
         properties={
-            "duration_s": DeclaredProperty(description="session length in seconds", example=5400)
+            "duration_s": DeclaredProperty(
+                description=N_("session length in seconds"), example=5400
+            )
         },
     )
     return MappingProxyType({"session_started": started, "session_ended": ended})
@@ -271,88 +323,3 @@ def load_catalogue(
         return parse_catalogue(raw)
     except CatalogueError as exc:
         raise CatalogueError(f"{where}: {exc}") from None
-
-
-def keep_declared(
-    name: str, entry: DeclaredEvent, properties: object
-) -> tuple[dict[str, Any] | None, int]:
-    """A call's properties with only the declared ones kept, and how many were removed.
-
-    Properties that are not a mapping cannot be declared: all of it goes (one removal)."""
-    if properties is None:
-        return None, 0
-    if not isinstance(properties, dict):
-        return {}, 1
-    attached = ATTACHED_BY_LIBRARY.get(name, frozenset()) if name in LIBRARY_EVENTS else ()
-    declared = entry.properties
-    kept = {
-        k: v
-        for k, v in properties.items()
-        if type(k) is str and k in declared and k not in attached
-    }
-    return kept, len(properties) - len(kept)
-
-
-def stored_record(
-    catalogue: Catalogue, *, app_version: str | None, now: datetime
-) -> dict[str, Any]:
-    """What `StoreDocument.catalogues[app_name]` holds for one app."""
-    return {
-        "declared_at": ensure_utc(now).isoformat().replace("+00:00", "Z"),
-        "app_version": app_version,
-        "sha256": catalogue.sha256(),
-        "catalogue": catalogue.canonical(),
-    }
-
-
-@dataclass(frozen=True)
-class AppCatalogue:
-    """One app's stored catalogue as a reader sees it; `catalogue` None: `error` says why."""
-
-    app_name: str
-    app_version: str | None
-    declared_at: str | None
-    sha256: str
-    catalogue: Catalogue | None
-    error: str = ""
-
-
-def declared_catalogues(doc: StoreDocument) -> list[AppCatalogue]:
-    """Every app's catalogue in the store, by app name. A stored one that no longer validates
-    (edited by hand) is returned with `error` set, never raised: the rest still shows."""
-    out = []
-    for app, record in sorted(doc.catalogues.items(), key=lambda item: item[0].casefold()):
-        if not isinstance(record, Mapping):
-            record = {"catalogue": record}
-        version = record.get("app_version")
-        declared_at = record.get("declared_at")
-        try:
-            catalogue: Catalogue | None = parse_catalogue(record.get("catalogue"))
-            error = ""
-        except CatalogueError as exc:
-            catalogue, error = None, str(exc)
-        out.append(
-            AppCatalogue(
-                app_name=app,
-                app_version=version if isinstance(version, str) else None,
-                declared_at=declared_at if isinstance(declared_at, str) else None,
-                sha256=catalogue.sha256() if catalogue is not None else "",
-                catalogue=catalogue,
-                error=error,
-            )
-        )
-    return out
-
-
-def example_text(value: object) -> str:
-    """An example value as the user reads it: text quoted, numbers and booleans as JSON."""
-    return json.dumps(value, ensure_ascii=False)
-
-
-def sampling_words(event: DeclaredEvent) -> str:
-    """Whether only some occurrences are recorded, in the app's own words when it gave any."""
-    if event.sampled is False:
-        return "no"
-    if event.sampled is True:
-        return "yes: only some occurrences are recorded"
-    return f"yes: {event.sampled}"
