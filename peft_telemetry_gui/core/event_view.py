@@ -32,10 +32,12 @@ from .i18n import N_, tr
 from .models import Event, StoreDocument
 
 __all__ = [
+    "CATEGORY_TITLES",
     "ContextBuilder",
     "EventExportFormat",
     "ExplainContext",
     "Explanation",
+    "category_title",
     "declared_name",
     "explain",
     "export_bytes",
@@ -50,17 +52,23 @@ EventExportFormat = Literal["json", "csv"]
 
 _timestamp = attrgetter("timestamp")
 _type = attrgetter("event_type")
-#: Shown with `tr`.
-_CATEGORY_TITLES = {
+#: The categories as people read them, everywhere they are shown (the stored value is an
+#: identifier and stays as it is); translated where shown: `category_title`.
+CATEGORY_TITLES = {
+    # Translators: a telemetry category: which features are used
     "usage": N_("Usage"),
+    # Translators: a telemetry category: errors that happened
     "error": N_("Errors"),
+    # Translators: a telemetry category: timings of operations
     "performance": N_("Performance"),
+    # Translators: a telemetry category: operating system, memory, CPU count
     "system": N_("System information"),
 }
 
 
-def _category(name: str) -> str:
-    return tr(_CATEGORY_TITLES[name]) if name in _CATEGORY_TITLES else name
+def category_title(name: str) -> str:
+    """A category in the user's language ("usage" -> "Usage"); an unknown one as stored."""
+    return tr(CATEGORY_TITLES[name]) if name in CATEGORY_TITLES else name
 
 
 @dataclass(frozen=True)
@@ -192,7 +200,7 @@ def explain(event: Event, context: ExplainContext) -> Explanation:
         catalogue, entry = found[0]
         source = tr("Declared by {app} in its catalogue").format(app=catalogue.app_name)
         return _from_entry(entry, source, catalogue.text)
-    title = _category(event.category)
+    title = category_title(event.category)
     text = context.category_texts.get(event.category) or tr("No description is available.")
     source = tr("What the {category} category collects (no app declared this event)")
     return Explanation(text, source.format(category=title))
@@ -210,7 +218,7 @@ def readable_fields(event: Event) -> list[tuple[str, str]]:
     """Labelled fields in reading order; fields the event does not have are left out."""
     fields = [
         (tr("Time"), _utc(event.timestamp)),
-        (tr("Category"), _category(event.category)),
+        (tr("Category"), category_title(event.category)),
         # Translators: an event's type (its name), as a field label
         (tr("Type"), event.event_type),
     ]

@@ -34,6 +34,8 @@ __all__ = [
     "TRANSLATED",
     "active_language",
     "catalogue_path",
+    "number",
+    "number_separators",
     "requested_languages",
     "tr",
     "translate_argparse",
@@ -114,6 +116,60 @@ _PSEUDO_LETTERS = str.maketrans(
 )
 
 
+#: (thousands, decimal) as each language writes numbers: 1,234.5 / 1.234,5 / 1 234,5.
+_SEPARATORS = {"de": (".", ","), "fr": ("\u202f", ",")}
+
+
+def number_separators(language: str | None = None) -> tuple[str, str]:
+    """The thousands and the decimal separator of the language shown (or `language`)."""
+    return _SEPARATORS.get(language or active_language(), (",", "."))
+
+
+def number(value: float, spec: str = "") -> str:
+    """`format(value, spec)` as the user's language writes it: `number(1234.5, ",.1f")` is
+    "1,234.5" in English, "1.234,5" in German, "1 234,5" in French. A German reader takes
+    "1,000" for one; every number in a translated text goes through here (`tr(...).format`)."""
+    text = format(value, spec)
+    thousands, decimal = number_separators()
+    if (thousands, decimal) == (",", "."):
+        return text
+    return text.translate({ord(","): thousands, ord("."): decimal})
+
+
+class _Number:
+    """A number handed to a translated text's `format`: formatted by `number`."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def __format__(self, spec: str) -> str:
+        return number(self.value, spec)
+
+    def __str__(self) -> str:
+        return number(self.value)
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+
+def _localized(value: object) -> object:
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    return _Number(value) if is_number else value  # type: ignore[arg-type]
+
+
+class _Text(str):
+    """A translated text: its `format` writes numbers as the user's language does."""
+
+    __slots__ = ()
+
+    def format(self, *args: object, **kwargs: object) -> str:
+        return str.format(
+            self, *map(_localized, args), **{k: _localized(v) for k, v in kwargs.items()}
+        )
+
+
 class _Pseudo(gettext.NullTranslations):
     """Bracketed and every letter swapped for an accented one ("⟦Éẋþóŕţ…⟧"): a piece of a
     translated text (a sentence split around its input fields) still reads as translated,
@@ -149,12 +205,12 @@ def tr(message: str) -> str:
     """`message` in the user's language (the source text when there is no translation)."""
     if not message:  # gettext's "" is the catalogue's header, never a text to show
         return message
-    return _catalogue(active_language()).gettext(message)
+    return _Text(_catalogue(active_language()).gettext(message))
 
 
 def trn(singular: str, plural: str, n: int) -> str:
     """The plural form for `n` in the user's language: `trn("{n} event", "{n} events", n)`."""
-    return _catalogue(active_language()).ngettext(singular, plural, n)
+    return _Text(_catalogue(active_language()).ngettext(singular, plural, n))
 
 
 def N_(message: str) -> str:

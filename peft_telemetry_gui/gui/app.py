@@ -92,7 +92,7 @@ _BEFORE_QT = (
     ".gui.dashboard_model",
 )
 _BEFORE_QT_PAGE = {
-    "privacy": (".core.scrub.explain", ".core.services.limits"),
+    "privacy": (".core.event_view", ".core.scrub.explain", ".core.services.limits"),
     # The charts' pyqtgraph imports numpy (~90 modules): ~40 ms less when imported before Qt.
     "dashboard": ("numpy",),
     "events": (".core.event_view", ".core.upload.delivered"),

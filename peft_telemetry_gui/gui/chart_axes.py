@@ -13,6 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 
+from ..core.i18n import number
 from .plots import PalettePlot, make_plot
 
 __all__ = ["IntegerAxis", "elide", "make_count_plot"]
@@ -35,7 +36,7 @@ class IntegerAxis(pg.AxisItem):
         return [(1.0, [float(v) for v in range(math.ceil(lo), math.floor(hi) + 1)])]
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
-        return [f"{round(v * scale):,}" for v in values]
+        return [number(round(v * scale), ",") for v in values]
 
 
 def make_count_plot(

@@ -16,7 +16,7 @@ from PySide6.QtGui import QFontMetrics, QPalette
 from PySide6.QtWidgets import QWidget
 
 from ..core.analytics import Analytics, MetricHistogram
-from ..core.i18n import tr
+from ..core.i18n import number, tr
 from .chart_axes import elide, make_count_plot
 from .chart_colors import series_color
 from .chart_crosshair import Crosshair
@@ -80,9 +80,9 @@ class BreakdownPanel(RedrawnPanel):
         rows = []
         for label, y, name, count in zip(labels, ys, names, counts, strict=True):
             pct = 100.0 * count / self._total
-            label.setText(f" {count:,} ({pct:.1f}%)", color=fg)
+            label.setText(f" {number(count, ',')} ({number(pct, '.1f')}%)", color=fg)
             label.setPos(count, y)
-            rows.append((name, f"{count:,}", f"{pct:.1f}"))
+            rows.append((name, number(count, ","), number(pct, ".1f")))
         self._name_ticks()
         plot.invertY(True)
         plot.setYRange(-0.6, len(names) - 0.4, padding=0)
@@ -139,8 +139,8 @@ class BreakdownPanel(RedrawnPanel):
             # Translators: the tooltip of a bar: an event type, its count and its share
             tip = tr("{name}: {count} ({share}%)").format(
                 name=self._names[row],
-                count=f"{count:,}",
-                share=f"{100.0 * count / self._total:.1f}",
+                count=number(count, ","),
+                share=number(100.0 * count / self._total, ".1f"),
             )
         for target in (view, self.plot.getAxis("left"), self.plot):
             target.setToolTip(tip)

@@ -24,10 +24,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..core.event_view import property_texts
+from ..core.event_view import category_title, property_texts
 from ..core.i18n import active_language
 from ..core.models import Event
-from .event_texts import category_label
 from .table_models import event_summary, format_time
 
 __all__ = ["FilterSpec", "SearchIndex", "select_rows"]
@@ -76,7 +75,7 @@ def _search_text(event: Event) -> str:
     # What the table shows, then what the summary may have left out of the stored fields.
     summary = event_summary(event)
     category = event.category
-    label = category_label(category)  # as the table shows it, and as stored
+    label = category_title(category)  # as the table shows it, and as stored
     parts = [format_time(event.timestamp), category, event.event_type, summary]
     if label.lower() != category:
         parts.append(label)
@@ -127,7 +126,7 @@ def _sort_key(events: Sequence[Event], column: int) -> Callable[[int], Any]:
     if column == 0:
         return lambda i: events[i].timestamp
     if column == 1:  # as shown: the category's label in the user's language
-        labels = {name: category_label(name) for name in {e.category for e in events}}
+        labels = {name: category_title(name) for name in {e.category for e in events}}
         return lambda i: labels[events[i].category]
     if column == 2:
         return lambda i: events[i].event_type

@@ -9,28 +9,9 @@ while the app runs.
 from __future__ import annotations
 
 from ..core.event_view import Explanation
-from ..core.i18n import N_, tr, trn
+from ..core.i18n import tr, trn
 
-__all__ = ["CATEGORY_LABELS", "category_label", "count_text", "exporting_text", "looking_up"]
-
-#: How the table and the category filter show each stored category (the stored value is an
-#: identifier and stays as it is).
-CATEGORY_LABELS = {
-    # Translators: an event category (events about how the app is used)
-    "usage": N_("Usage"),
-    # Translators: an event category (events that report an error)
-    "error": N_("Errors"),
-    # Translators: an event category (timings and other measurements)
-    "performance": N_("Performance"),
-    # Translators: an event category (information about the computer)
-    "system": N_("System"),
-}
-
-
-def category_label(category: str) -> str:
-    """The category as shown, in the user's language (an unknown one as it is stored)."""
-    label = CATEGORY_LABELS.get(category)
-    return tr(label) if label is not None else category
+__all__ = ["count_text", "exporting_text", "looking_up"]
 
 
 def count_text(shown: int, total: int, filtering: bool) -> str:

@@ -15,9 +15,9 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
+from ..core.event_view import category_title
 from ..core.i18n import N_, tr
 from ..core.models import Event
-from .event_texts import category_label
 from .table_models import event_summary, format_time
 
 __all__ = ["EventsTableModel"]
@@ -103,7 +103,7 @@ class EventsTableModel(QAbstractTableModel):
             if col == 0:
                 return format_time(event.timestamp)
             if col == 1:
-                return category_label(event.category)
+                return category_title(event.category)
             if col == 2:
                 return event.event_type
             if col == 3:

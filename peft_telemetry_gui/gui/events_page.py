@@ -38,9 +38,11 @@ from PySide6.QtWidgets import (
 
 from ..core.consent import collection_text
 from ..core.event_view import (
+    CATEGORY_TITLES,
     ContextBuilder,
     EventExportFormat,
     ExplainContext,
+    category_title,
     explain,
 )
 from ..core.i18n import N_, tr
@@ -52,7 +54,7 @@ from .event_export import EventExporter, ask_export_target
 from .event_filter import FilterSpec, SearchIndex, select_rows
 from .event_range import EventRangeBox
 from .event_table import EventsTable
-from .event_texts import CATEGORY_LABELS, category_label, count_text, exporting_text, looking_up
+from .event_texts import count_text, exporting_text, looking_up
 from .event_upload import UploadLines
 from .event_watch import WatchBar, later_of
 from .events_model import EventsTableModel
@@ -93,7 +95,7 @@ class EventsPage(QWidget):
         self.category_combo.setAccessibleName(tr("Filter events by category"))
         self.category_combo.addItem(tr("All categories"), None)
         for name in CATEGORIES:
-            self.category_combo.addItem(category_label(name), name)
+            self.category_combo.addItem(category_title(name), name)
         self.category_combo.currentIndexChanged.connect(self._on_category_filter)
         filters.addWidget(self.category_combo)
         layout.addLayout(filters)
@@ -167,7 +169,7 @@ class EventsPage(QWidget):
         # As long as the longest time the column shows, zone included (a UTC offset at worst).
         sample = format_time(datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC))
         header.resizeSection(0, metrics.horizontalAdvance(f"{sample}+00:00") + 24)
-        labels = [category_label(name) for name in CATEGORY_LABELS]
+        labels = [category_title(name) for name in CATEGORY_TITLES]
         header.resizeSection(1, max(map(metrics.horizontalAdvance, labels)) + 24)
         header.resizeSection(2, metrics.horizontalAdvance("training_completed") + 32)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.i18n import tr, trn
+from ..core.i18n import number, tr, trn
 from ..core.models import Event, StoreDocument
 from ..core.services.limits import (
     MAX_EVENTS_RANGE,
@@ -274,7 +274,7 @@ class LimitsBox(QGroupBox):
             (self.days_field, limits.retention_days, old.retention_days if old else None),
         ):
             if before is None or parse_limit(field.text(), (1, 10**9), "") == before:
-                field.setText(f"{new:,}")
+                field.setText(number(new, ","))
         self._shown = limits
         days = limits.retention_days
         self._set_note(

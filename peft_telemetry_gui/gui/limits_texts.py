@@ -3,7 +3,7 @@ removes. Qt-free, so they read and test as plain functions."""
 
 from __future__ import annotations
 
-from ..core.i18n import N_, tr, trn
+from ..core.i18n import N_, number_separators, tr, trn
 
 __all__ = ["parse_limit", "removal_text"]
 
@@ -33,7 +33,10 @@ def parse_limit(text: str, bounds: tuple[int, int], unit: str) -> int | str:
     clamps or swallows an out-of-range key, where the user should be told what is allowed."""
     low, high = bounds
     not_a_number, out_of_range = _REFUSALS.get(unit, _REFUSED)
+    # "5,000", "5 000" and, where the language groups with dots, "5.000".
     cleaned = text.strip().translate(_SEPARATORS)
+    if number_separators()[0] == ".":
+        cleaned = cleaned.replace(".", "")
     if not cleaned.isascii() or not cleaned.isdigit():
         return tr(not_a_number).format(low=low, high=high)
     value = int(cleaned)

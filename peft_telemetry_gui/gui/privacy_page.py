@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from ..core.consent import collection_text, env_override, revertible
 from ..core.consent_changes import by_write, describe, who
+from ..core.event_view import CATEGORY_TITLES, category_title
 from ..core.i18n import N_, tr, trn
 from ..core.models import CATEGORIES, AuditEntry, StoreDocument
 from ..core.redactions import describe_redactions
@@ -40,18 +41,6 @@ from .state import AppState
 from .widgets import Banner, heading
 
 __all__ = ["PrivacyPage"]
-
-#: The categories as people read them (translated where shown: `_title`).
-_CATEGORY_TITLES = {
-    # Translators: a telemetry category: which features are used
-    "usage": N_("Usage"),
-    # Translators: a telemetry category: errors that happened
-    "error": N_("Errors"),
-    # Translators: a telemetry category: timings of operations
-    "performance": N_("Performance"),
-    # Translators: a telemetry category: operating system, memory, CPU count
-    "system": N_("System information"),
-}
 
 
 def _bullets(items: list[str]) -> QLabel:
@@ -137,9 +126,9 @@ class PrivacyPage(QWidget):
         self.category_boxes: dict[str, QCheckBox] = {}
         for name in CATEGORIES:
             mnemonic = _MNEMONIC_TITLES.get(name)
-            box = QCheckBox(tr(mnemonic) if mnemonic else _title(name))
+            box = QCheckBox(tr(mnemonic) if mnemonic else category_title(name))
             sentence = tr(text.categories.get(name, ""))
-            box.setAccessibleName(tr("{category} telemetry").format(category=_title(name)))
+            box.setAccessibleName(tr("{category} telemetry").format(category=category_title(name)))
             box.setAccessibleDescription(sentence)
             box.toggled.connect(lambda on, n=name: self._on_category_toggled(n, on))
             explain = QLabel(sentence)
@@ -229,7 +218,7 @@ class PrivacyPage(QWidget):
         self.limits = LimitsBox(LimitsModel(state, self))
         layout.addWidget(self.limits)
         # -- below: one card per event each app declared (and the library's own)
-        self.declared = CatalogueSection(state, _CATEGORY_TITLES)
+        self.declared = CatalogueSection(state, CATEGORY_TITLES)
         layout.addWidget(self.declared)
         # -- last: paste anything and see what the scrubber would remove (nothing is stored)
         self.scrub_tester = ScrubTesterBox(ScrubTesterModel(self))
@@ -351,12 +340,6 @@ _MNEMONIC_TITLES = {
 }
 
 
-def _title(name: str) -> str:
-    """A category's name in the user's language ("usage" -> "Usage"); an unknown one as is."""
-    title = _CATEGORY_TITLES.get(name)
-    return tr(title) if title else name.title()
-
-
 def _notice_lines(entries: Sequence[AuditEntry], today: date) -> list[str]:
     """One sentence per write: "PEFT Studio turned on Usage at 14:02." (local time)."""
     lines = []
@@ -364,7 +347,7 @@ def _notice_lines(entries: Sequence[AuditEntry], today: date) -> list[str]:
         first = group[0]
         local = first.at.astimezone()
         when = local.strftime("%H:%M" if local.date() == today else "%Y-%m-%d %H:%M")
-        words = {"who": who(first), "what": describe(group, _title), "when": when}
+        words = {"who": who(first), "what": describe(group, category_title), "when": when}
         if first.actor == "cli":
             # Translators: {who} is "You" or an app's name, {what} such as "turned on Usage"
             line = tr("{who} {what} from the command line at {when}.")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from ..core.analytics import MetricStats
-from ..core.i18n import N_, tr
+from ..core.i18n import N_, number, tr
 from ..core.models import AuditEntry, Event
 from .audit_texts import actor_text, method_text, value_text, what_text
 
@@ -80,8 +80,8 @@ def format_number(value: float | int | None, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
     if isinstance(value, int) or (float(value).is_integer() and abs(value) < 1e15):
-        return f"{int(value):,}"
-    return f"{value:,.{digits}f}"
+        return number(int(value), ",")
+    return number(value, f",.{digits}f")
 
 
 def _header(
@@ -335,9 +335,9 @@ class HistoryTableModel(QAbstractTableModel):
             # Translators: Upload history, What column: a request that carried events
             return tr("events")
         if column == 2:
-            return f"{entry.records:,}"
+            return number(entry.records, ",")
         if column == 3:
-            return f"{entry.bytes:,}"
+            return number(entry.bytes, ",")
         if column == 4:
             return "–" if entry.status is None else str(entry.status)
         if column == 5:

@@ -68,3 +68,23 @@ def test_a_receipt_names_the_language_the_consent_was_asked_in(
     monkeypatch.setenv("LANG", "es_ES.UTF-8")  # asked for Spanish, shown English
     set_consent(store, enabled=False, actor="cli")
     assert build_receipt(store.read(), now=now, retention_days=30)["language"] == "en"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("", "Kept 1,234,567 events, 0.5 s each (12.3%)"),
+        ("de", "Kept 1.234.567 events, 0,5 s each (12,3%)"),
+        ("fr", "Kept 1\u202f234\u202f567 events, 0,5 s each (12,3%)"),
+    ],
+)
+def test_numbers_in_a_translated_text_are_written_as_the_language_writes_them(
+    monkeypatch: pytest.MonkeyPatch, language: str, expected: str
+) -> None:
+    """A German reader takes "1,000" for one: a number handed to a translated text's format
+    gets the language's separators (the English source text stands in for the translation)."""
+    if language:
+        monkeypatch.setenv(i18n.OVERRIDE_VARIABLE, language)
+    text = i18n.tr("Kept {n:,} events, {s} s each ({share:.1f}%)")
+    assert text.format(n=1234567, s=0.5, share=12.34) == expected
+    assert i18n.tr("{flag} {name!r}").format(flag=True, name="x") == "True 'x'"  # not numbers

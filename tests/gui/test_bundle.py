@@ -69,6 +69,17 @@ def test_the_bundle_answers_help(binary: Path, tmp_path: Path) -> None:
     assert proc.stdout.startswith("usage: peft-telemetry-gui")
 
 
+def test_the_bundle_speaks_german_and_french(binary: Path, tmp_path: Path) -> None:
+    """Issue 13: the compiled catalogues ship inside the bundle (argparse's words and ours)."""
+    for language, usage in (("de_DE.UTF-8", "Aufruf: "), ("fr_FR.UTF-8", "usage\u00a0: ")):
+        env = {**bare_env(tmp_path), "LANG": language}
+        proc = subprocess.run(
+            [str(binary), "--help"], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.startswith(usage + "peft-telemetry-gui"), proc.stdout[:80]
+
+
 # Privacy reads the shipped "what is collected" text, Dashboard draws pyqtgraph charts (numpy),
 # Upload loads its status through the keyring and the OTLP encoder: each needs other modules.
 @pytest.mark.parametrize("page", ["privacy", "dashboard", "upload"])

@@ -223,3 +223,15 @@ def test_an_unwritable_data_folder_is_said_and_never_claims_saved(
     assert not window.access_banner.isVisible()
     box.apply_button.click()
     qtbot.waitUntil(lambda: box.status.text().startswith("Saved"), timeout=10_000)
+
+
+def test_a_german_user_types_and_reads_thousands_with_dots(monkeypatch) -> None:
+    """Issue 13: in German "1.000" is a thousand and "1,000" is one."""
+    from peft_telemetry_gui.gui.limits_texts import parse_limit
+
+    monkeypatch.setenv("PEFT_TELEMETRY_LANGUAGE", "de")
+    assert parse_limit("5.000", (1, 10**9), "raw events") == 5000
+    assert parse_limit("5 000", (1, 10**9), "raw events") == 5000
+    monkeypatch.setenv("PEFT_TELEMETRY_LANGUAGE", "en")
+    assert parse_limit("5,000", (1, 10**9), "raw events") == 5000
+    assert isinstance(parse_limit("5.000", (1, 10**9), "raw events"), str)  # 5.0: refused

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
     QComboBox,
+    QDialogButtonBox,
     QGroupBox,
     QLabel,
     QLineEdit,
@@ -105,6 +106,15 @@ def _menu_texts(menu: QMenu) -> Iterator[tuple[str, str]]:
             yield from _menu_texts(action.menu())
 
 
+def _qt_standard_button(widget: QWidget) -> bool:
+    """Cancel, OK, Close...: Qt's own words, translated by Qt's catalogues (gui/language.py
+    installs them; tests/gui/test_language_switch.py checks one), not by ours."""
+    box = widget.parent()
+    return isinstance(box, QDialogButtonBox) and (
+        box.standardButton(widget) != QDialogButtonBox.StandardButton.NoButton
+    )
+
+
 def _widget_texts(widget: QWidget) -> Iterator[tuple[str, str]]:
     what = f"{type(widget).__name__}#{widget.objectName()}"
     if widget.isWindow():
@@ -113,7 +123,7 @@ def _widget_texts(widget: QWidget) -> Iterator[tuple[str, str]]:
     yield f"{what} (accessible description)", widget.accessibleDescription()
     yield f"{what} (tooltip)", widget.toolTip()
     yield f"{what} (status tip)", widget.statusTip()
-    if isinstance(widget, QLabel | QAbstractButton):
+    if isinstance(widget, QLabel | QAbstractButton) and not _qt_standard_button(widget):
         yield what, widget.text()
     if isinstance(widget, QGroupBox):
         yield what, widget.title()
@@ -204,3 +214,35 @@ def test_every_page_menu_and_dialog_shows_only_translated_text(
             found.setdefault(f"{where}: {text[:80]!r}", set()).update(words)
     report = "\n".join(f"{where} -> {sorted(words)}" for where, words in sorted(found.items()))
     assert not found, f"{len(found)} texts shown without tr():\n{report}"
+
+
+def test_the_delete_question_and_its_report_are_translated(
+    qtbot, pseudo, make_window, demo_store, tmp_path
+) -> None:
+    """The message boxes a user answers or reads: the Delete all question, its report."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    window = make_window(demo_store)
+    data_words = _data_words(demo_store, tmp_path)
+    shown: list[tuple[str, str]] = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        shown.extend(_all_texts([box]))
+        role = QMessageBox.ButtonRole.DestructiveRole
+        next(b for b in box.buttons() if box.buttonRole(b) == role).click()
+
+    QTimer.singleShot(100, answer)
+    assert window.confirm_delete() is True
+    with qtbot.waitSignal(window.state.delete_finished, timeout=10_000):
+        window.state.delete_all()
+    qtbot.waitUntil(lambda: window.last_message is not None, timeout=5000)
+    shown.extend(_all_texts([window.last_message]))
+    found = {
+        f"{where}: {text[:80]!r}": words
+        for where, text in shown
+        if text and (words := _untranslated_words(text, data_words))
+    }
+    assert shown and not found, found
