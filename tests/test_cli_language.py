@@ -132,3 +132,11 @@ def test_catalogue_shows_a_hosts_own_translation_of_its_descriptions(data_dir: P
     assert "Ein Export ist fertig" in german.stdout
     french = run(data_dir, "catalogue", **FRENCH)  # no French from the host: its English
     assert "An export finished" in french.stdout and "Ein Export" not in french.stdout
+
+
+def test_json_output_is_the_same_in_every_language(data_dir: Path) -> None:
+    """`--json` is for scripts: its texts (a scrub's summary, a preview's note) stay English."""
+    english = run(data_dir, "--json", "scrub", "mail me at someone@example.org", LANG="C")
+    german = run(data_dir, "--json", "scrub", "mail me at someone@example.org", **GERMAN)
+    assert german.returncode == english.returncode == 0, german.stderr
+    assert german.stdout == english.stdout

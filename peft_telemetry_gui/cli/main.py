@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from .._version import __version__
 from ..core.export import ExportError
-from ..core.i18n import tr, translate_argparse
+from ..core.i18n import in_source_language, tr, translate_argparse
 from ..core.secrets import SecretStoreError
 from ..core.store import StoreError
 from .catalogue import add_catalogue_commands
@@ -95,6 +95,9 @@ def _run(argv: Sequence[str] | None, *, debug: bool) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        if getattr(args, "json", False):  # for scripts: English, whatever the locale
+            with in_source_language():
+                return int(args.func(args))
         return int(args.func(args))
     except UsageError as exc:
         return _fail(exc, EXIT_USAGE)

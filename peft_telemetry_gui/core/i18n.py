@@ -21,7 +21,8 @@ from __future__ import annotations
 import gettext
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -34,6 +35,7 @@ __all__ = [
     "TRANSLATED",
     "active_language",
     "catalogue_path",
+    "in_source_language",
     "number",
     "number_separators",
     "requested_languages",
@@ -211,6 +213,21 @@ def tr(message: str) -> str:
 def trn(singular: str, plural: str, n: int) -> str:
     """The plural form for `n` in the user's language: `trn("{n} event", "{n} events", n)`."""
     return _Text(_catalogue(active_language()).ngettext(singular, plural, n))
+
+
+@contextmanager
+def in_source_language() -> Iterator[None]:
+    """Texts in the source language while inside: machine-readable output (the CLI's `--json`)
+    is the same whatever the reader's language, so a script parsing it keeps working."""
+    before = os.environ.get(OVERRIDE_VARIABLE)
+    os.environ[OVERRIDE_VARIABLE] = SOURCE_LANGUAGE
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(OVERRIDE_VARIABLE, None)
+        else:
+            os.environ[OVERRIDE_VARIABLE] = before
 
 
 def N_(message: str) -> str:

@@ -136,3 +136,23 @@ def child_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return env
+
+
+@pytest.fixture
+def review_pending() -> Callable[[Store], None]:
+    """Gives consent to one catalogue, then declares one event more: the app asks for a review."""
+    from peft_telemetry_gui.core.catalogue import parse_catalogue, stored_record
+    from peft_telemetry_gui.core.services.consent import set_consent
+
+    def declare(store: Store) -> None:
+        for events in (("export_done",), ("export_done", "merge_done")):
+            catalogue = {
+                "version": str(len(events)),
+                "events": {name: {"category": "usage", "description": name} for name in events},
+            }
+            record = stored_record(parse_catalogue(catalogue), app_version="1", now=store.clock())
+            store.update(lambda doc, r=record: doc.catalogues.__setitem__("PEFT Studio", r))
+            if len(events) == 1:
+                set_consent(store, enabled=True, actor="cli")
+
+    return declare

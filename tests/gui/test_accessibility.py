@@ -17,9 +17,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import QAbstractButton, QApplication, QGroupBox, QLabel, QLineEdit, QWidget
 
-from peft_telemetry_gui.core.catalogue import parse_catalogue, stored_record
 from peft_telemetry_gui.core.services.consent import set_consent
-from peft_telemetry_gui.core.store import Store
 from peft_telemetry_gui.gui import a11y
 from peft_telemetry_gui.gui.buttons import DestructiveButton, contrast_ratio
 from peft_telemetry_gui.gui.first_run import FirstRunDialog
@@ -27,19 +25,6 @@ from peft_telemetry_gui.gui.main_window import MainWindow
 from peft_telemetry_gui.gui.pages import PAGES
 
 PAGE_NAMES = [spec.name for spec in PAGES]
-
-
-def _pending(store: Store) -> None:
-    """Consent given to one catalogue, then the app declares one event more: a review."""
-    for events in (("export_done",), ("export_done", "merge_done")):
-        catalogue = {
-            "version": str(len(events)),
-            "events": {name: {"category": "usage", "description": name} for name in events},
-        }
-        record = stored_record(parse_catalogue(catalogue), app_version="1", now=store.clock())
-        store.update(lambda doc, r=record: doc.catalogues.__setitem__("PEFT Studio", r))
-        if len(events) == 1:
-            set_consent(store, enabled=True, actor="cli")
 
 
 def _known(failures: dict[str, list[str]]) -> list[object]:
@@ -129,10 +114,12 @@ def test_the_window_around_the_pages_is_named_and_described(make_window, demo_st
     assert not unnamed and not undescribed, f"unnamed: {unnamed}; undescribed: {undescribed}"
 
 
-def test_the_first_run_and_review_dialogs_name_what_they_show(qtbot, make_window, store) -> None:
+def test_the_first_run_and_review_dialogs_name_what_they_show(
+    qtbot, make_window, store, review_pending
+) -> None:
     first = FirstRunDialog()
     qtbot.addWidget(first)
-    _pending(store)
+    review_pending(store)
     window = make_window(store)
     qtbot.waitUntil(lambda: window.review_prompt.dialog is not None, timeout=5000)
     for dialog in (first, window.review_prompt.dialog):
@@ -280,9 +267,9 @@ def test_first_run_enter_opens_the_details_and_escape_decides_nothing(qtbot) -> 
 
 
 def test_review_enter_answers_what_the_focus_shows_and_starts_on_not_now(
-    qtbot, make_window, store
+    qtbot, make_window, store, review_pending
 ) -> None:
-    _pending(store)
+    review_pending(store)
     window = make_window(store)
     qtbot.waitUntil(lambda: window.review_prompt.dialog is not None, timeout=5000)
     dialog = window.review_prompt.dialog
@@ -296,8 +283,8 @@ def test_review_enter_answers_what_the_focus_shows_and_starts_on_not_now(
     assert answer.args == [True]
 
 
-def test_review_escape_is_not_now(qtbot, make_window, store) -> None:
-    _pending(store)
+def test_review_escape_is_not_now(qtbot, make_window, store, review_pending) -> None:
+    review_pending(store)
     window = make_window(store)
     qtbot.waitUntil(lambda: window.review_prompt.dialog is not None, timeout=5000)
     answers: list[bool] = []

@@ -34,8 +34,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from peft_telemetry_gui.core.catalogue import parse_catalogue, stored_record
-from peft_telemetry_gui.core.services.consent import set_consent
 from peft_telemetry_gui.core.store import Store
 from peft_telemetry_gui.gui.first_run import FirstRunDialog
 from peft_telemetry_gui.gui.main_window import MainWindow
@@ -164,19 +162,6 @@ def _all_texts(roots: list[QWidget]) -> Iterator[tuple[str, str]]:
                     yield from _menu_texts(action.menu())
 
 
-def _pending_review(store: Store) -> None:
-    """Consent given to one catalogue, then the app declares one event more: a review."""
-    for events in (("export_done",), ("export_done", "merge_done")):
-        catalogue = {
-            "version": str(len(events)),
-            "events": {name: {"category": "usage", "description": name} for name in events},
-        }
-        record = stored_record(parse_catalogue(catalogue), app_version="1", now=store.clock())
-        store.update(lambda doc, r=record: doc.catalogues.__setitem__("PEFT Studio", r))
-        if len(events) == 1:
-            set_consent(store, enabled=True, actor="cli")
-
-
 @pytest.fixture
 def pseudo(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LANGUAGE", "pseudo")
@@ -196,9 +181,9 @@ def test_pseudo_locale_finds_a_text_shown_without_tr(qtbot) -> None:
 
 
 def test_every_page_menu_and_dialog_shows_only_translated_text(
-    qtbot, pseudo, make_window, demo_store, tmp_path
+    qtbot, pseudo, make_window, demo_store, review_pending, tmp_path
 ) -> None:
-    _pending_review(demo_store)
+    review_pending(demo_store)
     window = make_window(demo_store)
     for spec in PAGES:
         window.pages[spec.name]
