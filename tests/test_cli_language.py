@@ -140,3 +140,12 @@ def test_json_output_is_the_same_in_every_language(data_dir: Path) -> None:
     german = run(data_dir, "--json", "scrub", "mail me at someone@example.org", **GERMAN)
     assert german.returncode == english.returncode == 0, german.stderr
     assert german.stdout == english.stdout
+
+
+def test_status_shows_what_is_collected_in_german(data_dir: Path) -> None:
+    """The "what is collected" texts (resources/collection.json) are translated too."""
+    result = run(data_dir, "status", **GERMAN)
+    assert result.returncode == 0, result.stderr
+    assert "Welche Funktionen Sie nutzen" in result.stdout
+    assert "Passwörter, Zugriffstoken, API-Schlüssel oder Cookies" in result.stdout
+    assert "Which features you use" not in result.stdout

@@ -82,7 +82,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     width = max(len(on), len(off))
     for c in CATEGORIES:
         mark = on if consent.category_on(c) else off
-        lines.append(f"  {c:<12} {mark:<{width}}  {text.categories.get(c, '')}")
+        described = tr(text.categories[c]) if c in text.categories else ""
+        lines.append(f"  {c:<12} {mark:<{width}}  {described}")
     facts = [
         # Translators: the upload switch is on
         (tr("Upload:"), tr("on") if consent.upload_enabled else tr("off (local only)")),
@@ -111,7 +112,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     if pending:
         lines.append(tr("Pending review (not recorded until you run 'peft-telemetry enable'):"))
         lines += [tr("  added: {what}").format(what=printable(item.words())) for item in pending]
-    lines.append(tr("Never collected: {items}").format(items="; ".join(text.never_collected)))
+    never = "; ".join(tr(item) for item in text.never_collected)
+    lines.append(tr("Never collected: {items}").format(items=never))
     emit(args, payload, "\n".join(lines))
     return EXIT_OK
 

@@ -201,7 +201,9 @@ def explain(event: Event, context: ExplainContext) -> Explanation:
         source = tr("Declared by {app} in its catalogue").format(app=catalogue.app_name)
         return _from_entry(entry, source, catalogue.text)
     title = category_title(event.category)
-    text = context.category_texts.get(event.category) or tr("No description is available.")
+    # The "what is collected" texts are in our catalogue (resources/collection.json).
+    described = context.category_texts.get(event.category)
+    text = tr(described) if described else tr("No description is available.")
     source = tr("What the {category} category collects (no app declared this event)")
     return Explanation(text, source.format(category=title))
 

@@ -88,3 +88,25 @@ def test_numbers_in_a_translated_text_are_written_as_the_language_writes_them(
     text = i18n.tr("Kept {n:,} events, {s} s each ({share:.1f}%)")
     assert text.format(n=1234567, s=0.5, share=12.34) == expected
     assert i18n.tr("{flag} {name!r}").format(flag=True, name="x") == "True 'x'"  # not numbers
+
+
+def test_an_events_explanation_gives_the_category_text_in_the_users_language(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime
+
+    from peft_telemetry_gui.core.consent import collection_text
+    from peft_telemetry_gui.core.event_view import ExplainContext, explain
+    from peft_telemetry_gui.core.models import Event
+    from peft_telemetry_gui.core.store import Store
+
+    monkeypatch.setenv("LANG", "de_DE.UTF-8")
+    doc = Store(tmp_path / "data").read()
+    context = ExplainContext.build(doc, collection_text().categories)
+    event = Event(
+        event_type="checkpoint_saved",
+        category="usage",
+        session_id="s1",
+        timestamp=datetime(2026, 12, 1, tzinfo=UTC),
+    )
+    assert explain(event, context).text.startswith("Welche Funktionen Sie nutzen")
