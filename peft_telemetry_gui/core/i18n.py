@@ -26,6 +26,8 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
+from .paths import resources_dir
+
 __all__ = [
     "LANGUAGE_NAMES",
     "N_",
@@ -36,6 +38,7 @@ __all__ = [
     "active_language",
     "catalogue_path",
     "in_source_language",
+    "language_code",
     "number",
     "number_separators",
     "requested_languages",
@@ -58,20 +61,15 @@ OVERRIDE_VARIABLE = "PEFT_TELEMETRY_LANGUAGE"
 
 
 def translations_dir() -> Path:
-    """The repo's `resources/translations`, or the installed copy (as `paths.resources_dir`;
-    not imported from there: this layer sits below it)."""
-    package = Path(__file__).resolve().parent.parent
-    for candidate in (package.parent / "resources", package / "resources"):
-        if candidate.is_dir():
-            return candidate / "translations"
-    return package / "resources" / "translations"
+    """The repo's `resources/translations`, or the installed copy."""
+    return resources_dir() / "translations"
 
 
 def catalogue_path(language: str) -> Path:
     return translations_dir() / f"{language}.mo"
 
 
-def _language_code(value: str) -> str:
+def language_code(value: str) -> str:
     """`de_DE.UTF-8@euro` -> `de`; `C`/`POSIX`/empty -> ""."""
     value = value.strip()
     if not value or value in ("C", "POSIX") or value.startswith(("C.", "C@")):
@@ -85,12 +83,12 @@ def requested_languages(environ: Mapping[str, str]) -> list[str]:
     LANGUAGE counts only when the locale itself is set and not C/POSIX (GNU gettext ignores it
     otherwise), except that a LANGUAGE naming `pseudo` always counts: it is set on purpose.
     The app's own choice (OVERRIDE_VARIABLE) comes first, whatever the locale."""
-    chosen = _language_code(environ.get(OVERRIDE_VARIABLE, ""))
+    chosen = language_code(environ.get(OVERRIDE_VARIABLE, ""))
     if chosen:
         return [chosen, *(c for c in requested_languages({**environ, OVERRIDE_VARIABLE: ""}))]
     locale = next((environ.get(n, "") for n in _LOCALE_VARS if environ.get(n, "").strip()), "")
-    base = _language_code(locale)
-    listed = [_language_code(part) for part in environ.get("LANGUAGE", "").split(":")]
+    base = language_code(locale)
+    listed = [language_code(part) for part in environ.get("LANGUAGE", "").split(":")]
     listed = [code for code in listed if code]
     if PSEUDO in listed[:1]:
         return [PSEUDO]

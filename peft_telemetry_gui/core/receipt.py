@@ -26,7 +26,7 @@ from .consent import collection_text, consent_text_sha256
 from .constants import CATEGORIES
 from .export import ExportError, write_private_file
 from .fsio import read_regular_file
-from .i18n import N_, tr
+from .i18n import N_, SOURCE_LANGUAGE, language_code, tr
 from .ledger import LedgerCheck, LedgerProblem, stored_form, verify
 from .models import AuditEntry, StoreDocument
 
@@ -177,7 +177,7 @@ def build_receipt(
         "consentReceiptID": receipt_id or str(uuid.uuid4()),
         # The language the consent was asked in (its ledger entry's locale): the text the user
         # read then, in English, German or French. The receipt's own words stay English.
-        "language": (entry.locale or "en").split("_")[0],
+        "language": language_code(entry.locale) or SOURCE_LANGUAGE,
         "piiPrincipalId": doc.anonymous_id if used else "none",
         "piiControllers": _controllers(doc),
         "services": [

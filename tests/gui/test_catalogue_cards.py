@@ -113,8 +113,6 @@ def test_a_card_shows_the_hosts_translation_in_the_users_language(
     qtbot, monkeypatch, make_window, store
 ) -> None:
     """Issue 13: a host's catalogue may translate its descriptions; the card shows them."""
-    from peft_telemetry_gui.core.catalogue import parse_catalogue, stored_record
-
     monkeypatch.setenv("LANGUAGE", "de")
     monkeypatch.setenv("LANG", "de_DE.UTF-8")
     catalogue = {
@@ -128,8 +126,7 @@ def test_a_card_shows_the_hosts_translation_in_the_users_language(
         },
         "translations": {"de": {"An export finished": "Ein Export ist fertig"}},
     }
-    record = stored_record(parse_catalogue(catalogue), app_version="1", now=store.clock())
-    store.update(lambda doc: doc.catalogues.__setitem__("PEFT Studio", record))
+    declare(store, catalogue)
     window = make_window(store)
     section = window.pages["privacy"].declared
     qtbot.waitUntil(lambda: ("PEFT Studio", "export_done") in section.cards, timeout=5000)
